@@ -1,0 +1,171 @@
+import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
+import type {AddressInfo} from 'node:net';
+import {WebSocketServer, type WebSocket} from 'ws';
+import {DEFAULT_FRAME_LIMITS, type FrameLimits} from '../protocol/parse-client-frame.js';
+import type {Engine} from './engine.js';
+import {Hub} from './hub.js';
+import {newEpoch, newToken} from './ids.js';
+import {createMemoryEngine} from './memory-engine.js';
+import {VERSION} from '../version.js';
+
+/** Everything a broker can be told; every field has a default. */
+export type BrokerOptions = {
+	/** Port to listen on (0 picks a free one). Ignored with `server`. Default 8080. */
+	port?: number;
+	/** Interface to listen on. Default: all interfaces, as the seed does. */
+	host?: string;
+	/** Attach to an existing HTTP server instead of listening. */
+	server?: Server;
+	/** Where state lives; default a fresh memory engine. */
+	engine?: Engine;
+	/** Memory engine's history size per room (seed exercise 1). Default 100. */
+	historySize?: number;
+	/** Memory engine's history TTL in seconds; 0 = no TTL. */
+	historyTtl?: number;
+	/** Largest accepted frame in bytes; larger ones close the connection with 1009. Default 64 KiB. */
+	maxPayload?: number;
+	/** Ping interval in ms; a connection that misses a pong is terminated. Default 15000. */
+	heartbeatMs?: number;
+	/** How long an abnormally dropped connection's presence lingers for a resume, in ms. Default 5000. */
+	graceMs?: number;
+	/** Unsent bytes per connection before it is cut off as a slow consumer (close 4009). Default 4 MiB. */
+	maxBufferedBytes?: number;
+	/** Key that makes a `hello` an admin; default a random one (see `Broker.adminKey`). */
+	adminKey?: string;
+	frameLimits?: Partial<FrameLimits>;
+	log?: (line: string) => void;
+};
+
+/** A running broker. */
+export type Broker = {
+	/** A URL a local client can connect to (wildcard hosts become 127.0.0.1). */
+	readonly url: string;
+	readonly port: number;
+	readonly host: string;
+	/** Present in `hello.adminKey` to act as admin (the hosting TUI does). */
+	readonly adminKey: string;
+	readonly engine: Engine;
+	/** Live numbers: connections and rooms on this node. */
+	stats(): {connections: number; rooms: number};
+	/** Close every connection (1001), stop listening, close the engine. */
+	close(): Promise<void>;
+};
+
+/** Errors a caller can tell apart (`code`), with a message fit for a person. */
+export class BrokerStartError extends Error {
+	constructor(
+		message: string,
+		readonly code: 'port_in_use' | 'permission_denied' | 'bad_host' | 'listen_failed',
+	) {
+		super(message);
+		this.name = 'BrokerStartError';
+	}
+}
+
+/**
+ * Start a broker: `createBroker({port, host})` listens on its own HTTP server, `createBroker({server})`
+ * shares one. Resolves once it accepts connections.
+ */
+export async function createBroker(options: BrokerOptions = {}): Promise<Broker> {
+	const log = options.log ?? (() => {});
+	const engine =
+		options.engine ?? createMemoryEngine({historySize: options.historySize ?? 100, historyTtl: options.historyTtl ?? 0});
+	const heartbeatMs = options.heartbeatMs ?? 15_000;
+	const adminKey = options.adminKey ?? newToken();
+	const hub = new Hub({
+		nodeId: newEpoch(),
+		engine,
+		frameLimits: {...DEFAULT_FRAME_LIMITS, ...options.frameLimits},
+		graceMs: options.graceMs ?? 5000,
+		maxBufferedBytes: options.maxBufferedBytes ?? 4 * 1024 * 1024,
+		heartbeatMs,
+		adminKey,
+		serverName: `natter/${VERSION}`,
+		log,
+	});
+
+	const ownServer = options.server === undefined;
+	const server = options.server ?? createServer();
+	const onRequest = (request: IncomingMessage, response: ServerResponse): void => {
+		void answerHttp(request, response, engine);
+	};
+	if (ownServer) server.on('request', onRequest);
+
+	const wss = new WebSocketServer({
+		server,
+		maxPayload: options.maxPayload ?? 64 * 1024,
+		// Compression stays off: it costs CPU per frame and invites decompression bombs.
+		perMessageDeflate: false,
+	});
+	wss.on('connection', (ws: WebSocket, request: IncomingMessage) => {
+		hub.attach(ws, request.socket.remoteAddress ?? '');
+	});
+	wss.on('error', () => {
+		// Listen errors are reported by the HTTP server below.
+	});
+
+	if (ownServer) await listen(server, options.port ?? 8080, options.host);
+	const address = server.address() as AddressInfo;
+	const host = address.address;
+	const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+
+	const heartbeat = setInterval(() => hub.heartbeat(), heartbeatMs);
+	heartbeat.unref();
+
+	let closed: Promise<void> | undefined;
+	return {
+		url: `ws://${urlHost}:${address.port}`,
+		port: address.port,
+		host,
+		adminKey,
+		engine,
+		stats: () => hub.stats(),
+		close() {
+			closed ??= (async () => {
+				clearInterval(heartbeat);
+				hub.close();
+				await new Promise<void>(resolve => wss.close(() => resolve()));
+				if (ownServer) {
+					server.off('request', onRequest);
+					server.closeAllConnections?.();
+					await new Promise<void>(resolve => server.close(() => resolve()));
+				}
+				await engine.close();
+			})();
+			return closed;
+		},
+	};
+}
+
+function listen(server: Server, port: number, host: string | undefined): Promise<void> {
+	return new Promise((resolve, reject) => {
+		const onError = (error: NodeJS.ErrnoException): void => {
+			server.off('listening', onListening);
+			const where = `${host ?? '*'}:${port}`;
+			if (error.code === 'EADDRINUSE') reject(new BrokerStartError(`port ${port} is already in use (${where}); pick another with --port`, 'port_in_use'));
+			else if (error.code === 'EACCES') reject(new BrokerStartError(`no permission to listen on ${where}; ports below 1024 need privileges`, 'permission_denied'));
+			else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') reject(new BrokerStartError(`cannot listen on host ${host}: no such local address`, 'bad_host'));
+			else reject(new BrokerStartError(`cannot listen on ${where}: ${error.message}`, 'listen_failed'));
+		};
+		const onListening = (): void => {
+			server.off('error', onError);
+			resolve();
+		};
+		server.once('error', onError);
+		server.once('listening', onListening);
+		server.listen(port, host);
+	});
+}
+
+/** Plain HTTP on the broker's port: a health check for load balancers; everything else wants a WebSocket. */
+async function answerHttp(request: IncomingMessage, response: ServerResponse, engine: Engine): Promise<void> {
+	const path = (request.url ?? '/').split('?')[0];
+	if (path === '/healthz') {
+		const ready = await engine.ready().catch(() => false);
+		response.writeHead(ready ? 200 : 503, {'content-type': 'text/plain'});
+		response.end(ready ? 'ok\n' : 'engine unavailable\n');
+		return;
+	}
+	response.writeHead(426, {'content-type': 'text/plain', upgrade: 'websocket'});
+	response.end('natter broker: connect with a WebSocket client\n');
+}

@@ -1,0 +1,118 @@
+import type {ChatMessage, Member, MessageData, PresenceAction, PresenceStatus} from '../protocol/messages.js';
+
+/** Where a room stands: its current sequence, its epoch, and the oldest sequence history still holds. */
+export type RoomState = {
+	/** The last sequence assigned in this epoch (0 before the first message). */
+	sequence: number;
+	/** Changes whenever the room's sequence restarts (a new memory broker, history cleared). */
+	epoch: string;
+	/** The oldest sequence history holds; `sequence + 1` when history is empty. */
+	first: number;
+};
+
+/** What the hub hands the engine to publish. `room` is the engine key (a DM's key for `@name`). */
+export type PublishInput = {
+	room: string;
+	sender: string;
+	content: string;
+	data?: MessageData;
+	/** The publisher's message id; a second publish with the same (room, sender, clientId) is a duplicate. */
+	clientId?: string;
+	timestamp: number;
+};
+
+export type PublishResult = {message: ChatMessage; epoch: string; duplicate: boolean};
+
+/** A range of history: `since` (exclusive) from the oldest, or `before` (exclusive) from the newest. */
+export type HistoryQuery = {since?: number; before?: number; limit?: number};
+
+export type HistoryPage = RoomState & {messages: ChatMessage[]};
+
+/** A user's acknowledged position in a room, with the epoch it belongs to. */
+export type Cursor = {epoch: string; sequence: number};
+
+/** A presence change the hub announces; the engine carries it to every node. */
+export type PresenceEvent = {
+	type: 'presence';
+	room: string;
+	userId: string;
+	action: PresenceAction;
+	status: PresenceStatus;
+	reason?: string;
+	timestamp: number;
+};
+
+/** Everything an engine tells the hubs on every node, for the rooms and users they watch. */
+export type EngineEvent =
+	| {type: 'message'; room: string; epoch: string; message: ChatMessage}
+	| {type: 'cleared'; room: string; epoch: string; by: string}
+	| PresenceEvent;
+
+export type EngineListener = (event: EngineEvent) => void;
+
+/**
+ * The engine owns all of a broker's shared state: sequences, history, idempotency keys,
+ * acknowledged cursors and presence. The hub owns only the sockets of its own node.
+ *
+ * Guarantees every implementation keeps (the contract suite in test/engine-contract.ts checks them):
+ * - `publish` assigns the room's next sequence, stores the message and announces it as ONE
+ *   atomic step: no two messages share a sequence, no sequence lacks its message, sequences in
+ *   an epoch are 1, 2, 3 … without holes.
+ * - `publish` with a `clientId` already seen for (room, sender) within the dedupe window
+ *   stores nothing and returns the original message with `duplicate: true`.
+ * - The promise of `publish` resolves only once the message is as durable as the engine
+ *   promises (memory: in this process; durable: on disk; Redis: in Redis).
+ * - History keeps at most `historySize` messages per room, none older than `historyTtl`.
+ * - `clearHistory` starts a new epoch whose sequence starts again at 1.
+ * - Events of one room reach each listener in sequence order on a best-effort basis; a hub
+ *   must still detect holes by sequence and repair them from `history` (the Redis link is lossy).
+ * - Cursors only move forward within an epoch.
+ * - Presence counts holders (connections) per user: `presenceAdd` says whether the user was
+ *   absent before, `presenceRemove` whether the user is now gone, so join/leave fire once per user.
+ */
+export type Engine = {
+	/** A short name for logs and metrics ("memory", "sqlite", "redis"). */
+	readonly kind: string;
+	publish(input: PublishInput): Promise<PublishResult>;
+	room(room: string): Promise<RoomState>;
+	history(room: string, query: HistoryQuery): Promise<HistoryPage>;
+	/** Forget a room's history and start a new epoch. */
+	clearHistory(room: string, by: string): Promise<RoomState>;
+	/** Move `userId`'s acknowledged position in `room` forward (never back within one epoch). */
+	setCursor(userId: string, room: string, cursor: Cursor): Promise<void>;
+	getCursor(userId: string, room: string): Promise<Cursor | undefined>;
+	/** Register one holder (a connection) of `userId` in `room`; true when the user was not present before. */
+	presenceAdd(room: string, userId: string, holder: string, status: PresenceStatus, reason?: string): Promise<boolean>;
+	/** Drop one holder; true when it was the user's last one in the room. */
+	presenceRemove(room: string, userId: string, holder: string): Promise<boolean>;
+	/** Change one holder's status; returns the user's combined status (online if any holder is) before and after, or undefined if the holder is unknown. */
+	presenceStatus(room: string, userId: string, holder: string, status: PresenceStatus, reason?: string): Promise<{before: Member; after: Member} | undefined>;
+	members(room: string): Promise<Member[]>;
+	/** Carry a presence event to every node's hub (including this one). */
+	announce(event: PresenceEvent): Promise<void>;
+	/** Start receiving events of a room key (a node does this while it has members there). */
+	watch(room: string): Promise<void>;
+	unwatch(room: string): Promise<void>;
+	on(listener: EngineListener): void;
+	/** Whether the engine answers right now (for /healthz). */
+	ready(): Promise<boolean>;
+	close(): Promise<void>;
+};
+
+/** Settings every engine takes. */
+export type EngineOptions = {
+	/** Messages kept per room (seed exercise 1: default 100). */
+	historySize: number;
+	/** Seconds a message stays in history; 0 keeps it until pushed out by size. */
+	historyTtl: number;
+	/** How long a publish's clientId is remembered for deduplication, in ms. */
+	dedupeWindow: number;
+	/** A clock, so tests can age history without sleeping. */
+	now?: () => number;
+};
+
+export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
+	historySize: 100,
+	historyTtl: 0,
+	dedupeWindow: 10 * 60 * 1000,
+};

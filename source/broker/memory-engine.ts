@@ -1,0 +1,212 @@
+import type {ChatMessage, Member, PresenceStatus} from '../protocol/messages.js';
+import {
+	DEFAULT_ENGINE_OPTIONS,
+	type Cursor,
+	type Engine,
+	type EngineEvent,
+	type EngineListener,
+	type EngineOptions,
+	type HistoryPage,
+	type HistoryQuery,
+	type PresenceEvent,
+	type PublishInput,
+	type PublishResult,
+	type RoomState,
+} from './engine.js';
+import {newEpoch, newMessageIdFactory} from './ids.js';
+
+type Holder = {status: PresenceStatus; reason?: string};
+
+type RoomRecord = {
+	epoch: string;
+	sequence: number;
+	/** Retained messages, oldest first; sequences are contiguous, so index = sequence - messages[0].sequence. */
+	messages: ChatMessage[];
+	/** (sender \0 clientId) -> the message it produced, with when it may be forgotten. */
+	dedupe: Map<string, {message: ChatMessage; expires: number}>;
+	presence: Map<string, Map<string, Holder>>;
+};
+
+/**
+ * The default engine: everything in this process's memory. Fast and simple; a restart
+ * starts every room in a new epoch. Use it for one node whose history may be lost.
+ */
+export function createMemoryEngine(options: Partial<EngineOptions> = {}): Engine {
+	const settings: EngineOptions = {...DEFAULT_ENGINE_OPTIONS, ...options};
+	const now = settings.now ?? Date.now;
+	const rooms = new Map<string, RoomRecord>();
+	const cursors = new Map<string, Cursor>();
+	const listeners: EngineListener[] = [];
+	const nextId = newMessageIdFactory();
+
+	function emit(event: EngineEvent): void {
+		for (const listener of listeners) listener(event);
+	}
+
+	function record(room: string): RoomRecord {
+		let r = rooms.get(room);
+		if (!r) {
+			r = {epoch: newEpoch(), sequence: 0, messages: [], dedupe: new Map(), presence: new Map()};
+			rooms.set(room, r);
+		}
+		return r;
+	}
+
+	/** Drop what size and age push out; keeps the array from growing by splicing in batches. */
+	function trim(r: RoomRecord): void {
+		const excess = r.messages.length - settings.historySize;
+		if (excess > 0) r.messages.splice(0, excess);
+		if (settings.historyTtl > 0) {
+			const oldest = now() - settings.historyTtl * 1000;
+			let drop = 0;
+			while (drop < r.messages.length && r.messages[drop]!.timestamp < oldest) drop++;
+			if (drop > 0) r.messages.splice(0, drop);
+		}
+	}
+
+	function state(r: RoomRecord): RoomState {
+		trim(r);
+		return {sequence: r.sequence, epoch: r.epoch, first: r.messages[0]?.sequence ?? r.sequence + 1};
+	}
+
+	function pruneDedupe(r: RoomRecord, at: number): void {
+		// Map iterates in insertion order, which is expiry order: stop at the first live entry.
+		for (const [key, entry] of r.dedupe) {
+			if (entry.expires > at) break;
+			r.dedupe.delete(key);
+		}
+	}
+
+	return {
+		kind: 'memory',
+
+		async publish(input: PublishInput): Promise<PublishResult> {
+			const r = record(input.room);
+			const at = now();
+			pruneDedupe(r, at);
+			const key = input.clientId === undefined ? undefined : `${input.sender}\u0000${input.clientId}`;
+			if (key !== undefined) {
+				const seen = r.dedupe.get(key);
+				if (seen) return {message: seen.message, epoch: r.epoch, duplicate: true};
+			}
+			const message: ChatMessage = {
+				id: nextId(),
+				room: input.room,
+				sender: input.sender,
+				content: input.content,
+				sequence: r.sequence + 1,
+				timestamp: input.timestamp,
+				...(input.data === undefined ? {} : {data: input.data}),
+			};
+			r.sequence = message.sequence;
+			r.messages.push(message);
+			trim(r);
+			if (key !== undefined) r.dedupe.set(key, {message, expires: at + settings.dedupeWindow});
+			emit({type: 'message', room: input.room, epoch: r.epoch, message});
+			return {message, epoch: r.epoch, duplicate: false};
+		},
+
+		async room(room: string): Promise<RoomState> {
+			return state(record(room));
+		},
+
+		async history(room: string, query: HistoryQuery): Promise<HistoryPage> {
+			const r = record(room);
+			const s = state(r);
+			let list = r.messages;
+			if (query.since !== undefined && list.length > 0) list = list.slice(Math.max(0, query.since + 1 - s.first));
+			if (query.before !== undefined && list.length > 0) {
+				const first = list[0]!.sequence;
+				list = list.slice(0, Math.max(0, query.before - first));
+			}
+			if (query.limit !== undefined && list.length > query.limit) {
+				list = query.before !== undefined && query.since === undefined ? list.slice(-query.limit) : list.slice(0, query.limit);
+			}
+			return {...s, messages: list === r.messages ? list.slice() : list};
+		},
+
+		async clearHistory(room: string, by: string): Promise<RoomState> {
+			const r = record(room);
+			r.epoch = newEpoch();
+			r.sequence = 0;
+			r.messages = [];
+			r.dedupe.clear();
+			emit({type: 'cleared', room, epoch: r.epoch, by});
+			return state(r);
+		},
+
+		async setCursor(userId: string, room: string, cursor: Cursor): Promise<void> {
+			const key = `${userId}\u0000${room}`;
+			const old = cursors.get(key);
+			if (old && old.epoch === cursor.epoch && old.sequence >= cursor.sequence) return;
+			cursors.set(key, cursor);
+		},
+
+		async getCursor(userId: string, room: string): Promise<Cursor | undefined> {
+			return cursors.get(`${userId}\u0000${room}`);
+		},
+
+		async presenceAdd(room, userId, holder, status, reason): Promise<boolean> {
+			const r = record(room);
+			let holders = r.presence.get(userId);
+			const first = !holders;
+			if (!holders) {
+				holders = new Map();
+				r.presence.set(userId, holders);
+			}
+			holders.set(holder, {status, ...(reason === undefined ? {} : {reason})});
+			return first;
+		},
+
+		async presenceRemove(room, userId, holder): Promise<boolean> {
+			const holders = rooms.get(room)?.presence.get(userId);
+			if (!holders || !holders.delete(holder)) return false;
+			if (holders.size > 0) return false;
+			rooms.get(room)!.presence.delete(userId);
+			return true;
+		},
+
+		async presenceStatus(room, userId, holder, status, reason) {
+			const holders = rooms.get(room)?.presence.get(userId);
+			if (!holders || !holders.has(holder)) return undefined;
+			const before = combine(userId, holders);
+			holders.set(holder, {status, ...(reason === undefined ? {} : {reason})});
+			return {before, after: combine(userId, holders)};
+		},
+
+		async members(room: string): Promise<Member[]> {
+			const r = rooms.get(room);
+			if (!r) return [];
+			return [...r.presence].map(([userId, holders]) => combine(userId, holders));
+		},
+
+		async announce(event: PresenceEvent): Promise<void> {
+			emit(event);
+		},
+
+		async watch(): Promise<void> {},
+		async unwatch(): Promise<void> {},
+
+		on(listener: EngineListener): void {
+			listeners.push(listener);
+		},
+
+		async ready(): Promise<boolean> {
+			return true;
+		},
+
+		async close(): Promise<void> {
+			listeners.length = 0;
+		},
+	};
+}
+
+/** A user's status across holders: online if any connection is online, else away (with the latest reason). */
+export function combine(userId: string, holders: Map<string, Holder>): Member {
+	let reason: string | undefined;
+	for (const holder of holders.values()) {
+		if (holder.status === 'online') return {userId, status: 'online'};
+		reason = holder.reason ?? reason;
+	}
+	return {userId, status: 'away', ...(reason === undefined ? {} : {reason})};
+}
