@@ -1,0 +1,87 @@
+import type {ChatMessage, ErrorCode, Member, MessageData, PresenceAction, PresenceStatus} from '../protocol/messages.js';
+
+/** Where the connection stands; the UI shows exactly this. */
+export type ConnectionStatus =
+	| {state: 'connecting'; url: string; attempt: number}
+	| {state: 'online'; url: string; rtt: number | undefined}
+	| {state: 'reconnecting'; url: string; attempt: number; retryInMs: number; retryAt: number; reason: string}
+	| {state: 'offline'; reason: string}
+	| {state: 'auth_failed'; url: string; reason: string};
+
+/** Whether the broker speaks natter's extensions (acks, resume) or only the seed's protocol. */
+export type BrokerFlavour = 'natter' | 'seed' | 'unknown';
+
+/** An outgoing message that the broker has not yet acknowledged. */
+export type PendingMessage = {room: string; clientId: string; content: string; data?: MessageData; queuedAt: number};
+
+/**
+ * Everything the client core tells its UI (TUI or --json), already ordered: room messages come
+ * out of the per-room reorder buffer, so `message` events of a room are in sequence order, each
+ * exactly once, with `gap` events where history no longer holds what was missed.
+ */
+export type ClientEvent =
+	| {type: 'status'; status: ConnectionStatus}
+	| {type: 'welcome'; userId: string; admin: boolean; flavour: BrokerFlavour}
+	| {type: 'joined'; room: string; epoch: string | undefined; sequence: number; members: Member[]; resumed: boolean}
+	| {type: 'left'; room: string}
+	| {type: 'message'; room: string; message: ChatMessage; replayed: boolean}
+	| {type: 'gap'; room: string; from: number; to: number; count: number}
+	| {type: 'presence'; room: string; userId: string; action: PresenceAction; status: PresenceStatus; reason?: string; timestamp: number}
+	| {type: 'members'; room: string; members: Member[]}
+	| {type: 'pending'; message: PendingMessage}
+	| {type: 'sent'; room: string; clientId: string; sequence: number; duplicate: boolean}
+	/** An older page of a room's history (scrollback), oldest first; not part of the live order. */
+	| {type: 'history'; room: string; messages: ChatMessage[]; first: number | undefined}
+	| {type: 'cleared'; room: string; epoch: string; by: string}
+	| {type: 'rtt'; ms: number}
+	| {type: 'error'; code: ErrorCode | 'client'; message: string; room?: string};
+
+export type ClientListener = (event: ClientEvent) => void;
+
+/** How to reach the broker and who to be. */
+export type ClientOptions = {
+	/** Broker URLs; on failure the client moves to the next. */
+	urls: string[];
+	name: string;
+	/** Rooms to join at start. */
+	rooms?: string[];
+	/** Admin key (the hosting TUI of --serve has the embedded broker's). */
+	adminKey?: string;
+	/** A bearer token for brokers that require authentication. */
+	token?: string;
+	/** First reconnect delay (ms, default 250), doubling with jitter up to `maxBackoffMs` (default 30000). */
+	minBackoffMs?: number;
+	maxBackoffMs?: number;
+	/** Ping interval for round-trip time and dead-link detection (ms, default 5000). */
+	pingMs?: number;
+	/** How long a gap may persist before history is asked for it (ms, default 300). */
+	gapTimeoutMs?: number;
+	/** Messages held per room while out of order (default 1000). */
+	reorderCapacity?: number;
+};
+
+/** The client core: one connection (with fallbacks), per-room ordering, an outbox, and events. */
+export type NatterClient = {
+	readonly name: string;
+	readonly status: ConnectionStatus;
+	readonly flavour: BrokerFlavour;
+	/** Rooms joined (or being joined), in join order. */
+	readonly rooms: readonly string[];
+	/** Messages queued or in flight, oldest first. */
+	readonly pending: readonly PendingMessage[];
+	on(listener: ClientListener): () => void;
+	/** Connect (and keep reconnecting until closed). */
+	start(): void;
+	join(room: string): void;
+	leave(room: string): void;
+	/** Queue a message; it is sent when online and exactly once in the room. Returns its clientId. */
+	publish(room: string, content: string, data?: MessageData): string;
+	/** Ask for older history of a room (scrollback): `limit` messages before `before`. */
+	fetchHistory(room: string, before: number, limit: number): void;
+	setAway(reason?: string): void;
+	setBack(): void;
+	clearHistory(room: string): void;
+	who(room: string): void;
+	/** Send what is pending (waiting up to `flushMs`), say goodbye, close. */
+	close(flushMs?: number): Promise<void>;
+};
