@@ -1,0 +1,553 @@
+import WebSocket from 'ws';
+import type {ChatMessage, ClientFrame, MessageData, ServerFrame} from '../protocol/messages.js';
+import {isDirectRoom} from '../protocol/names.js';
+import {backoffDelay} from './backoff.js';
+import {Outbox} from './outbox.js';
+import {parseServerFrame} from './parse-server-frame.js';
+import type {ReorderOutput} from './reorder-buffer.js';
+import {RoomSync} from './room-sync.js';
+import type {BrokerFlavour, ClientEvent, ClientListener, ClientOptions, ConnectionStatus, NatterClient, PendingMessage} from './types.js';
+
+/** How long an online link must last before the backoff starts again from its minimum. */
+const STABLE_MS = 10_000;
+/** Retry delay for a publish the broker refused as temporarily unavailable. */
+const RETRY_MS = 1000;
+
+/**
+ * Create natter's client core: one connection to a broker (moving through `urls` on failure,
+ * reconnecting with backoff for as long as it lives), per-room ordering through the reorder
+ * buffer, resume after reconnects, cumulative acks, and an outbox whose messages enter their
+ * room exactly once. It imports no UI: the TUI and --json mode both sit on its events.
+ *
+ * @example
+ * const client = createClient({urls: ['ws://127.0.0.1:8080'], name: 'ana', rooms: ['general']});
+ * client.on(event => console.log(event));
+ * client.start();
+ * client.publish('general', 'hello');
+ */
+export function createClient(options: ClientOptions): NatterClient {
+	const minBackoff = options.minBackoffMs ?? 250;
+	const maxBackoff = options.maxBackoffMs ?? 30_000;
+	const pingMs = options.pingMs ?? 5000;
+	const gapTimeoutMs = options.gapTimeoutMs ?? 300;
+	const capacity = options.reorderCapacity ?? 1000;
+	const name = options.name;
+
+	const listeners = new Set<ClientListener>();
+	const rooms = new Map<string, RoomSync>();
+	const outbox = new Outbox();
+	/** Per room, what each outstanding get_history was for (the broker answers in order). */
+	const historyRequests = new Map<string, Array<{kind: 'fill'} | {kind: 'scroll'; before: number; limit: number}>>();
+	const ackTimers = new Map<string, NodeJS.Timeout>();
+	const acked = new Map<string, number>();
+	/** clientIds sent on the current connection: each goes out once per connection, again only after a reconnect. */
+	const inFlight = new Set<string>();
+
+	let status: ConnectionStatus = {state: 'offline', reason: 'not started'};
+	let flavour: BrokerFlavour = 'unknown';
+	let ws: WebSocket | undefined;
+	let urlIndex = 0;
+	let attempt = 0;
+	let resumeToken: string | undefined;
+	let onlineSince = 0;
+	let retryTimer: NodeJS.Timeout | undefined;
+	let pingTimer: NodeJS.Timeout | undefined;
+	let publishRetryTimer: NodeJS.Timeout | undefined;
+	let pingSentAt = 0;
+	let awaitingPong = false;
+	let rtt: number | undefined;
+	let stopped = false;
+	let started = false;
+	let away: {reason?: string} | undefined;
+
+	function emit(event: ClientEvent): void {
+		for (const listener of listeners) {
+			try {
+				listener(event);
+			} catch {
+				// A listener's bug must not break delivery to the others or the connection.
+			}
+		}
+	}
+
+	function setStatus(next: ConnectionStatus): void {
+		status = next;
+		emit({type: 'status', status});
+	}
+
+	function send(frame: ClientFrame): boolean {
+		if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+		ws.send(JSON.stringify(frame));
+		return true;
+	}
+
+	const host = {
+		deliver(room: string, outputs: ReorderOutput<ChatMessage>[], replayed: boolean): void {
+			for (const output of outputs) {
+				if (output.type === 'message') {
+					const message = output.message;
+					// The seed's broker has no publish acks: our own echo is the acknowledgement.
+					if (flavour !== 'natter' && message.sender === name) {
+						const settled = outbox.settleEcho(room, message.content);
+						if (settled) emit({type: 'sent', room, clientId: settled.clientId, sequence: message.sequence, duplicate: false});
+					}
+					emit({type: 'message', room, message, replayed});
+				} else {
+					emit({type: 'gap', room, from: output.from, to: output.to, count: output.count});
+				}
+			}
+		},
+		requestFill(room: string, since: number, limit: number, epoch: string | undefined): void {
+			queueHistory(room, {kind: 'fill'});
+			if (!send({type: 'get_history', room, since, limit, ...(epoch === undefined ? {} : {epoch})})) historyRequests.get(room)?.pop();
+		},
+		delivered(room: string): void {
+			scheduleAck(room);
+		},
+	};
+
+	function queueHistory(room: string, request: {kind: 'fill'} | {kind: 'scroll'; before: number; limit: number}): void {
+		let queue = historyRequests.get(room);
+		if (!queue) {
+			queue = [];
+			historyRequests.set(room, queue);
+		}
+		queue.push(request);
+	}
+
+	function scheduleAck(room: string): void {
+		if (flavour !== 'natter' || ackTimers.has(room)) return;
+		const timer = setTimeout(() => {
+			ackTimers.delete(room);
+			sendAck(room);
+		}, 250);
+		timer.unref?.();
+		ackTimers.set(room, timer);
+	}
+
+	function sendAck(room: string): void {
+		const sync = rooms.get(room);
+		if (!sync || !sync.synced) return;
+		const sequence = sync.delivered;
+		if (sequence <= (acked.get(room) ?? 0)) return;
+		if (send({type: 'ack', room, sequence})) acked.set(room, sequence);
+	}
+
+	function ensureRoom(room: string, startAfter?: number): RoomSync {
+		let sync = rooms.get(room);
+		if (!sync) {
+			sync = new RoomSync(room, host, capacity, gapTimeoutMs, startAfter);
+			rooms.set(room, sync);
+		}
+		return sync;
+	}
+
+	// ---------------------------------------------------------------------------
+	// Connection lifecycle
+	// ---------------------------------------------------------------------------
+
+	function connect(): void {
+		if (stopped) return;
+		const url = options.urls[urlIndex % options.urls.length]!;
+		attempt++;
+		setStatus({state: 'connecting', url, attempt});
+		const headers: Record<string, string> = {};
+		if (options.token) headers.authorization = `Bearer ${options.token}`;
+		let socket: WebSocket;
+		try {
+			socket = new WebSocket(url, {headers, handshakeTimeout: 10_000, perMessageDeflate: false});
+		} catch (error) {
+			scheduleReconnect(url, `bad address: ${(error as Error).message}`);
+			return;
+		}
+		ws = socket;
+		let authFailed = false;
+		let failure = 'connection closed';
+		socket.on('open', () => onOpen(socket));
+		socket.on('message', (data: Buffer) => onFrame(data.toString('utf8')));
+		socket.on('pong', () => {
+			if (socket !== ws) return;
+			awaitingPong = false;
+			rtt = Date.now() - pingSentAt;
+			emit({type: 'rtt', ms: rtt});
+			if (status.state === 'online') status = {...status, rtt};
+		});
+		socket.on('unexpected-response', (_request, response) => {
+			if (response.statusCode === 401 || response.statusCode === 403) {
+				authFailed = true;
+				failure = `the broker refused the credentials (HTTP ${response.statusCode})`;
+			} else {
+				failure = `the server answered HTTP ${response.statusCode}, not a WebSocket`;
+			}
+			socket.terminate();
+		});
+		socket.on('error', (error: NodeJS.ErrnoException) => {
+			failure = describeSocketError(error);
+		});
+		socket.on('close', (code: number, reason: Buffer) => {
+			if (socket !== ws) return;
+			ws = undefined;
+			onDisconnected();
+			if (stopped) return;
+			if (authFailed) {
+				setStatus({state: 'auth_failed', url, reason: failure});
+				stopped = true;
+				return;
+			}
+			if (code === 4009) failure = 'the broker cut us off as a slow reader; resuming';
+			else if (code === 1009) failure = 'a frame was too large for the broker';
+			else if (code !== 1006 && reason.length > 0) failure = `closed by the broker: ${reason.toString()}`;
+			scheduleReconnect(url, failure);
+		});
+	}
+
+	function onOpen(socket: WebSocket): void {
+		if (socket !== ws) return;
+		flavour = 'unknown';
+		send({type: 'hello', userId: name, ...(resumeToken ? {resume: resumeToken} : {}), ...(options.adminKey ? {adminKey: options.adminKey} : {})});
+		if (away) send({type: 'status', status: 'away', ...(away.reason === undefined ? {} : {reason: away.reason})});
+		for (const sync of rooms.values()) send(sync.subscribeFrame(name));
+		startPing();
+		// A seed broker says nothing to hello; the first `subscribed` tells us which kind we met.
+		if (rooms.size === 0) goOnline();
+	}
+
+	function goOnline(): void {
+		if (status.state === 'online' || !ws) return;
+		onlineSince = Date.now();
+		setStatus({state: 'online', url: options.urls[urlIndex % options.urls.length]!, rtt});
+		flushOutbox();
+	}
+
+	function onDisconnected(): void {
+		stopPing();
+		for (const sync of rooms.values()) sync.onDisconnect();
+		historyRequests.clear();
+		for (const timer of ackTimers.values()) clearTimeout(timer);
+		ackTimers.clear();
+		acked.clear();
+		inFlight.clear();
+	}
+
+	function scheduleReconnect(url: string, reason: string): void {
+		if (stopped) return;
+		if (onlineSince > 0 && Date.now() - onlineSince > STABLE_MS) attempt = 0;
+		onlineSince = 0;
+		// A failure moves on to the next broker; with one URL this retries the same.
+		urlIndex++;
+		const delay = backoffDelay(Math.max(1, attempt), minBackoff, maxBackoff);
+		setStatus({state: 'reconnecting', url, attempt, retryInMs: delay, retryAt: Date.now() + delay, reason});
+		retryTimer = setTimeout(() => {
+			retryTimer = undefined;
+			connect();
+		}, delay);
+	}
+
+	function startPing(): void {
+		stopPing();
+		awaitingPong = false;
+		const tick = (): void => {
+			if (!ws) return;
+			if (awaitingPong) {
+				// No pong for a whole interval: the link is dead even if TCP has not noticed.
+				ws.terminate();
+				return;
+			}
+			awaitingPong = true;
+			pingSentAt = Date.now();
+			try {
+				ws.ping();
+			} catch {
+				// The close handler deals with a socket that died under us.
+			}
+		};
+		pingTimer = setInterval(tick, pingMs);
+		pingTimer.unref?.();
+		tick();
+	}
+
+	function stopPing(): void {
+		if (pingTimer) clearInterval(pingTimer);
+		pingTimer = undefined;
+	}
+
+	// ---------------------------------------------------------------------------
+	// Frames from the broker
+	// ---------------------------------------------------------------------------
+
+	function onFrame(text: string): void {
+		const frame = parseServerFrame(text);
+		if (!frame) {
+			emit({type: 'error', code: 'client', message: 'the broker sent a frame natter cannot read; ignored'});
+			return;
+		}
+		handle(frame);
+	}
+
+	function handle(frame: ServerFrame): void {
+		switch (frame.type) {
+			case 'welcome':
+				flavour = 'natter';
+				resumeToken = frame.resume;
+				emit({type: 'welcome', userId: frame.userId, admin: frame.admin === true, flavour});
+				goOnline();
+				return;
+			case 'subscribed': {
+				const natter = typeof frame.epoch === 'string';
+				if (flavour === 'unknown') {
+					flavour = natter ? 'natter' : 'seed';
+					if (!natter) emit({type: 'welcome', userId: name, admin: false, flavour});
+				}
+				const sync = rooms.get(frame.room);
+				if (!sync) return;
+				const resumed = sync.epoch !== undefined && sync.epoch === frame.epoch;
+				sync.onSubscribed(frame, natter);
+				emit({type: 'joined', room: frame.room, epoch: natter ? frame.epoch : undefined, sequence: frame.sequence, members: frame.members, resumed});
+				goOnline();
+				flushOutbox();
+				return;
+			}
+			case 'unsubscribed':
+				return;
+			case 'message': {
+				let sync = rooms.get(frame.room);
+				if (!sync && isDirectRoom(frame.room)) {
+					// A DM opened a conversation: follow it from this message on.
+					sync = ensureRoom(frame.room, frame.sequence - 1);
+					send(sync.subscribeFrame(name));
+				}
+				sync?.onMessage(stripType(frame));
+				return;
+			}
+			case 'presence':
+				emit({
+					type: 'presence',
+					// The seed's presence names no room: '*' means "whichever room you are looking at".
+					room: frame.room ?? (rooms.size === 1 ? [...rooms.keys()][0]! : '*'),
+					userId: frame.userId,
+					action: frame.action,
+					status: frame.status ?? (frame.action === 'away' ? 'away' : 'online'),
+					timestamp: frame.timestamp,
+					...(frame.reason === undefined ? {} : {reason: frame.reason}),
+				});
+				return;
+			case 'history': {
+				const request = historyRequests.get(frame.room)?.shift();
+				if (request?.kind === 'fill') {
+					rooms.get(frame.room)?.onFill(frame);
+					return;
+				}
+				let messages = frame.messages;
+				if (request?.kind === 'scroll') {
+					// The seed's broker ignores before/limit: apply them here.
+					messages = messages.filter(m => m.sequence < request.before).slice(-request.limit);
+				}
+				emit({type: 'history', room: frame.room, messages, first: frame.first ?? messages[0]?.sequence});
+				return;
+			}
+			case 'published': {
+				const settled = outbox.settle(frame.clientId);
+				if (settled) emit({type: 'sent', room: settled.room, clientId: frame.clientId, sequence: frame.sequence, duplicate: frame.duplicate === true});
+				return;
+			}
+			case 'history_cleared': {
+				rooms.get(frame.room)?.onCleared(frame.epoch);
+				acked.delete(frame.room);
+				emit({type: 'cleared', room: frame.room, epoch: frame.epoch, by: frame.by});
+				return;
+			}
+			case 'members':
+				emit({type: 'members', room: frame.room, members: frame.members});
+				return;
+			case 'error':
+				onError(frame);
+				return;
+		}
+	}
+
+	function onError(frame: Extract<ServerFrame, {type: 'error'}>): void {
+		if (frame.clientId !== undefined) {
+			if (frame.code === 'unavailable' || frame.code === 'rate_limited' || frame.code === 'internal') {
+				schedulePublishRetry();
+			} else {
+				// The broker will never take this one (too long, forbidden …): stop retrying it.
+				outbox.settle(frame.clientId);
+			}
+		}
+		if (frame.code === 'name_taken') {
+			emit({type: 'error', code: frame.code, message: frame.error});
+			stopped = true;
+			ws?.close(1000);
+			setStatus({state: 'offline', reason: frame.error});
+			return;
+		}
+		emit({type: 'error', code: frame.code ?? 'internal', message: frame.error, ...(frame.room === undefined ? {} : {room: frame.room})});
+	}
+
+	// ---------------------------------------------------------------------------
+	// Outbox
+	// ---------------------------------------------------------------------------
+
+	/** Send every pending message whose room is ready, in the order the user wrote them. */
+	function flushOutbox(): void {
+		if (status.state !== 'online') return;
+		for (const entry of [...outbox.all]) {
+			const sync = rooms.get(entry.room);
+			if ((sync && !sync.synced) || inFlight.has(entry.clientId)) continue;
+			sendPublish(entry);
+		}
+	}
+
+	function sendPublish(entry: PendingMessage): void {
+		const sent = send({
+			type: 'publish',
+			room: entry.room,
+			content: entry.content,
+			sender: name,
+			clientId: entry.clientId,
+			...(entry.data === undefined ? {} : {data: entry.data}),
+		});
+		if (sent) inFlight.add(entry.clientId);
+		if (sent && flavour === 'seed' && !rooms.has(entry.room)) {
+			// No echo will come for a room we are not in: the seed gives no other acknowledgement.
+			outbox.settle(entry.clientId);
+			emit({type: 'sent', room: entry.room, clientId: entry.clientId, sequence: 0, duplicate: false});
+		}
+	}
+
+	function schedulePublishRetry(): void {
+		if (publishRetryTimer) return;
+		publishRetryTimer = setTimeout(() => {
+			publishRetryTimer = undefined;
+			inFlight.clear();
+			flushOutbox();
+		}, RETRY_MS);
+		publishRetryTimer.unref?.();
+	}
+
+	// ---------------------------------------------------------------------------
+	// The API
+	// ---------------------------------------------------------------------------
+
+	const client: NatterClient = {
+		name,
+		get status() {
+			return status;
+		},
+		get flavour() {
+			return flavour;
+		},
+		get rooms() {
+			return [...rooms.keys()];
+		},
+		get pending() {
+			return outbox.all;
+		},
+		on(listener) {
+			listeners.add(listener);
+			return () => listeners.delete(listener);
+		},
+		start() {
+			if (started) return;
+			started = true;
+			for (const room of options.rooms ?? []) ensureRoom(room);
+			connect();
+		},
+		join(room) {
+			if (rooms.has(room)) return;
+			const sync = ensureRoom(room);
+			send(sync.subscribeFrame(name));
+		},
+		leave(room) {
+			const sync = rooms.get(room);
+			if (!sync) return;
+			sendAck(room);
+			sync.dispose();
+			rooms.delete(room);
+			historyRequests.delete(room);
+			send({type: 'unsubscribe', room});
+			emit({type: 'left', room});
+		},
+		publish(room, content, data?: MessageData) {
+			if (isDirectRoom(room) && !rooms.has(room)) client.join(room);
+			const entry = outbox.add(room, content, data, Date.now());
+			emit({type: 'pending', message: entry});
+			const sync = rooms.get(room);
+			if (status.state === 'online' && (!sync || sync.synced)) sendPublish(entry);
+			return entry.clientId;
+		},
+		fetchHistory(room, before, limit) {
+			queueHistory(room, {kind: 'scroll', before, limit});
+			if (!send({type: 'get_history', room, before, limit})) historyRequests.get(room)?.pop();
+		},
+		setAway(reason) {
+			away = reason === undefined ? {} : {reason};
+			send({type: 'status', status: 'away', ...(reason === undefined ? {} : {reason})});
+		},
+		setBack() {
+			if (!away) return;
+			away = undefined;
+			send({type: 'status', status: 'online'});
+		},
+		clearHistory(room) {
+			send({type: 'clear_history', room});
+		},
+		who(room) {
+			send({type: 'who', room});
+		},
+		async close(flushMs = 2000) {
+			if (stopped && !ws) return;
+			const deadline = Date.now() + flushMs;
+			while (outbox.size > 0 && Date.now() < deadline && !stopped) {
+				await new Promise(resolve => setTimeout(resolve, 20));
+			}
+			stopped = true;
+			if (retryTimer) clearTimeout(retryTimer);
+			if (publishRetryTimer) clearTimeout(publishRetryTimer);
+			for (const room of rooms.keys()) sendAck(room);
+			const socket = ws;
+			if (socket && socket.readyState === WebSocket.OPEN) {
+				send({type: 'bye'});
+				await new Promise<void>(resolve => {
+					const timer = setTimeout(() => {
+						socket.terminate();
+						resolve();
+					}, 1000);
+					socket.once('close', () => {
+						clearTimeout(timer);
+						resolve();
+					});
+					socket.close(1000, 'bye');
+				});
+			} else {
+				socket?.terminate();
+			}
+			ws = undefined;
+			onDisconnected();
+			for (const sync of rooms.values()) sync.dispose();
+			setStatus({state: 'offline', reason: outbox.size > 0 ? `closed with ${outbox.size} unsent message(s)` : 'closed'});
+		},
+	};
+	return client;
+}
+
+function stripType(frame: Extract<ServerFrame, {type: 'message'}>): ChatMessage {
+	const {type: _type, ...message} = frame;
+	return message;
+}
+
+function describeSocketError(error: NodeJS.ErrnoException): string {
+	switch (error.code) {
+		case 'ECONNREFUSED':
+			return 'connection refused: is the broker running on that host and port?';
+		case 'ENOTFOUND':
+		case 'EAI_AGAIN':
+			return 'unknown host';
+		case 'ETIMEDOUT':
+			return 'timed out';
+		case 'ECONNRESET':
+			return 'connection reset';
+		default:
+			return error.message || 'connection failed';
+	}
+}

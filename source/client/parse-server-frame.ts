@@ -1,0 +1,68 @@
+import type {ChatMessage, Member, ServerFrame} from '../protocol/messages.js';
+
+/**
+ * Read one frame from a broker, which is untrusted too (a hostile or buggy server must not
+ * crash the client). Returns a typed frame, or undefined for anything malformed; only the
+ * fields the client relies on are checked, the rest pass through for display (and are
+ * sanitised at render time).
+ */
+export function parseServerFrame(text: string): ServerFrame | undefined {
+	let value: unknown;
+	try {
+		value = JSON.parse(text);
+	} catch {
+		return undefined;
+	}
+	if (!isObject(value)) return undefined;
+	const f = value;
+	// The seed's error frames have no type: {"error": "Invalid message format"}.
+	if (f.type === undefined && typeof f.error === 'string') return {type: 'error', code: 'invalid_frame', error: f.error};
+	switch (f.type) {
+		case 'welcome':
+			return str(f.userId) && str(f.resume) ? (f as ServerFrame) : undefined;
+		case 'subscribed':
+			return str(f.room) && seq(f.sequence) ? {...(f as ServerFrame & {type: 'subscribed'}), members: members(f.members)} : undefined;
+		case 'unsubscribed':
+			return str(f.room) ? (f as ServerFrame) : undefined;
+		case 'message':
+			return isMessage(f) ? (f as ServerFrame) : undefined;
+		case 'presence':
+			return str(f.userId) && str(f.action) ? (f as ServerFrame) : undefined;
+		case 'history':
+			return str(f.room) && Array.isArray(f.messages) ? {...(f as ServerFrame & {type: 'history'}), messages: f.messages.filter(isMessage)} : undefined;
+		case 'published':
+			return str(f.clientId) && seq(f.sequence) ? (f as ServerFrame) : undefined;
+		case 'history_cleared':
+			return str(f.room) && str(f.epoch) ? (f as ServerFrame) : undefined;
+		case 'members':
+			return str(f.room) ? {type: 'members', room: f.room as string, members: members(f.members)} : undefined;
+		case 'error':
+			return str(f.error) ? (f as ServerFrame) : undefined;
+		default:
+			return undefined;
+	}
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+	return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function str(value: unknown): value is string {
+	return typeof value === 'string';
+}
+
+function seq(value: unknown): value is number {
+	return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function isMessage(value: unknown): value is ChatMessage {
+	if (!isObject(value)) return false;
+	return str(value.room) && str(value.sender) && str(value.content) && seq(value.sequence) && value.sequence > 0;
+}
+
+function members(value: unknown): Member[] {
+	if (!Array.isArray(value)) return [];
+	return value.filter(
+		(m): m is Member => isObject(m) && str(m.userId) && (m.status === 'online' || m.status === 'away'),
+	);
+}

@@ -1,0 +1,164 @@
+import type {ChatMessage, HistoryFrame, SubscribeFrame, SubscribedFrame} from '../protocol/messages.js';
+import {ReorderBuffer, type ReorderOutput} from './reorder-buffer.js';
+
+/** What a room's synchroniser needs from the client around it. */
+export type RoomSyncHost = {
+	/** Hand ordered output (messages and explicit gaps) to the listeners. */
+	deliver(room: string, outputs: ReorderOutput<ChatMessage>[], replayed: boolean): void;
+	/** Ask the broker for the messages after `since` (a gap fill). */
+	requestFill(room: string, since: number, limit: number, epoch: string | undefined): void;
+	/** Something new was delivered: acknowledge it soon. */
+	delivered(room: string): void;
+};
+
+const FILL_LIMIT = 500;
+
+/**
+ * One room's ordering: a reorder buffer, the epoch it belongs to, and the gap repair loop
+ * (a hole that lasts past `gapTimeoutMs` is fetched from history; what history no longer
+ * holds becomes an explicit gap, so the room never stalls and never skips silently).
+ */
+export class RoomSync {
+	epoch: string | undefined;
+	/** Got `subscribed` since the last (re)subscribe. */
+	synced = false;
+	/** Ever synced in this process: the next subscribe resumes from `buffer.delivered`. */
+	private started = false;
+	private buffer: ReorderBuffer<ChatMessage>;
+	/** Messages that arrived before `subscribed` (a DM that opened this room). */
+	private early: ChatMessage[] = [];
+	private gapTimer: NodeJS.Timeout | undefined;
+	private filling = false;
+	/** The hole the last fill tried to repair: if a fill leaves it as it was, history has lost it. */
+	private lastFillFrom = 0;
+
+	constructor(
+		readonly room: string,
+		private readonly host: RoomSyncHost,
+		private readonly capacity: number,
+		private readonly gapTimeoutMs: number,
+		/** An explicit starting point (a DM that arrived before we subscribed). */
+		private startAfter?: number,
+	) {
+		this.buffer = new ReorderBuffer({capacity});
+	}
+
+	/** Last sequence delivered to listeners. */
+	get delivered(): number {
+		return this.buffer.delivered;
+	}
+
+	/** The subscribe frame for (re)joining: resume from what we delivered, in the epoch we know. */
+	subscribeFrame(userId: string): SubscribeFrame {
+		this.synced = false;
+		const frame: SubscribeFrame = {type: 'subscribe', room: this.room, userId};
+		if (this.started) {
+			frame.since = this.buffer.delivered;
+			if (this.epoch !== undefined) frame.epoch = this.epoch;
+		} else if (this.startAfter !== undefined) {
+			frame.since = this.startAfter;
+		}
+		return frame;
+	}
+
+	/** The broker confirmed the subscription; `natter` says whether it speaks the extensions. */
+	onSubscribed(frame: SubscribedFrame, natter: boolean): void {
+		const outputs: ReorderOutput<ChatMessage>[] = [];
+		if (natter) {
+			const newEpoch = frame.epoch !== this.epoch;
+			if (!this.started || newEpoch) this.buffer.reset(frame.since + 1);
+			this.epoch = frame.epoch;
+			if (frame.lost > 0) outputs.push(...this.buffer.skipTo(frame.first));
+		} else if (!this.started || frame.sequence < this.buffer.delivered) {
+			// The seed server has no epochs: a sequence below ours means it restarted.
+			this.buffer.reset(frame.sequence + 1);
+		} else if (frame.sequence > this.buffer.delivered) {
+			// The seed server cannot replay: fetch what we missed from its history.
+			this.host.requestFill(this.room, this.buffer.delivered, FILL_LIMIT, undefined);
+			this.filling = true;
+		}
+		this.started = true;
+		this.synced = true;
+		this.startAfter = undefined;
+		const early = this.early;
+		this.early = [];
+		outputs.push(...this.buffer.pushAll(early));
+		this.emit(outputs, true);
+	}
+
+	/** A live or replayed message of this room. */
+	onMessage(message: ChatMessage): void {
+		if (!this.synced) {
+			if (this.early.length < this.capacity) this.early.push(message);
+			return;
+		}
+		this.emit(this.buffer.push(message), false);
+	}
+
+	/** The answer to a fill request. */
+	onFill(frame: HistoryFrame): void {
+		this.filling = false;
+		if (frame.epoch !== undefined && this.epoch !== undefined && frame.epoch !== this.epoch) return;
+		const before = this.buffer.expected;
+		const outputs = this.buffer.pushAll(frame.messages);
+		// What history no longer holds is gone for good: say so, and move on.
+		const first = frame.first ?? frame.messages[0]?.sequence;
+		const missing = this.buffer.missing;
+		if (missing && first !== undefined && first > this.buffer.expected) {
+			outputs.push(...this.buffer.skipTo(Math.min(first, missing.to + 1)));
+		} else if (missing && this.buffer.expected === before && missing.from === this.lastFillFrom) {
+			// A second fill that changed nothing: history cannot help; never stall.
+			outputs.push(...this.buffer.skipTo(missing.to + 1));
+		}
+		this.lastFillFrom = before;
+		this.emit(outputs, true);
+	}
+
+	/** An admin cleared history: a new epoch starts at sequence 1. */
+	onCleared(epoch: string): void {
+		this.epoch = epoch;
+		this.buffer.reset(1);
+		this.clearTimer();
+	}
+
+	/** The connection dropped: stop repairing until we are subscribed again. */
+	onDisconnect(): void {
+		this.synced = false;
+		this.filling = false;
+		this.clearTimer();
+	}
+
+	dispose(): void {
+		this.clearTimer();
+	}
+
+	private emit(outputs: ReorderOutput<ChatMessage>[], replayed: boolean): void {
+		if (outputs.length > 0) {
+			this.host.deliver(this.room, outputs, replayed);
+			this.host.delivered(this.room);
+		}
+		this.watchGap();
+	}
+
+	/** Arm the gap timer while a hole exists; a hole that outlives it is fetched from history. */
+	private watchGap(): void {
+		if (!this.buffer.missing) {
+			this.clearTimer();
+			return;
+		}
+		if (this.gapTimer || this.filling) return;
+		this.gapTimer = setTimeout(() => {
+			this.gapTimer = undefined;
+			const missing = this.buffer.missing;
+			if (!missing || !this.synced) return;
+			this.filling = true;
+			this.host.requestFill(this.room, missing.from - 1, Math.min(FILL_LIMIT, missing.to - missing.from + 1), this.epoch);
+		}, this.gapTimeoutMs);
+		this.gapTimer.unref?.();
+	}
+
+	private clearTimer(): void {
+		if (this.gapTimer) clearTimeout(this.gapTimer);
+		this.gapTimer = undefined;
+	}
+}
