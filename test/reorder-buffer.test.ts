@@ -245,3 +245,58 @@ test('missing is the first hole, and covers overflow-dropped messages once nothi
 	buffer.push(msg(30));
 	assert.deepEqual(buffer.missing, {from: 10, to: 30}, '30 itself was dropped, so it is missing too');
 });
+
+type Filtered = {sequence: number; prev: number};
+
+test('a filtered stream (each message names the previous admitted one) delivers every admitted message once, in order, with no false gaps', () => {
+	fc.assert(
+		fc.property(
+			fc.integer({min: 1, max: 200}).chain(n =>
+				fc.tuple(
+					fc.constant(n),
+					fc.subarray(Array.from({length: n}, (_, i) => i + 1), {minLength: 1}),
+					fc.array(fc.nat(), {maxLength: 400, size: 'max'}),
+				),
+			),
+			([, admitted, noise]) => {
+				const messages: Filtered[] = admitted.map((sequence, i) => ({sequence, prev: i === 0 ? 0 : admitted[i - 1]!}));
+				// Shuffle and duplicate deterministically from the noise.
+				const arrivals = [...messages];
+				for (const [i, k] of noise.entries()) {
+					if (arrivals.length === 0) break;
+					if (i % 3 === 0) arrivals.push(arrivals[k % arrivals.length]!);
+					else {
+						const a = k % arrivals.length;
+						const b = (k * 7 + i) % arrivals.length;
+						[arrivals[a], arrivals[b]] = [arrivals[b]!, arrivals[a]!];
+					}
+				}
+				const buffer = new ReorderBuffer<Filtered>({capacity: 1000});
+				const out: ReorderOutput<Filtered>[] = [];
+				for (const m of arrivals) {
+					out.push(...buffer.markEmpty(m.prev + 1, m.sequence - 1));
+					out.push(...buffer.push(m));
+				}
+				assert.equal(out.some(o => o.type === 'gap'), false, 'no gap for filtered-out sequences');
+				assert.deepEqual(
+					out.map(o => (o.type === 'message' ? o.message.sequence : -1)),
+					admitted,
+				);
+				assert.equal(buffer.missing, undefined);
+			},
+		),
+		{numRuns: 1000},
+	);
+});
+
+test('an empty run ahead of a hole waits for the hole, and skipTo past it reports only the truly missing sequences', () => {
+	const buffer = new ReorderBuffer<Filtered>();
+	buffer.push({sequence: 1, prev: 0});
+	// 5 arrives saying nothing matched 3..4; sequence 2 is still unknown.
+	assert.deepEqual(buffer.markEmpty(3, 4), []);
+	assert.deepEqual(buffer.push({sequence: 5, prev: 2}), []);
+	assert.deepEqual(buffer.missing, {from: 2, to: 2});
+	const out = buffer.skipTo(3);
+	assert.deepEqual(out.map(o => (o.type === 'gap' ? `gap ${o.from}-${o.to}` : `m${o.message.sequence}`)), ['gap 2-2', 'm5']);
+	assert.equal(buffer.expected, 6);
+});

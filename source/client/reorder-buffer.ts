@@ -20,6 +20,16 @@ export type ReorderBufferOptions = {
 // How far lowestHeld looks past expected before scanning all held keys instead.
 const PROBE = 32;
 
+/**
+ * A run of sequences known to hold nothing for this reader (a filtered subscription's broker
+ * said so with `prev`): reaching it skips to `last + 1` silently, since nothing was lost.
+ */
+type EmptyRun = {readonly emptyThrough: number};
+
+function isEmptyRun(value: unknown): value is EmptyRun {
+	return typeof value === 'object' && value !== null && 'emptyThrough' in value;
+}
+
 function gap<M>(from: number, to: number): ReorderOutput<M> {
 	return {type: 'gap', from, to, count: to - from + 1};
 }
@@ -33,7 +43,7 @@ export class ReorderBuffer<M extends Sequenced> {
 	private next: number;
 	private readonly capacity: number;
 	// Created on the first out-of-order arrival so a room that never reorders never allocates one.
-	private pending: Map<number, M> | undefined;
+	private pending: Map<number, M | EmptyRun> | undefined;
 	private top: number;
 	private dropped = 0;
 	// Lowest held sequence, kept exact on insert; only deliveries remove the minimum, and then it
@@ -112,16 +122,53 @@ export class ReorderBuffer<M extends Sequenced> {
 			for (const key of pending.keys()) if (key < sequence) below.push(key);
 			below.sort((a, b) => a - b);
 			for (const key of below) {
+				if (key < from) {
+					pending.delete(key);
+					continue;
+				}
 				if (key > from) out.push(gap(from, key - 1));
-				out.push({type: 'message', message: pending.get(key) as M});
+				const entry = pending.get(key) as M | EmptyRun;
 				pending.delete(key);
-				from = key + 1;
+				if (isEmptyRun(entry)) {
+					from = entry.emptyThrough + 1;
+				} else {
+					out.push({type: 'message', message: entry});
+					from = key + 1;
+				}
 			}
 			this.afterRemoval(pending);
 		}
 		if (sequence > from) out.push(gap(from, sequence - 1));
-		this.next = sequence;
+		this.next = Math.max(sequence, from);
 		this.drain(out);
+		return out;
+	}
+
+	/**
+	 * Declares sequences from..to empty for this reader (a filter admitted none of them): they are
+	 * passed over without a gap once everything before them is delivered. Returns what that releases.
+	 */
+	markEmpty(from: number, to: number): ReorderOutput<M>[] {
+		checkSequence('from', from);
+		checkSequence('to', to);
+		const out: ReorderOutput<M>[] = [];
+		if (to < this.next || to < from) return out;
+		if (from <= this.next) {
+			this.next = to + 1;
+			if (to > this.top) this.top = to;
+			this.drain(out);
+			return out;
+		}
+		if (to > this.top) this.top = to;
+		if (from > this.next + this.capacity - 1) {
+			this.dropped++;
+			return out;
+		}
+		this.pending ??= new Map();
+		if (!this.pending.has(from)) {
+			this.pending.set(from, {emptyThrough: to});
+			if (!this.lowestStale && from < this.lowest) this.lowest = from;
+		}
 		return out;
 	}
 
@@ -161,26 +208,30 @@ export class ReorderBuffer<M extends Sequenced> {
 	private drain(out: ReorderOutput<M>[]): void {
 		const pending = this.pending;
 		if (pending === undefined || pending.size === 0) return;
-		let message = pending.get(this.next);
-		if (message === undefined) return;
+		let entry = pending.get(this.next);
+		if (entry === undefined) return;
 		do {
 			pending.delete(this.next);
-			out.push({type: 'message', message});
-			this.next++;
-			message = pending.get(this.next);
-		} while (message !== undefined);
+			if (isEmptyRun(entry)) {
+				this.next = entry.emptyThrough + 1;
+			} else {
+				out.push({type: 'message', message: entry});
+				this.next++;
+			}
+			entry = pending.get(this.next);
+		} while (entry !== undefined);
 		this.afterRemoval(pending);
 	}
 
 	// Every removal path takes the lowest held message first, so the cached minimum is gone.
-	private afterRemoval(pending: Map<number, M>): void {
+	private afterRemoval(pending: Map<number, M | EmptyRun>): void {
 		this.lowest = Infinity;
 		this.lowestStale = pending.size > 0;
 	}
 
 	private lowestHeld(): number {
 		if (this.lowestStale) {
-			const pending = this.pending as Map<number, M>;
+			const pending = this.pending as Map<number, M | EmptyRun>;
 			let lowest = Infinity;
 			// Holes are usually short, so probe just past expected before paying for a scan of every held key.
 			const probeEnd = Math.min(this.top, this.next + PROBE);

@@ -82,7 +82,7 @@ export class RoomSync {
 		this.startAfter = undefined;
 		const early = this.early;
 		this.early = [];
-		outputs.push(...this.buffer.pushAll(early));
+		outputs.push(...this.offer(early));
 		this.emit(outputs, true);
 	}
 
@@ -92,7 +92,20 @@ export class RoomSync {
 			if (this.early.length < this.capacity) this.early.push(message);
 			return;
 		}
-		this.emit(this.buffer.push(message), false);
+		this.emit(this.offer([message]), false);
+	}
+
+	/**
+	 * Hand messages to the buffer. A filtered subscription's messages name the previous one the
+	 * filter admitted (`prev`): the sequences between are filtered out, not lost, so no gap.
+	 */
+	private offer(messages: Iterable<ChatMessage>): ReorderOutput<ChatMessage>[] {
+		const outputs: ReorderOutput<ChatMessage>[] = [];
+		for (const message of messages) {
+			if (message.prev !== undefined && message.prev < message.sequence - 1) outputs.push(...this.buffer.markEmpty(message.prev + 1, message.sequence - 1));
+			outputs.push(...this.buffer.push(message));
+		}
+		return outputs;
 	}
 
 	/** The answer to a fill request. */
@@ -100,7 +113,10 @@ export class RoomSync {
 		this.filling = false;
 		if (frame.epoch !== undefined && this.epoch !== undefined && frame.epoch !== this.epoch) return;
 		const before = this.buffer.expected;
-		const outputs = this.buffer.pushAll(frame.messages);
+		const outputs = this.offer(frame.messages);
+		// A filtered page vouches that nothing else up to `through` matched.
+		const last = frame.messages.at(-1)?.sequence ?? frame.since;
+		if (frame.through !== undefined && last !== undefined && frame.through > last) outputs.push(...this.buffer.markEmpty(last + 1, frame.through));
 		// What history no longer holds is gone for good: say so, and move on.
 		const first = frame.first ?? frame.messages[0]?.sequence;
 		const missing = this.buffer.missing;

@@ -168,6 +168,10 @@ export type HistoryFrame = {
 	sequence?: number;
 	/** Oldest sequence history still holds. */
 	first?: number;
+	/** Echo of the request's `since`, when it had one. */
+	since?: number;
+	/** Every message up to this sequence that the request admits is in `messages` (filtered pages). */
+	through?: number;
 };
 
 export type PublishedFrame = {
