@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import meow from 'meow';
 import {parseFlags} from './source/cli/parse-flags.js';
+import {runClient} from './source/cli/run-client.js';
 import {runHeadless} from './source/cli/run-headless.js';
 
 const cli = meow(
@@ -27,6 +28,7 @@ const cli = meow(
 	  --heartbeat S      ping interval; a missed pong disconnects (default 15)   --heartbeat 5
 	  --grace S          how long a dropped user stays present awaiting resume (default 5)   --grace 10
 	  --max-buffered B   unsent bytes per client before it is cut off, close 4009 (default 4194304)
+	  --data PATH        keep rooms in this SQLite file across restarts (default NATTER_DATA env; none = memory)   --data ~/.natter/rooms.db
 
 	Other
 	  --help             this text
@@ -56,6 +58,7 @@ const cli = meow(
 			heartbeat: {type: 'string'},
 			grace: {type: 'string'},
 			maxBuffered: {type: 'string'},
+			data: {type: 'string'},
 		},
 	},
 );
@@ -71,10 +74,5 @@ if (cli.input.length > 0) {
 	process.exit(2);
 }
 
-let code: number;
-if (plan.mode === 'headless') code = await runHeadless(plan.serve);
-else {
-	process.stderr.write('natter: the chat client is not built yet; run natter --serve --headless\n');
-	code = 1;
-}
+const code = plan.mode === 'headless' ? await runHeadless(plan.serve) : await runClient(plan);
 process.exit(code);

@@ -1,4 +1,4 @@
-import type {ChatMessage, Member, PresenceStatus} from '../protocol/messages.js';
+import type {ChatMessage, Member} from '../protocol/messages.js';
 import {
 	DEFAULT_ENGINE_OPTIONS,
 	type Cursor,
@@ -14,17 +14,20 @@ import {
 	type RoomState,
 } from './engine.js';
 import {newEpoch, newMessageIdFactory} from './ids.js';
-
-type Holder = {status: PresenceStatus; reason?: string};
+import {PresenceTable} from './presence-table.js';
 
 type RoomRecord = {
 	epoch: string;
 	sequence: number;
 	/** Retained messages, oldest first; sequences are contiguous, so index = sequence - messages[0].sequence. */
 	messages: ChatMessage[];
+	/**
+	 * When each retained message was stored, on the engine's clock (parallel to `messages`). The TTL
+	 * is measured on this clock, not on `message.timestamp`, which the hub stamped with its own.
+	 */
+	stored: number[];
 	/** (sender \0 clientId) -> the message it produced, with when it may be forgotten. */
 	dedupe: Map<string, {message: ChatMessage; expires: number}>;
-	presence: Map<string, Map<string, Holder>>;
 };
 
 /**
@@ -36,6 +39,7 @@ export function createMemoryEngine(options: Partial<EngineOptions> = {}): Engine
 	const now = settings.now ?? Date.now;
 	const rooms = new Map<string, RoomRecord>();
 	const cursors = new Map<string, Cursor>();
+	const presence = new PresenceTable();
 	const listeners: EngineListener[] = [];
 	const nextId = newMessageIdFactory();
 
@@ -46,7 +50,7 @@ export function createMemoryEngine(options: Partial<EngineOptions> = {}): Engine
 	function record(room: string): RoomRecord {
 		let r = rooms.get(room);
 		if (!r) {
-			r = {epoch: newEpoch(), sequence: 0, messages: [], dedupe: new Map(), presence: new Map()};
+			r = {epoch: newEpoch(), sequence: 0, messages: [], stored: [], dedupe: new Map()};
 			rooms.set(room, r);
 		}
 		return r;
@@ -55,12 +59,18 @@ export function createMemoryEngine(options: Partial<EngineOptions> = {}): Engine
 	/** Drop what size and age push out; keeps the array from growing by splicing in batches. */
 	function trim(r: RoomRecord): void {
 		const excess = r.messages.length - settings.historySize;
-		if (excess > 0) r.messages.splice(0, excess);
+		if (excess > 0) {
+			r.messages.splice(0, excess);
+			r.stored.splice(0, excess);
+		}
 		if (settings.historyTtl > 0) {
 			const oldest = now() - settings.historyTtl * 1000;
 			let drop = 0;
-			while (drop < r.messages.length && r.messages[drop]!.timestamp < oldest) drop++;
-			if (drop > 0) r.messages.splice(0, drop);
+			while (drop < r.stored.length && r.stored[drop]! < oldest) drop++;
+			if (drop > 0) {
+				r.messages.splice(0, drop);
+				r.stored.splice(0, drop);
+			}
 		}
 	}
 
@@ -100,6 +110,7 @@ export function createMemoryEngine(options: Partial<EngineOptions> = {}): Engine
 			};
 			r.sequence = message.sequence;
 			r.messages.push(message);
+			r.stored.push(at);
 			trim(r);
 			if (key !== undefined) r.dedupe.set(key, {message, expires: at + settings.dedupeWindow});
 			emit({type: 'message', room: input.room, epoch: r.epoch, message});
@@ -130,6 +141,7 @@ export function createMemoryEngine(options: Partial<EngineOptions> = {}): Engine
 			r.epoch = newEpoch();
 			r.sequence = 0;
 			r.messages = [];
+			r.stored = [];
 			r.dedupe.clear();
 			emit({type: 'cleared', room, epoch: r.epoch, by});
 			return state(r);
@@ -147,37 +159,19 @@ export function createMemoryEngine(options: Partial<EngineOptions> = {}): Engine
 		},
 
 		async presenceAdd(room, userId, holder, status, reason): Promise<boolean> {
-			const r = record(room);
-			let holders = r.presence.get(userId);
-			const first = !holders;
-			if (!holders) {
-				holders = new Map();
-				r.presence.set(userId, holders);
-			}
-			holders.set(holder, {status, ...(reason === undefined ? {} : {reason})});
-			return first;
+			return presence.add(room, userId, holder, status, reason);
 		},
 
 		async presenceRemove(room, userId, holder): Promise<boolean> {
-			const holders = rooms.get(room)?.presence.get(userId);
-			if (!holders || !holders.delete(holder)) return false;
-			if (holders.size > 0) return false;
-			rooms.get(room)!.presence.delete(userId);
-			return true;
+			return presence.remove(room, userId, holder);
 		},
 
 		async presenceStatus(room, userId, holder, status, reason) {
-			const holders = rooms.get(room)?.presence.get(userId);
-			if (!holders || !holders.has(holder)) return undefined;
-			const before = combine(userId, holders);
-			holders.set(holder, {status, ...(reason === undefined ? {} : {reason})});
-			return {before, after: combine(userId, holders)};
+			return presence.status(room, userId, holder, status, reason);
 		},
 
 		async members(room: string): Promise<Member[]> {
-			const r = rooms.get(room);
-			if (!r) return [];
-			return [...r.presence].map(([userId, holders]) => combine(userId, holders));
+			return presence.members(room);
 		},
 
 		async announce(event: PresenceEvent): Promise<void> {
@@ -199,14 +193,4 @@ export function createMemoryEngine(options: Partial<EngineOptions> = {}): Engine
 			listeners.length = 0;
 		},
 	};
-}
-
-/** A user's status across holders: online if any connection is online, else away (with the latest reason). */
-export function combine(userId: string, holders: Map<string, Holder>): Member {
-	let reason: string | undefined;
-	for (const holder of holders.values()) {
-		if (holder.status === 'online') return {userId, status: 'online'};
-		reason = holder.reason ?? reason;
-	}
-	return {userId, status: 'away', ...(reason === undefined ? {} : {reason})};
 }

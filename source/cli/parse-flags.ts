@@ -17,6 +17,7 @@ export type RawFlags = {
 	heartbeat?: string;
 	grace?: string;
 	maxBuffered?: string;
+	data?: string;
 };
 
 /** Broker settings taken from flags and environment. */
@@ -29,6 +30,8 @@ export type ServeSettings = {
 	heartbeatMs: number;
 	graceMs: number;
 	maxBufferedBytes: number;
+	/** SQLite file the broker keeps its rooms in (`--data`); without it rooms live in memory. */
+	dataPath?: string;
 };
 
 /** What the command line asks natter to do. */
@@ -60,6 +63,7 @@ function plan(flags: RawFlags, env: NodeJS.ProcessEnv): CliPlan {
 	if (!flags.serve && (flags.host !== undefined || flags.port !== undefined)) {
 		throw new FlagError('--host and --port set where --serve listens; to join a broker, use --url ws://host:port');
 	}
+	if (!flags.serve && flags.data !== undefined) throw new FlagError('--data is where --serve keeps its rooms; it needs --serve');
 	const serve = flags.serve ? serveSettings(flags, env) : undefined;
 	if (serve && flags.headless) return {mode: 'headless', serve};
 
@@ -82,6 +86,9 @@ function serveSettings(flags: RawFlags, env: NodeJS.ProcessEnv): ServeSettings {
 	const port = integer('--port', flags.port ?? env.PORT, 8080, 0, 65535);
 	const host = flags.host;
 	if (host !== undefined && (host.length === 0 || /[\s/]/.test(host))) throw new FlagError(`--host ${JSON.stringify(host)} is not a host name or address`);
+	// An empty NATTER_DATA counts as unset (container environments often declare it empty); an empty --data is a mistake.
+	const dataPath = flags.data ?? (env.NATTER_DATA || undefined);
+	if (dataPath !== undefined && dataPath.trim() === '') throw new FlagError('--data needs the path of a file, like --data /var/lib/natter/rooms.db');
 	return {
 		...(host === undefined ? {} : {host}),
 		port,
@@ -91,6 +98,7 @@ function serveSettings(flags: RawFlags, env: NodeJS.ProcessEnv): ServeSettings {
 		heartbeatMs: integer('--heartbeat', flags.heartbeat, 15, 1, 3600) * 1000,
 		graceMs: integer('--grace', flags.grace, 5, 0, 3600) * 1000,
 		maxBufferedBytes: integer('--max-buffered', flags.maxBuffered, 4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
+		...(dataPath === undefined ? {} : {dataPath}),
 	};
 }
 

@@ -1,0 +1,52 @@
+import {hostname} from 'node:os';
+import {createClient} from '../client/create-client.js';
+import type {CliPlan} from './parse-flags.js';
+import {runJson} from './run-json.js';
+import {joinAddress, serveBroker} from './serve-broker.js';
+
+/**
+ * The chat modes (TUI and --json): start the in-process broker when --serve asks for one,
+ * connect the client core, run the mode, and close everything on the way out.
+ */
+export async function runClient(plan: Extract<CliPlan, {mode: 'tui' | 'json'}>): Promise<number> {
+	if (plan.mode === 'tui' && !process.stdin.isTTY) {
+		process.stderr.write('natter: the chat window needs a terminal; for scripts and pipes use --json\n');
+		return 2;
+	}
+	let urls = plan.urls;
+	let adminKey: string | undefined;
+	let serveAddress: string | undefined;
+	let closeBroker = async (): Promise<void> => {};
+	if (plan.serve) {
+		// The window owns the terminal: broker diagnostics stay quiet unless asked for.
+		const started = await serveBroker(plan.serve, plan.mode === 'json' ? line => process.stderr.write(`natter broker: ${line}\n`) : () => {});
+		if (!started.ok) {
+			process.stderr.write(`natter: ${started.error}\n`);
+			return 1;
+		}
+		const {broker} = started;
+		urls = [broker.url];
+		adminKey = broker.adminKey;
+		serveAddress = joinAddress(broker, hostname());
+		closeBroker = () => broker.close();
+		if (plan.mode === 'json') process.stderr.write(`natter: hosting on ${serveAddress}\n`);
+	}
+	const client = createClient({urls, name: plan.name, rooms: plan.rooms, ...(adminKey === undefined ? {} : {adminKey})});
+	let code: number;
+	try {
+		if (plan.mode === 'json') {
+			const stop = (): void => {
+				process.stdin.destroy();
+			};
+			process.once('SIGINT', stop);
+			process.once('SIGTERM', stop);
+			code = await runJson(client, plan.rooms[0]!, {input: process.stdin, output: process.stdout, errors: process.stderr});
+		} else {
+			const {runTui} = await import('./run-tui.js');
+			code = await runTui({client, serverUrl: urls[0]!, ...(serveAddress === undefined ? {} : {serveAddress})});
+		}
+	} finally {
+		await closeBroker();
+	}
+	return code;
+}

@@ -1,0 +1,158 @@
+import {createInterface} from 'node:readline';
+import {COMMANDS, usage} from '../commands/commands.js';
+import {parseCommand, type Command} from '../commands/parse-command.js';
+import type {MessageData} from '../protocol/messages.js';
+import type {ClientEvent, NatterClient} from '../client/types.js';
+
+/** Streams --json mode reads and writes; the CLI passes the process's own. */
+export type JsonStreams = {
+	input: NodeJS.ReadableStream;
+	output: NodeJS.WritableStream;
+	errors: NodeJS.WritableStream;
+};
+
+/** How long end of input waits for the outbox to drain before giving up. */
+const FLUSH_MS = 60_000;
+
+/**
+ * `--json`: natter without the window, for scripts and bots. Every event the client core
+ * delivers (after the reorder buffer, in order) is one JSON object per line on stdout; each
+ * input line is plain text for the current room, a slash command, or a JSON object with
+ * `content` (and optional `data`). Diagnostics go to stderr only. End of input sends what is
+ * pending, then exits: 0 when everything was sent, 1 otherwise.
+ */
+export async function runJson(client: NatterClient, initialRoom: string, streams: JsonStreams): Promise<number> {
+	let room: string | undefined = initialRoom;
+	const out = (value: unknown): void => {
+		streams.output.write(`${JSON.stringify(value)}\n`);
+	};
+	const diag = (line: string): void => {
+		streams.errors.write(`natter: ${line}\n`);
+	};
+
+	client.on(event => {
+		const line = jsonLine(event);
+		if (line === undefined) return;
+		if (line.type === 'error') diag(`${line.code}: ${line.message}${line.room ? ` (room ${line.room})` : ''}`);
+		else out(line);
+	});
+	client.start();
+
+	const lines = createInterface({input: streams.input, crlfDelay: Infinity});
+	let quit = false;
+	for await (const raw of lines) {
+		const line = raw.replace(/\r$/, '');
+		if (line.trim() === '') continue;
+		if (line.startsWith('{')) {
+			const structured = readStructured(line);
+			if (typeof structured === 'string') diag(structured);
+			else if (room === undefined) diag('no current room: /join one first');
+			else client.publish(structured.room ?? room, structured.content, structured.data);
+			continue;
+		}
+		const command = parseCommand(line, {activeRoom: room});
+		const next = act(client, command, room, diag);
+		if (next === 'quit') {
+			quit = true;
+			break;
+		}
+		room = next;
+	}
+	if (quit) lines.close();
+	await client.close(FLUSH_MS);
+	const unsent = client.pending.length;
+	if (unsent > 0) {
+		diag(`${unsent} message(s) could not be sent before giving up`);
+		return 1;
+	}
+	return 0;
+}
+
+/** Carry out one command; returns the new current room, or 'quit'. */
+function act(client: NatterClient, command: Command, room: string | undefined, diag: (line: string) => void): string | undefined | 'quit' {
+	switch (command.type) {
+		case 'say':
+			client.publish(command.room, command.text);
+			return room;
+		case 'join':
+			client.join(command.room);
+			return command.room;
+		case 'leave': {
+			client.leave(command.room);
+			return command.room === room ? client.rooms.at(-1) : room;
+		}
+		case 'history':
+			client.fetchHistory(command.room, Number.MAX_SAFE_INTEGER, command.count);
+			return room;
+		case 'msg':
+			client.publish(`@${command.user}`, command.text);
+			return room;
+		case 'away':
+			client.setAway(command.reason);
+			return room;
+		case 'back':
+			client.setBack();
+			return room;
+		case 'who':
+			client.who(command.room);
+			return room;
+		case 'clear_history':
+			client.clearHistory(command.room);
+			return room;
+		case 'filter':
+			diag('content filters are not available in this version');
+			return room;
+		case 'help':
+			for (const spec of COMMANDS) diag(`${usage(spec).padEnd(24)} ${spec.help}`);
+			return room;
+		case 'quit':
+			return 'quit';
+		case 'error':
+			diag(command.message);
+			return room;
+	}
+}
+
+/** A JSON input line: `{"content": "...", "data": {...}, "room"?: "..."}`, or why it is not one. */
+function readStructured(line: string): {content: string; data?: MessageData; room?: string} | string {
+	let value: unknown;
+	try {
+		value = JSON.parse(line);
+	} catch {
+		return 'a line starting with { must be a JSON object: {"content": "text", "data": {...}}';
+	}
+	if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'a JSON line must be an object';
+	const v = value as Record<string, unknown>;
+	if (typeof v.content !== 'string' || v.content.length === 0) return 'a JSON line needs a non-empty "content" string';
+	if (v.data !== undefined && (typeof v.data !== 'object' || v.data === null || Array.isArray(v.data))) return '"data" must be a JSON object';
+	if (v.room !== undefined && typeof v.room !== 'string') return '"room" must be a string';
+	return {content: v.content, ...(v.data === undefined ? {} : {data: v.data as MessageData}), ...(v.room === undefined ? {} : {room: v.room as string})};
+}
+
+/** The JSON line for an event, or undefined for events scripts do not need (round-trip pings). */
+function jsonLine(event: ClientEvent): (Record<string, unknown> & {type: string}) | undefined {
+	switch (event.type) {
+		case 'rtt':
+			return undefined;
+		case 'message': {
+			const m = event.message;
+			return {
+				type: 'message',
+				room: event.room,
+				sequence: m.sequence,
+				sender: m.sender,
+				content: m.content,
+				timestamp: m.timestamp,
+				id: m.id,
+				...(m.data === undefined ? {} : {data: m.data}),
+				...(event.replayed ? {replayed: true} : {}),
+			};
+		}
+		case 'status':
+			return {type: 'status', ...event.status};
+		case 'pending':
+			return {type: 'pending', room: event.message.room, clientId: event.message.clientId, content: event.message.content};
+		default:
+			return event;
+	}
+}

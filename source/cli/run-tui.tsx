@@ -1,0 +1,62 @@
+import {render} from 'ink';
+import type {NatterClient} from '../client/types.js';
+import {App} from '../ui/app.js';
+
+/** What the chat window needs: a client (not yet started), where it connects, and when hosting, the join address. */
+export type RunTuiOptions = {
+	client: NatterClient;
+	serverUrl: string;
+	serveAddress?: string;
+	/** Time without input before the user is marked away (ms, default 5 minutes). */
+	idleMs?: number;
+};
+
+// Alternate screen (the shell's scrollback stays as it was) and bracketed paste (a pasted
+// Enter is text, not a send); both are undone on the way out.
+const ENTER = '\x1b[?1049h\x1b[H\x1b[?2004h';
+const LEAVE = '\x1b[?2004l\x1b[?1049l';
+
+/**
+ * Open the chat window on this terminal, start the client, and resolve with the exit code when
+ * the user quits (/quit or Ctrl+C; the client is closed first, so pending messages go out).
+ * Without a terminal on stdin it says so and returns 2.
+ */
+export async function runTui(options: RunTuiOptions): Promise<number> {
+	if (!process.stdin.isTTY) {
+		process.stderr.write('natter: the chat window needs a terminal; for scripts use --json\n');
+		return 2;
+	}
+	const {client} = options;
+	process.stdout.write(ENTER);
+	let restored = false;
+	const restore = (): void => {
+		if (restored) return;
+		restored = true;
+		process.stdout.write(LEAVE);
+	};
+	// A closed terminal or a kill still says goodbye to the broker (others see us leave at once).
+	const onSignal = (): void => {
+		void client.close(500).finally(() => instance.unmount());
+	};
+	process.once('SIGTERM', onSignal);
+	process.once('SIGHUP', onSignal);
+	process.on('exit', restore);
+	const instance = render(
+		<App client={client} serverUrl={options.serverUrl} {...(options.serveAddress === undefined ? {} : {serveAddress: options.serveAddress})} {...(options.idleMs === undefined ? {} : {idleMs: options.idleMs})} />,
+		{exitOnCtrlC: false, patchConsole: true, maxFps: 30},
+	);
+	try {
+		await instance.waitUntilExit();
+		return 0;
+	} catch (error) {
+		restore();
+		process.stderr.write(`natter: the chat window failed: ${(error as Error).message}\n`);
+		return 1;
+	} finally {
+		instance.cleanup();
+		restore();
+		process.off('SIGTERM', onSignal);
+		process.off('SIGHUP', onSignal);
+		process.off('exit', restore);
+	}
+}

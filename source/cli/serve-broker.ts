@@ -1,0 +1,51 @@
+import {BrokerStartError, createBroker, type Broker} from '../broker/create-broker.js';
+import type {Engine} from '../broker/engine.js';
+import {createSqliteEngine} from '../broker/sqlite-engine.js';
+import type {ServeSettings} from './parse-flags.js';
+
+/** The outcome of starting the broker for `--serve`: the broker, or one sentence for the user. */
+export type ServeResult = {ok: true; broker: Broker} | {ok: false; error: string};
+
+/**
+ * Start the broker that `--serve` asks for (headless or under a chat window), with the engine
+ * the settings choose. The one place where flags become a broker, so both modes agree.
+ */
+export async function serveBroker(settings: ServeSettings, log: (line: string) => void): Promise<ServeResult> {
+	let engine: Engine | undefined;
+	try {
+		engine = engineFor(settings);
+	} catch (error) {
+		return {ok: false, error: (error as Error).message};
+	}
+	try {
+		const broker = await createBroker({
+			...(engine === undefined ? {} : {engine}),
+			port: settings.port,
+			...(settings.host === undefined ? {} : {host: settings.host}),
+			historySize: settings.historySize,
+			historyTtl: settings.historyTtl,
+			maxPayload: settings.maxPayload,
+			heartbeatMs: settings.heartbeatMs,
+			graceMs: settings.graceMs,
+			maxBufferedBytes: settings.maxBufferedBytes,
+			log,
+		});
+		return {ok: true, broker};
+	} catch (error) {
+		await engine?.close();
+		return {ok: false, error: error instanceof BrokerStartError ? error.message : `could not start the broker: ${(error as Error).message}`};
+	}
+}
+
+/** The address others can use to join: the bound host, or this machine's name for a wildcard bind. */
+export function joinAddress(broker: Broker, hostname: string): string {
+	const host = broker.host === '0.0.0.0' || broker.host === '::' ? hostname : broker.host.includes(':') ? `[${broker.host}]` : broker.host;
+	return `ws://${host}:${broker.port}`;
+}
+
+/** The engine the settings ask for (`--data`: SQLite); undefined lets the broker make its memory engine. */
+function engineFor(settings: ServeSettings): Engine | undefined {
+	const limits = {historySize: settings.historySize, historyTtl: settings.historyTtl};
+	if (settings.dataPath !== undefined) return createSqliteEngine(settings.dataPath, limits);
+	return undefined;
+}

@@ -1,0 +1,27 @@
+import {Box, Text} from 'ink';
+import type {Row} from '../layout/rows.js';
+
+type Props = {row: Row; width: number};
+
+/** One pre-laid-out terminal row: exactly one line, cut (never wrapped) at `width`. */
+export function RowText({row, width}: Props) {
+	return (
+		<Box height={1} width={width} flexShrink={0}>
+			<Text wrap="truncate-end">
+				{row.segments.map((segment, i) => (
+					<Text
+						key={i}
+						color={segment.color}
+						backgroundColor={segment.backgroundColor}
+						dimColor={segment.dim}
+						bold={segment.bold}
+						inverse={segment.inverse}
+						italic={segment.italic}
+					>
+						{segment.text}
+					</Text>
+				))}
+			</Text>
+		</Box>
+	);
+}

@@ -1,0 +1,89 @@
+import {useCallback, useEffect, useRef, useState} from 'react';
+import type {ClientEvent, NatterClient} from '../../client/types.js';
+import {initialChatState, reduce} from '../state/reduce.js';
+import {ensureRoom, updateRoom} from '../state/room.js';
+import type {ChatState} from '../state/types.js';
+import {reduceUi, type UiAction} from '../state/ui-actions.js';
+
+/** Options of useChat. */
+export type UseChatOptions = {
+	/** Shortest time between two renders caused by client events (ms, default 40: at most 25 a second). */
+	frameMs?: number;
+	/** Call client.start() once subscribed (default true), so no early event is missed. */
+	start?: boolean;
+};
+
+/** The chat state and the way to act on the view. */
+export type ChatHandle = {
+	state: ChatState;
+	dispatch: (action: UiAction) => void;
+	/** The state including actions dispatched since the last render (several keys in one input chunk). */
+	latest: () => ChatState;
+};
+
+/**
+ * Subscribe to a NatterClient and keep the chat state. Client events are queued and applied in
+ * batches at most every `frameMs`, so a flood of messages re-renders a few times a second, not
+ * once per message. UI actions apply at once.
+ *
+ * @example
+ * const {state, dispatch} = useChat(client);
+ * dispatch({type: 'switch-by', delta: 1});
+ */
+export function useChat(client: NatterClient, options: UseChatOptions = {}): ChatHandle {
+	const frameMs = options.frameMs ?? 40;
+	const start = options.start ?? true;
+	const current = useRef<ChatState | undefined>(undefined);
+	current.current ??= seed(client);
+	const [state, setState] = useState<ChatState>(current.current);
+
+	useEffect(() => {
+		const queue: Array<{event: ClientEvent; at: number}> = [];
+		let timer: NodeJS.Timeout | undefined;
+		let lastFlush = 0;
+		const flush = (): void => {
+			timer = undefined;
+			lastFlush = Date.now();
+			let next = current.current!;
+			for (const {event, at} of queue.splice(0)) next = reduce(next, event, at);
+			current.current = next;
+			setState(next);
+		};
+		const unsubscribe = client.on(event => {
+			queue.push({event, at: Date.now()});
+			// The first event after a quiet spell shows at once; a burst waits for the next frame.
+			timer ??= setTimeout(flush, Math.max(0, frameMs - (Date.now() - lastFlush)));
+		});
+		if (start) {
+			client.start();
+			// The rooms the client was told to join get their tabs now, before the broker answers.
+			let next = current.current!;
+			for (const room of client.rooms) next = ensureRoom(next, room);
+			current.current = next;
+			setState(next);
+		}
+		return () => {
+			unsubscribe();
+			if (timer) clearTimeout(timer);
+		};
+	}, [client, frameMs, start]);
+
+	const dispatch = useCallback((action: UiAction) => {
+		current.current = reduceUi(current.current!, action);
+		setState(current.current);
+	}, []);
+
+	const latest = useCallback(() => current.current!, []);
+	return {state, dispatch, latest};
+}
+
+/** The state as the client stands when the window opens: its rooms and its pending messages. */
+function seed(client: NatterClient): ChatState {
+	let state = initialChatState({me: client.name, connection: client.status});
+	for (const room of client.rooms) state = ensureRoom(state, room);
+	for (const message of client.pending) {
+		state = ensureRoom(state, message.room);
+		state = updateRoom(state, message.room, room => ({...room, pending: [...room.pending, {clientId: message.clientId, text: message.content, queuedAt: message.queuedAt}]}));
+	}
+	return state;
+}

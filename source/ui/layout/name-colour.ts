@@ -1,0 +1,14 @@
+/** A stable colour per name: the same person has the same colour in every room and every run. */
+
+// Readable on dark and light backgrounds; plain blue and black/white are left out on purpose.
+const PALETTE = ['cyan', 'green', 'yellow', 'magenta', 'redBright', 'blueBright', 'cyanBright', 'greenBright', 'yellowBright', 'magentaBright'] as const;
+
+/** An Ink colour name for a user name (FNV-1a hash into a fixed palette). */
+export function nameColour(name: string): (typeof PALETTE)[number] {
+	let hash = 0x811c9dc5;
+	for (let i = 0; i < name.length; i++) {
+		hash ^= name.charCodeAt(i);
+		hash = Math.imul(hash, 0x01000193);
+	}
+	return PALETTE[(hash >>> 0) % PALETTE.length]!;
+}

@@ -1,0 +1,193 @@
+/**
+ * One timeline entry → the terminal rows it occupies at a given width. Pure and cached per
+ * entry object (entries are immutable), so scrolling and re-rendering a busy room only lays out
+ * what is new. Every untrusted string is neutralised here, before it can reach the terminal.
+ */
+import {sanitizeLine, sanitizeText} from '../../text/sanitize.js';
+import type {Entry, PendingEntry, SystemTone} from '../state/types.js';
+import {nameColour} from './name-colour.js';
+import {clock, dayLabel} from './time.js';
+import {cellWidth, pad, wrap} from './wrap.js';
+
+/** A run of text in one style. Colours are Ink colour names. */
+export type Segment = {text: string; color?: string; backgroundColor?: string; dim?: boolean; bold?: boolean; inverse?: boolean; italic?: boolean};
+
+/** One terminal row: styled segments whose widths add up to at most the pane width. */
+export type Row = {key: string; segments: Segment[]};
+
+/** What the layout of a room depends on besides its entries. */
+export type RowOptions = {
+	width: number;
+	/** Width of the sender column. */
+	nickWidth: number;
+	/** Width of the sequence gutter on the right (0 hides it). */
+	seqWidth: number;
+};
+
+const TIME_WIDTH = 5;
+const SEPARATOR = ' │ ';
+/** Narrowest text column before the layout gives up aligning and just wraps. */
+const MIN_TEXT = 12;
+
+const TONES: Record<SystemTone, {glyph: string; color: string}> = {
+	join: {glyph: '-->', color: 'green'},
+	leave: {glyph: '<--', color: 'red'},
+	away: {glyph: '--', color: 'yellow'},
+	back: {glyph: '--', color: 'green'},
+	info: {glyph: '--', color: 'cyan'},
+	help: {glyph: '', color: 'white'},
+	error: {glyph: '!!', color: 'redBright'},
+	connection: {glyph: '--', color: 'blueBright'},
+};
+
+/** Width of the text column for these options. */
+export function textWidth(options: RowOptions): number {
+	return Math.max(MIN_TEXT, options.width - TIME_WIDTH - 1 - options.nickWidth - SEPARATOR.length - options.seqWidth);
+}
+
+const cache = new WeakMap<object, {signature: string; rows: Row[]}>();
+
+/**
+ * The rows of one entry; `dayBreak` adds a day separator above it (the previous entry was on
+ * another day).
+ */
+export function entryRows(entry: Entry, options: RowOptions, dayBreak: boolean): Row[] {
+	const signature = `${options.width}|${options.nickWidth}|${options.seqWidth}|${dayBreak}`;
+	const hit = cache.get(entry);
+	if (hit?.signature === signature) return hit.rows;
+	const rows = [...(dayBreak ? [daySeparator(entry.timestamp, options.width, `d${entry.key}`)] : []), ...layout(entry, options)];
+	cache.set(entry, {signature, rows});
+	return rows;
+}
+
+/** The rows of a message that is still on its way (greyed, with a '⋯' in the gutter). */
+export function pendingRows(entry: PendingEntry, me: string, options: RowOptions): Row[] {
+	return messageRows({
+		key: `p${entry.clientId}`,
+		time: clock(entry.queuedAt),
+		sender: me,
+		text: entry.text,
+		senderStyle: {dim: true},
+		textStyle: {dim: true},
+		gutter: '⋯',
+		options,
+	});
+}
+
+/** A full-width centred "──── Tuesday 26 November 2024 ────" row. */
+export function daySeparator(timestamp: number, width: number, key: string): Row {
+	const label = ` ${dayLabel(timestamp)} `;
+	const side = Math.max(0, width - cellWidth(label));
+	const left = Math.floor(side / 2);
+	return {key, segments: [{text: '─'.repeat(left) + label + '─'.repeat(side - left), dim: true}]};
+}
+
+function layout(entry: Entry, options: RowOptions): Row[] {
+	const key = `e${entry.key}`;
+	switch (entry.kind) {
+		case 'message': {
+			const color = nameColour(entry.sender);
+			return messageRows({
+				key,
+				time: clock(entry.timestamp),
+				sender: entry.sender,
+				text: entry.text,
+				senderStyle: entry.mention ? {color, inverse: true, bold: true} : {color, bold: entry.mine},
+				textStyle: entry.mention ? {bold: true} : {},
+				gutter: `#${entry.sequence}`,
+				options,
+			});
+		}
+		case 'reprint':
+			return messageRows({
+				key,
+				time: clock(entry.timestamp),
+				sender: entry.sender,
+				text: entry.text,
+				senderStyle: {color: nameColour(entry.sender), dim: true},
+				textStyle: {dim: true},
+				gutter: `#${entry.sequence}`,
+				options,
+			});
+		case 'system': {
+			const tone = TONES[entry.tone];
+			if (entry.tone === 'help') return helpRows(key, sanitizeText(entry.text), options.width);
+			return messageRows({
+				key,
+				time: clock(entry.timestamp),
+				sender: tone.glyph,
+				text: entry.text,
+				senderStyle: {color: tone.color},
+				textStyle: entry.tone === 'error' ? {color: tone.color} : entry.tone === 'info' || entry.tone === 'connection' ? {} : {dim: true},
+				gutter: '',
+				options,
+				raw: true,
+			});
+		}
+		case 'gap': {
+			const range = entry.from !== undefined && entry.to !== undefined && entry.count > 1 ? ` (#${entry.from}–#${entry.to})` : entry.from !== undefined ? ` (#${entry.from})` : '';
+			const noun = entry.count === 1 ? 'message is' : 'messages are';
+			return messageRows({
+				key,
+				time: clock(entry.timestamp),
+				sender: '…',
+				text: `… ${entry.count} earlier ${noun} no longer in history${range}`,
+				senderStyle: {color: 'yellow'},
+				textStyle: {color: 'yellow'},
+				gutter: '',
+				options,
+				raw: true,
+			});
+		}
+	}
+}
+
+type MessageParts = {
+	key: string;
+	time: string;
+	sender: string;
+	text: string;
+	senderStyle: Omit<Segment, 'text'>;
+	textStyle: Omit<Segment, 'text'>;
+	gutter: string;
+	options: RowOptions;
+	/** The sender is one of our glyphs, not a name: no neutralising needed, right-aligned as is. */
+	raw?: boolean;
+};
+
+function messageRows(parts: MessageParts): Row[] {
+	const {options} = parts;
+	const sender = parts.raw ? parts.sender : sanitizeLine(parts.sender);
+	const columnWidth = textWidth(options);
+	const lines = wrap(sanitizeText(parts.text), columnWidth);
+	const indent = ' '.repeat(TIME_WIDTH + 1 + options.nickWidth);
+	return lines.map((line, i) => {
+		const segments: Segment[] = i === 0
+			? [
+				{text: `${parts.time} `, dim: true},
+				{text: pad(sender, options.nickWidth, 'right'), ...parts.senderStyle},
+				{text: SEPARATOR, dim: true},
+			]
+			: [{text: indent}, {text: SEPARATOR, dim: true}];
+		segments.push({text: line, ...parts.textStyle});
+		if (options.seqWidth > 0 && i === 0 && parts.gutter !== '') {
+			const fill = columnWidth - cellWidth(line);
+			segments.push({text: ' '.repeat(Math.max(0, fill)) + pad(parts.gutter, options.seqWidth, 'right'), dim: true});
+		}
+		return {key: `${parts.key}.${i}`, segments};
+	});
+}
+
+// Help is a two-column table over the whole width: continuation rows hang under the
+// description column, and headings stand out.
+function helpRows(key: string, text: string, width: number): Row[] {
+	const column = /^(\s*\S.*?\s{2,})\S/.exec(text)?.[1] ?? '';
+	const indent = column === '' ? 0 : cellWidth(column);
+	const rows = wrap(text.slice(column.length), Math.max(MIN_TEXT, width - 2 - indent));
+	return rows.map((line, i) => ({
+		key: `${key}.${i}`,
+		segments: i === 0 && column !== ''
+			? [{text: `  ${column}`, color: 'cyan'}, {text: line}]
+			: [{text: `  ${' '.repeat(i === 0 ? 0 : indent)}${line}`, bold: column === ''}],
+	}));
+}

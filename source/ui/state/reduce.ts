@@ -1,0 +1,250 @@
+/**
+ * Client events → chat state. Pure: `now` is passed in for events that carry no time of their
+ * own, so tests replay any sequence of events deterministically.
+ */
+import type {ClientEvent, ConnectionStatus} from '../../client/types.js';
+import type {ChatMessage, Member} from '../../protocol/messages.js';
+import {isDirectRoom} from '../../protocol/names.js';
+import {activeRoom, append, emptyRoom, ensureRoom, findRoom, mentions, prepend, setMember, updateRoom, widenNick, type NewEntry} from './room.js';
+import type {ChatState, MemberView, RoomView} from './types.js';
+
+/** The state before anything happened: who I am, how the client stands, nothing joined yet. */
+export function initialChatState(options: {me: string; connection: ConnectionStatus}): ChatState {
+	return {
+		me: options.me,
+		admin: false,
+		flavour: 'unknown',
+		connection: options.connection,
+		rtt: options.connection.state === 'online' ? options.connection.rtt : undefined,
+		rooms: [],
+		active: undefined,
+		home: emptyRoom(''),
+		away: undefined,
+		showPresence: undefined,
+		showSequence: true,
+	};
+}
+
+/** Apply one client event. */
+export function reduce(state: ChatState, event: ClientEvent, now: number = Date.now()): ChatState {
+	switch (event.type) {
+		case 'status':
+			return connectionChanged(state, event.status, now);
+		case 'welcome': {
+			const next = {...state, me: event.userId, admin: event.admin, flavour: event.flavour};
+			if (event.flavour !== 'seed' || state.flavour === 'seed') return next;
+			const line = system(now, 'info', "this broker speaks only the seed's protocol: chat works, but without acknowledgements or resume");
+			return updateRoom(next, next.active, room => append(room, [line]));
+		}
+		case 'joined':
+			return joined(state, event.room, event.epoch, event.sequence, event.members, event.resumed, now);
+		case 'left': {
+			const index = state.rooms.findIndex(room => room.name === event.room);
+			if (index < 0) return state;
+			const rooms = state.rooms.filter(room => room.name !== event.room);
+			const active = state.active === event.room ? (rooms[Math.min(index, rooms.length - 1)]?.name) : state.active;
+			const next = {...state, rooms, active};
+			return updateRoom(next, active, room => append(room, [system(now, 'leave', `you left ${event.room}`)]));
+		}
+		case 'message':
+			return message(state, event.room, event.message);
+		case 'gap':
+			return updateRoom(state, event.room, room => append(room, [{kind: 'gap', timestamp: now, count: event.count, from: event.from, to: event.to}]));
+		case 'presence':
+			return presence(state, event, now);
+		case 'members':
+			return members(state, event.room, event.members, now);
+		case 'pending': {
+			const {room: name, clientId, content, queuedAt} = event.message;
+			const next = ensureRoom(state, name);
+			return updateRoom(next, name, room => room.pending.some(p => p.clientId === clientId)
+				? room
+				: {...room, pending: [...room.pending, {clientId, text: content, queuedAt}]});
+		}
+		case 'sent':
+			// Keep it greyed until the message itself comes through the room's ordered stream
+			// (usually in the same frame), so it never vanishes and reappears.
+			return updateRoom(state, event.room, room => ({
+				...room,
+				pending: event.sequence > room.lastSequence
+					? room.pending.map(p => (p.clientId === event.clientId ? {...p, sequence: event.sequence} : p))
+					: room.pending.filter(p => p.clientId !== event.clientId),
+			}));
+		case 'history':
+			return history(state, event.room, event.messages, event.first, now);
+		case 'cleared':
+			return updateRoom(state, event.room, room => append(
+				{...emptyRoom(room.name), joined: room.joined, members: room.members, nickWidth: room.nickWidth, pending: room.pending, epoch: event.epoch, filter: room.filter},
+				[system(now, 'info', `${event.by} cleared the history of ${room.name}`)],
+			));
+		case 'rtt':
+			return {...state, rtt: event.ms};
+		case 'error': {
+			const target = event.room !== undefined && findRoom(state, event.room) ? event.room : state.active;
+			const line = system(now, 'error', event.message);
+			return updateRoom(state, target, room => append(
+				// A refused history request is still an answer: stop waiting for it.
+				event.room === room.name && room.backlog === 'loading' ? {...room, backlog: 'more', requests: room.requests.slice(1)} : room,
+				[line],
+			));
+		}
+	}
+}
+
+/** A system line (the room assigns its key). */
+export function system(timestamp: number, tone: Extract<NewEntry, {kind: 'system'}>['tone'], text: string): NewEntry {
+	return {kind: 'system', timestamp, tone, text};
+}
+
+function connectionChanged(state: ChatState, status: ConnectionStatus, now: number): ChatState {
+	const before = state.connection.state;
+	let next: ChatState = {...state, connection: status, rtt: status.state === 'online' ? (status.rtt ?? state.rtt) : state.rtt};
+	if (status.state !== 'online' && status.state !== 'connecting') {
+		// History requests die with the connection: stop waiting for their answers.
+		next = {...next, rooms: next.rooms.map(room => (room.requests.length === 0 ? room : {...room, requests: [], backlog: room.backlog === 'loading' ? 'more' : room.backlog}))};
+	}
+	let text: string | undefined;
+	if (status.state === 'reconnecting' && before === 'online') text = `connection lost (${status.reason}); reconnecting…`;
+	else if (status.state === 'online' && before === 'reconnecting') text = `reconnected to ${status.url}`;
+	else if (status.state === 'auth_failed') text = `the broker refused the login: ${status.reason}`;
+	else if (status.state === 'offline' && before !== 'offline') text = `offline: ${status.reason}`;
+	if (text === undefined) return next;
+	const line = system(now, status.state === 'online' ? 'connection' : 'error', text);
+	// Every tab says it, so whichever one the user looks at explains the gap in the conversation.
+	return {...next, home: append(next.home, [line]), rooms: next.rooms.map(room => append(room, [line]))};
+}
+
+function joined(state: ChatState, name: string, epoch: string | undefined, sequence: number, list: Member[], resumed: boolean, now: number): ChatState {
+	const existing = findRoom(state, name);
+	let next = ensureRoom(state, name);
+	next = updateRoom(next, name, room => {
+		const offline = room.members.filter(m => m.status === 'offline' && !list.some(l => l.userId === m.userId));
+		let updated: RoomView = {...room, joined: true, members: [...list.map(memberView), ...offline]};
+		if (room.epoch !== undefined && epoch !== undefined && room.epoch !== epoch) {
+			updated = append({...updated, lastSequence: 0, oldestSequence: undefined}, [system(now, 'info', `${name} started over (its history was reset)`)]);
+		}
+		updated = {...updated, epoch};
+		// Earlier messages exist that this view has not loaded: offer them on scrollback.
+		if (updated.oldestSequence === undefined && sequence > 0 && updated.backlog === 'none') updated = {...updated, backlog: 'more'};
+		if (!resumed && !existing?.joined && !updated.direct) {
+			const others = list.filter(m => m.userId !== state.me).length;
+			const here = others === 0 ? 'nobody else is here yet' : `${others} other${others === 1 ? '' : 's'} here`;
+			updated = append(updated, [system(now, 'join', `you joined ${name} — ${here}`)]);
+		}
+		return updated;
+	});
+	return next;
+}
+
+function message(state: ChatState, name: string, msg: ChatMessage): ChatState {
+	// A message for a room already left is a straggler; a direct message opens its tab.
+	if (!findRoom(state, name) && !isDirectRoom(name)) return state;
+	const next = ensureRoom(state, name);
+	const mine = msg.sender === state.me;
+	return updateRoom(next, name, room => {
+		const mention = !mine && (room.direct || mentions(msg.content, state.me));
+		let updated = append(widenNick(room, msg.sender), [
+			{kind: 'message', sequence: msg.sequence, sender: msg.sender, text: msg.content, timestamp: msg.timestamp, mine, mention},
+		]);
+		updated = {
+			...updated,
+			lastSequence: Math.max(room.lastSequence, msg.sequence),
+			oldestSequence: room.oldestSequence === undefined ? msg.sequence : Math.min(room.oldestSequence, msg.sequence),
+		};
+		if (updated.pending.some(p => p.sequence !== undefined && p.sequence <= msg.sequence)) {
+			updated = {...updated, pending: updated.pending.filter(p => p.sequence === undefined || p.sequence > msg.sequence)};
+		}
+		const looking = next.active === name;
+		if (!mine && !looking) updated = {...updated, unread: updated.unread + 1, mention: updated.mention || mention};
+		if (updated.anchor !== undefined) updated = {...updated, unseen: updated.unseen + 1};
+		return updated;
+	});
+}
+
+function presence(state: ChatState, incoming: Extract<ClientEvent, {type: 'presence'}>, now: number): ChatState {
+	// The seed's presence names no room; the client calls that '*': the room being looked at.
+	const event = incoming.room === '*' && state.active !== undefined ? {...incoming, room: state.active} : incoming;
+	if (!findRoom(state, event.room)) return state;
+	const {userId, action} = event;
+	const reason = event.reason === undefined ? '' : `: ${event.reason}`;
+	const me = userId === state.me;
+	let next = state;
+	if (me && (action === 'away' || action === 'back')) {
+		next = {...next, away: action === 'away' ? {reason: event.reason} : undefined};
+	}
+	return updateRoom(next, event.room, room => {
+		const status: MemberView['status'] = action === 'leave' ? 'offline' : action === 'away' ? 'away' : 'online';
+		const before = room.members.find(m => m.userId === userId);
+		const updated = {...room, members: setMember(room.members, {userId, status, ...(event.reason === undefined ? {} : {reason: event.reason})})};
+		// My own join and leave are told by `joined`/`left`; a repeated state is no news.
+		if (me && (action === 'join' || action === 'leave')) return updated;
+		if (before?.status === status && before.reason === event.reason) return updated;
+		const who = me ? 'you are' : `${userId} is`;
+		const text = {
+			join: `${userId} joined ${room.name}`,
+			leave: `${userId} left ${room.name}`,
+			away: `${who} away${reason}`,
+			back: `${who} back`,
+		}[action];
+		return append(updated, [system(event.timestamp || now, action, text)]);
+	});
+}
+
+function members(state: ChatState, name: string, list: Member[], now: number): ChatState {
+	return updateRoom(state, name, room => {
+		const offline = room.members.filter(m => m.status === 'offline' && !list.some(l => l.userId === m.userId));
+		let updated: RoomView = {...room, members: [...list.map(memberView), ...offline], whoWanted: false};
+		if (room.whoWanted) updated = append(updated, [system(now, 'info', describeMembers(name, updated.members))]);
+		return updated;
+	});
+}
+
+/** "general: 3 here — ana, bo (away: lunch), cy": the /who answer. */
+export function describeMembers(name: string, list: readonly MemberView[]): string {
+	const present = list.filter(m => m.status !== 'offline');
+	if (present.length === 0) return `${name}: nobody here`;
+	const names = present.map(m => (m.status === 'away' ? `${m.userId} (away${m.reason ? `: ${m.reason}` : ''})` : m.userId));
+	return `${name}: ${present.length} here — ${names.join(', ')}`;
+}
+
+function history(state: ChatState, name: string, messages: ChatMessage[], first: number | undefined, now: number): ChatState {
+	return updateRoom(state, name, room => {
+		const [request, ...requests] = room.requests;
+		let updated: RoomView = {...room, requests};
+		if (request?.kind === 'print') {
+			const shown = messages.slice(-request.count);
+			const header = shown.length === 0
+				? `${name} has no history`
+				: `the last ${shown.length} message${shown.length === 1 ? '' : 's'} of ${name}:`;
+			const lines: NewEntry[] = [system(now, 'info', header)];
+			for (const m of shown) lines.push({kind: 'reprint', sequence: m.sequence, sender: m.sender, text: m.content, timestamp: m.timestamp});
+			if (shown.length > 0) lines.push(system(now, 'info', `end of the history of ${name}`));
+			for (const m of shown) updated = widenNick(updated, m.sender);
+			return append(updated, lines);
+		}
+		// Scrollback: only what is older than the oldest message already held.
+		const oldest = updated.oldestSequence ?? updated.lastSequence + 1;
+		const older = messages.filter(m => m.sequence < oldest).sort((a, b) => a.sequence - b.sequence);
+		const entries: NewEntry[] = older.map(m => ({
+			kind: 'message', sequence: m.sequence, sender: m.sender, text: m.content, timestamp: m.timestamp,
+			mine: m.sender === state.me, mention: m.sender !== state.me && (room.direct || mentions(m.content, state.me)),
+		}));
+		for (const m of older) updated = widenNick(updated, m.sender);
+		const newOldest = older[0]?.sequence ?? updated.oldestSequence;
+		const floor = first ?? 1;
+		const exhausted = older.length === 0 || newOldest === undefined || newOldest <= Math.max(1, floor);
+		if (exhausted && newOldest !== undefined && newOldest > 1) {
+			const lost = newOldest - 1;
+			entries.unshift({kind: 'gap', timestamp: older[0]?.timestamp ?? now, count: lost, from: 1, to: lost});
+		}
+		updated = prepend(updated, entries);
+		return {...updated, oldestSequence: newOldest, backlog: exhausted ? 'none' : 'more'};
+	});
+}
+
+function memberView(member: Member): MemberView {
+	return {userId: member.userId, status: member.status, ...(member.reason === undefined ? {} : {reason: member.reason})};
+}
+
+/** The active room's view (re-exported for components that only need the selector). */
+export {activeRoom};

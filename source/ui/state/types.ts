@@ -1,0 +1,90 @@
+/**
+ * The TUI's state, split by concern: rooms (tabs, each with its own timeline, members and scroll
+ * position), the connection, and view toggles. Pure data: the reducers in this folder are the
+ * only writers, components only read it.
+ */
+import type {BrokerFlavour, ConnectionStatus} from '../../client/types.js';
+
+/** How a system line looks: which glyph and colour the pane gives it. */
+export type SystemTone = 'join' | 'leave' | 'away' | 'back' | 'info' | 'error' | 'help' | 'connection';
+
+/**
+ * One line-ish item of a room's timeline. `key` is unique and increasing along the timeline
+ * (entries prepended from older history get smaller keys), so it anchors the scroll position.
+ * Strings are stored as received and neutralised at layout time.
+ */
+export type Entry =
+	| {kind: 'message'; key: number; sequence: number; sender: string; text: string; timestamp: number; mine: boolean; mention: boolean}
+	/** A message reprinted by /history: shown in the timeline but not part of its live order. */
+	| {kind: 'reprint'; key: number; sequence: number; sender: string; text: string; timestamp: number}
+	| {kind: 'system'; key: number; timestamp: number; tone: SystemTone; text: string}
+	/** Messages history no longer holds: `count` of them, sequences `from`..`to` when known. */
+	| {kind: 'gap'; key: number; timestamp: number; count: number; from?: number; to?: number};
+
+/** A message the user sent that is not in the room's timeline yet (shown greyed at the bottom); `sequence` once the broker assigned one. */
+export type PendingEntry = {clientId: string; text: string; queuedAt: number; sequence?: number};
+
+/** A member as the presence panel shows them: `offline` once they left (kept, dimmed). */
+export type MemberView = {userId: string; status: 'online' | 'away' | 'offline'; reason?: string};
+
+/** Why a room asked for history: to extend scrollback, or to print the last N (/history). */
+export type HistoryRequest = {kind: 'scrollback'} | {kind: 'print'; count: number};
+
+/** Whether there is older history to fetch above what memory holds. */
+export type Backlog = 'none' | 'more' | 'loading';
+
+/** One tab: a room or a direct conversation (`@user`). */
+export type RoomView = {
+	name: string;
+	direct: boolean;
+	/** Subscribed (a room the broker confirmed); direct conversations never are. */
+	joined: boolean;
+	entries: readonly Entry[];
+	/** Key for the next appended entry; `firstKey - 1` for the next prepended one. */
+	nextKey: number;
+	firstKey: number;
+	pending: readonly PendingEntry[];
+	members: readonly MemberView[];
+	unread: number;
+	mention: boolean;
+	/** Key of the entry at the bottom of the view while scrolled up; undefined follows live. */
+	anchor: number | undefined;
+	/** Messages that arrived below the view while scrolled up. */
+	unseen: number;
+	epoch: string | undefined;
+	/** Highest and lowest message sequence held in memory (0 / undefined when none). */
+	lastSequence: number;
+	oldestSequence: number | undefined;
+	backlog: Backlog;
+	/** Outstanding history requests, answered in order. */
+	requests: readonly HistoryRequest[];
+	/** Width of the sender column: the widest sender seen, within bounds. */
+	nickWidth: number;
+	filter: string | undefined;
+	/** /who asked for the member list: print it when it arrives. */
+	whoWanted: boolean;
+};
+
+/** Everything the chat window shows. */
+export type ChatState = {
+	me: string;
+	admin: boolean;
+	flavour: BrokerFlavour;
+	connection: ConnectionStatus;
+	rtt: number | undefined;
+	/** Tabs in order: rooms as joined, direct conversations as they start. */
+	rooms: readonly RoomView[];
+	active: string | undefined;
+	/** Lines for when no tab is open (before the first join, after leaving the last room). */
+	home: RoomView;
+	/** I marked myself away (by /away or idleness); the reason shown in the status bar. */
+	away: {reason: string | undefined} | undefined;
+	/** undefined: automatic (shown when wide enough); otherwise the user's choice. */
+	showPresence: boolean | undefined;
+	showSequence: boolean;
+};
+
+/** Messages (and lines) kept per room in memory; older ones are fetched again on scrollback. */
+export const MAX_ENTRIES = 2000;
+/** Messages fetched per scrollback page. */
+export const SCROLLBACK_PAGE = 100;

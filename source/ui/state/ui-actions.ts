@@ -1,0 +1,85 @@
+/**
+ * What the user does to the view (as opposed to what the client reports): switching tabs,
+ * scrolling, toggles, local feedback lines. Pure, like `reduce`.
+ */
+import {append, ensureRoom, findRoom, updateRoom, type NewEntry} from './room.js';
+import type {ChatState, HistoryRequest, RoomView, SystemTone} from './types.js';
+
+/** A user action on the view. `at` is the time for any line it adds. */
+export type UiAction =
+	/** Open a tab (creating it if new) and look at it. */
+	| {type: 'open'; room: string}
+	/** Close a tab the client holds no subscription for (a direct conversation). */
+	| {type: 'close'; room: string; at: number}
+	| {type: 'switch-by'; delta: number}
+	/** Alt+1..9: the n-th tab, counting from 0. */
+	| {type: 'switch-to'; index: number}
+	/** Put the entry with key `anchor` at the bottom of the view; undefined follows live. */
+	| {type: 'scroll'; room: string; anchor: number | undefined}
+	| {type: 'request-history'; room: string; request: HistoryRequest}
+	| {type: 'notice'; room?: string; lines: ReadonlyArray<{tone: SystemTone; text: string}>; at: number}
+	| {type: 'want-who'; room: string}
+	| {type: 'set-filter'; room: string; filter: string | undefined}
+	| {type: 'set-away'; reason: string | undefined; away: boolean}
+	/** Flip the presence panel; `shownNow` is whether it is visible at this moment (auto mode decides by width). */
+	| {type: 'toggle-presence'; shownNow: boolean}
+	| {type: 'toggle-sequence'};
+
+/** Apply one user action. */
+export function reduceUi(state: ChatState, action: UiAction): ChatState {
+	switch (action.type) {
+		case 'open':
+			return look(ensureRoom(state, action.room), action.room);
+		case 'close': {
+			const index = state.rooms.findIndex(room => room.name === action.room);
+			if (index < 0) return state;
+			const rooms = state.rooms.filter(room => room.name !== action.room);
+			const active = state.active === action.room ? rooms[Math.min(index, rooms.length - 1)]?.name : state.active;
+			return updateRoom({...state, rooms, active}, active, room => append(room, [{kind: 'system', timestamp: action.at, tone: 'leave', text: `closed ${action.room}`}]));
+		}
+		case 'switch-by': {
+			if (state.rooms.length === 0) return state;
+			const index = state.rooms.findIndex(room => room.name === state.active);
+			const next = (index + action.delta + state.rooms.length * 2) % state.rooms.length;
+			return look(state, state.rooms[next]!.name);
+		}
+		case 'switch-to': {
+			const room = state.rooms[action.index];
+			return room ? look(state, room.name) : state;
+		}
+		case 'scroll':
+			return updateRoom(state, action.room, room => ({
+				...room,
+				anchor: action.anchor,
+				// Seeing the bottom again means seeing everything that arrived meanwhile.
+				unseen: action.anchor === undefined ? 0 : room.unseen,
+			}));
+		case 'request-history':
+			return updateRoom(state, action.room, room => ({
+				...room,
+				requests: [...room.requests, action.request],
+				backlog: action.request.kind === 'scrollback' ? 'loading' : room.backlog,
+			}));
+		case 'notice': {
+			const room = action.room !== undefined && findRoom(state, action.room) ? action.room : state.active;
+			const lines: NewEntry[] = action.lines.map(line => ({kind: 'system', timestamp: action.at, tone: line.tone, text: line.text}));
+			return updateRoom(state, room, view => append(view, lines));
+		}
+		case 'want-who':
+			return updateRoom(state, action.room, room => ({...room, whoWanted: true}));
+		case 'set-filter':
+			return updateRoom(state, action.room, room => ({...room, filter: action.filter}));
+		case 'set-away':
+			return {...state, away: action.away ? {reason: action.reason} : undefined};
+		case 'toggle-presence':
+			return {...state, showPresence: !action.shownNow};
+		case 'toggle-sequence':
+			return {...state, showSequence: !state.showSequence};
+	}
+}
+
+/** Look at a tab: it is read now, so its unread count and mention mark clear. */
+function look(state: ChatState, name: string): ChatState {
+	return updateRoom({...state, active: name}, name, (room: RoomView) => ({...room, unread: 0, mention: false}));
+}
+
