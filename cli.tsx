@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import meow from 'meow';
+import {signToken} from './source/auth/tokens.js';
 import {parseFlags} from './source/cli/parse-flags.js';
 import {runClient} from './source/cli/run-client.js';
 import {runHeadless} from './source/cli/run-headless.js';
@@ -10,12 +11,14 @@ const cli = meow(
 	  $ natter --serve [--name NAME]              host a room here and chat in it
 	  $ natter --url ws://HOST:PORT [--name NAME] join someone else's broker
 	  $ natter --serve --headless                 run only the broker (a server)
+	  $ natter token --secret S --name NAME       print a login token for a broker run with --secret
 
 	Client
 	  --url URL          broker to join; repeat for fallbacks      --url ws://chat.local:8080
 	  --name NAME        your name (default: NATTER_NAME, else the OS user)   --name ana
 	  --room ROOM        room to open; repeat for more (default general)      --room ops --room dev
 	  --json             no TUI: JSON lines out, text and /commands in (for scripts)
+	  --token JWT        login token for a broker that requires one (default NATTER_TOKEN env)
 
 	Broker (with --serve)
 	  --serve            start a broker in this process
@@ -29,6 +32,23 @@ const cli = meow(
 	  --grace S          how long a dropped user stays present awaiting resume (default 5)   --grace 10
 	  --max-buffered B   unsent bytes per client before it is cut off, close 4009 (default 4194304)
 	  --data PATH        keep rooms in this SQLite file across restarts (default NATTER_DATA env; none = memory)   --data ~/.natter/rooms.db
+	  --redis URL        share rooms with other nodes through this Redis: a cluster (default REDIS_URL env)   --redis redis://10.0.0.5:6379
+	  --presence-ttl S   with --redis: a dead node's users leave presence within S seconds (default 15)
+
+	Security (with --serve)
+	  --secret S         require an HS256 JWT from every client (prefer NATTER_SECRET: flags show in ps)
+	  --rate N           frames per second per connection (default 20); excess gets rate_limited   --rate 50
+	  --burst N          frames a connection may send at once (default 50); flooding on closes 4008   --burst 100
+	  --identify-timeout S  close a connection that names no user within S seconds, 4000 (default 30; 0 = never)
+	  --max-conns-per-ip N  connections from one address (default 256); more are refused with HTTP 429
+	  --allow-origin O   browser origin allowed to connect; repeat, or * for any (default: none; non-browser clients send none)
+	  --compress         enable permessage-deflate (off by default; --max-payload bounds the inflated size)
+
+	Tokens (natter token)
+	  --secret S         the broker's secret (or NATTER_SECRET)
+	  --name NAME        the user the token is for
+	  --admin            the user may clear history
+	  --ttl DURATION     how long the token is valid: 90s, 30m, 24h, 7d (default 24h)
 
 	Other
 	  --help             this text
@@ -39,6 +59,8 @@ const cli = meow(
 	  $ npx natter --url ws://ana-laptop:8080 --name bo --room general
 	  $ natter --serve --headless --port 0
 	  $ echo "build 142 passed" | natter --url ws://ci:8080 --name bot --room builds --json
+	  $ NATTER_SECRET=$(openssl rand -hex 32) natter --serve --headless
+	  $ natter --url ws://chat:8080 --token "$(natter token --name ana --ttl 7d)"
 `,
 	{
 		importMeta: import.meta,
@@ -59,20 +81,40 @@ const cli = meow(
 			grace: {type: 'string'},
 			maxBuffered: {type: 'string'},
 			data: {type: 'string'},
+			redis: {type: 'string'},
+			presenceTtl: {type: 'string'},
+			secret: {type: 'string'},
+			token: {type: 'string'},
+			admin: {type: 'boolean'},
+			ttl: {type: 'string'},
+			rate: {type: 'string'},
+			burst: {type: 'string'},
+			identifyTimeout: {type: 'string'},
+			maxConnsPerIp: {type: 'string'},
+			allowOrigin: {type: 'string', isMultiple: true},
+			compress: {type: 'boolean'},
 		},
 	},
 );
 
-const parsed = parseFlags({...cli.flags, url: cli.flags.url ?? [], room: cli.flags.room ?? []}, process.env);
+if (cli.input.length > 1) {
+	process.stderr.write(`natter: unexpected argument ${JSON.stringify(cli.input[1])}\nRun natter --help for every flag.\n`);
+	process.exit(2);
+}
+const parsed = parseFlags({...cli.flags, url: cli.flags.url ?? [], room: cli.flags.room ?? [], allowOrigin: cli.flags.allowOrigin ?? []}, process.env, cli.input[0]);
 if (!parsed.ok) {
 	process.stderr.write(`natter: ${parsed.error}\nRun natter --help for every flag.\n`);
 	process.exit(2);
 }
 const {plan} = parsed;
-if (cli.input.length > 0) {
-	process.stderr.write(`natter: unexpected argument ${JSON.stringify(cli.input[0])}\nRun natter --help for every flag.\n`);
-	process.exit(2);
-}
 
-const code = plan.mode === 'headless' ? await runHeadless(plan.serve) : await runClient(plan);
+let code: number;
+if (plan.mode === 'token') {
+	process.stdout.write(`${await signToken(plan.secret, plan.name, {admin: plan.admin, ttlSeconds: plan.ttlSeconds})}\n`);
+	code = 0;
+} else if (plan.mode === 'headless') {
+	code = await runHeadless(plan.serve);
+} else {
+	code = await runClient(plan);
+}
 process.exit(code);

@@ -6,6 +6,7 @@ import type {Engine} from './engine.js';
 import {Hub} from './hub.js';
 import {newEpoch, newToken} from './ids.js';
 import {createMemoryEngine} from './memory-engine.js';
+import {createBrokerMetrics, type BrokerMetrics} from './metrics.js';
 import {VERSION} from '../version.js';
 
 /** Everything a broker can be told; every field has a default. */
@@ -72,6 +73,8 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
 		options.engine ?? createMemoryEngine({historySize: options.historySize ?? 100, historyTtl: options.historyTtl ?? 0});
 	const heartbeatMs = options.heartbeatMs ?? 15_000;
 	const adminKey = options.adminKey ?? newToken();
+	// The gauges read the hub when scraped, by then long constructed.
+	const metrics = createBrokerMetrics(() => hub.stats());
 	const hub = new Hub({
 		nodeId: newEpoch(),
 		engine,
@@ -82,12 +85,15 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
 		adminKey,
 		serverName: `natter/${VERSION}`,
 		log,
+		counters: metrics,
 	});
+	// After the hub's listener, so it times the whole local fan-out.
+	metrics.observe(engine);
 
 	const ownServer = options.server === undefined;
 	const server = options.server ?? createServer();
 	const onRequest = (request: IncomingMessage, response: ServerResponse): void => {
-		void answerHttp(request, response, engine);
+		void answerHttp(request, response, engine, metrics);
 	};
 	if (ownServer) server.on('request', onRequest);
 
@@ -157,9 +163,14 @@ function listen(server: Server, port: number, host: string | undefined): Promise
 	});
 }
 
-/** Plain HTTP on the broker's port: a health check for load balancers; everything else wants a WebSocket. */
-async function answerHttp(request: IncomingMessage, response: ServerResponse, engine: Engine): Promise<void> {
+/** Plain HTTP on the broker's port: a health check for load balancers, Prometheus metrics; everything else wants a WebSocket. */
+async function answerHttp(request: IncomingMessage, response: ServerResponse, engine: Engine, metrics: BrokerMetrics): Promise<void> {
 	const path = (request.url ?? '/').split('?')[0];
+	if (path === '/metrics') {
+		response.writeHead(200, {'content-type': metrics.contentType});
+		response.end(await metrics.render());
+		return;
+	}
 	if (path === '/healthz') {
 		const ready = await engine.ready().catch(() => false);
 		response.writeHead(ready ? 200 : 503, {'content-type': 'text/plain'});

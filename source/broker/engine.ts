@@ -62,7 +62,8 @@ export type EngineListener = (event: EngineEvent) => void;
  *   stores nothing and returns the original message with `duplicate: true`.
  * - The promise of `publish` resolves only once the message is as durable as the engine
  *   promises (memory: in this process; durable: on disk; Redis: in Redis).
- * - History keeps at most `historySize` messages per room, none older than `historyTtl`.
+ * - History keeps at most `historySize` messages per room, none stored longer than `historyTtl` ago,
+ *   measured on the engine's own clock (`now`), not on the hub-stamped `message.timestamp`.
  * - `clearHistory` starts a new epoch whose sequence starts again at 1.
  * - Events of one room reach each listener in sequence order on a best-effort basis; a hub
  *   must still detect holes by sequence and repair them from `history` (the Redis link is lossy).

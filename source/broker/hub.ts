@@ -1,6 +1,6 @@
 import {timingSafeEqual} from 'node:crypto';
 import type {WebSocket} from 'ws';
-import type {ChatMessage, ClientFrame, MessageFrame, PresenceFrame} from '../protocol/messages.js';
+import {CloseCode, type ChatMessage, type ClientFrame, type MessageFrame, type PresenceFrame} from '../protocol/messages.js';
 import {parseClientFrame, type FrameLimits} from '../protocol/parse-client-frame.js';
 import {directKey, directParties, isDirectRoom} from '../protocol/names.js';
 import {Connection, type Subscription} from './connection.js';
@@ -22,6 +22,8 @@ export type HubOptions = {
 	adminKey?: string;
 	serverName: string;
 	log: (line: string) => void;
+	/** Counter hooks for /metrics (see metrics.ts); optional so embedders and tests need none. */
+	counters?: {published(): void; delivered(): void; slowConsumer(): void};
 };
 
 /** An identity proven at the handshake (a verified JWT); frames cannot change it. */
@@ -48,24 +50,26 @@ export class Hub {
 	attach(ws: WebSocket, ip: string, trusted?: TrustedIdentity): Connection {
 		const connection = new Connection(ws, ip, this.options.nodeId, this.options.maxBufferedBytes, slow => {
 			this.options.log(`slow consumer ${slow.userId ?? slow.id} cut off`);
+			this.options.counters?.slowConsumer();
 			slow.close(4009, 'slow consumer: resume from your last sequence');
 		});
 		this.connections.add(connection);
 		if (trusted) {
 			this.identities.bind(connection, trusted.userId, undefined, true);
 			connection.admin = trusted.admin;
-			void this.options.engine.watch(`@${trusted.userId}`);
+			this.background(`watch @${trusted.userId}`, this.options.engine.watch(`@${trusted.userId}`));
 		}
 		// One frame at a time per connection, in arrival order, even when a handler awaits the engine.
 		let chain: Promise<void> = Promise.resolve();
 		ws.on('message', (data: Buffer, isBinary: boolean) => {
-			chain = chain.then(() => this.handleRaw(connection, data, isBinary));
+			chain = chain.then(() => this.handleRaw(connection, data, isBinary)).catch(error => this.failed('a frame', error));
 		});
 		ws.on('pong', () => {
 			connection.alive = true;
 		});
 		ws.on('close', (code: number) => {
-			chain = chain.then(() => this.handleClose(connection, code));
+			// A failed cleanup (the engine is down) is logged; a rejection left here would end the process.
+			chain = chain.then(() => this.handleClose(connection, code)).catch(error => this.failed('a close', error));
 		});
 		ws.on('error', () => {
 			// 'close' follows every socket error; the close handler cleans up.
@@ -153,7 +157,10 @@ export class Hub {
 				connection.send({type: 'members', room: frame.room, members: await this.options.engine.members(this.key(connection, frame.room))});
 				return;
 			case 'bye':
+				// Close from our side too: "leave at once" must not wait for a client that lingers
+				// after saying goodbye. `clean` keeps it clean if the socket then drops without a close frame.
 				connection.clean = true;
+				connection.close(CloseCode.normal, 'bye');
 				return;
 		}
 	}
@@ -169,7 +176,7 @@ export class Hub {
 				connection.error('name_taken', bound.error);
 				return;
 			}
-			void this.options.engine.watch(`@${userId}`);
+			this.background(`watch @${userId}`, this.options.engine.watch(`@${userId}`));
 		}
 		connection.send({
 			type: 'welcome',
@@ -194,7 +201,7 @@ export class Hub {
 			connection.error('name_taken', bound.error, extra);
 			return false;
 		}
-		void this.options.engine.watch(`@${name}`);
+		this.background(`watch @${name}`, this.options.engine.watch(`@${name}`));
 		return true;
 	}
 
@@ -211,13 +218,43 @@ export class Hub {
 		const sub: Subscription = existing ?? {key, wire: room, epoch: '', last: 0, queue: undefined};
 		// Queue live traffic from this moment, so nothing falls between the history read and going live.
 		sub.queue ??= [];
-		if (!existing) {
-			connection.subs.set(key, sub);
-			this.join(key, connection);
-			if (await engine.presenceAdd(key, userId, connection.holder, connection.status, connection.reason)) {
-				if (!isDirectRoom(room)) await engine.announce(this.presence(key, userId, 'join', connection));
+		try {
+			if (!existing) {
+				connection.subs.set(key, sub);
+				this.join(key, connection);
+				if (await engine.presenceAdd(key, userId, connection.holder, connection.status, connection.reason)) {
+					if (!isDirectRoom(room)) await engine.announce(this.presence(key, userId, 'join', connection));
+				}
 			}
+			await this.replayThenLive(connection, sub, since, epoch);
+		} catch (error) {
+			await this.undoSubscribe(connection, sub, existing !== undefined);
+			throw error;
 		}
+	}
+
+	/**
+	 * A subscribe failed half-way (the engine is down): withdraw a new subscription entirely, so it
+	 * neither counts as present nor queues live traffic forever; put an existing one back to live.
+	 */
+	private async undoSubscribe(connection: Connection, sub: Subscription, existed: boolean): Promise<void> {
+		if (connection.subs.get(sub.key) !== sub) return;
+		if (existed) {
+			this.drain(connection, sub, []);
+			return;
+		}
+		connection.subs.delete(sub.key);
+		this.leave(sub.key, connection);
+		await this.removePresence(sub.key, connection.userId!, connection.holder, sub.wire).catch(error => this.failed(`presence cleanup of ${sub.key}`, error));
+	}
+
+	/** Answer `subscribed`, replay what follows `since`, then let the live messages queued meanwhile through. */
+	private async replayThenLive(connection: Connection, sub: Subscription, since: number | undefined, epoch: string | undefined): Promise<void> {
+		const {engine} = this.options;
+		const {key, wire: room} = sub;
+		const userId = connection.userId!;
+		// fanCleared stamps the new epoch on this subscription if history is cleared while we read.
+		const epochBefore = sub.epoch;
 		const state = await engine.room(key);
 		let start: number;
 		if (since !== undefined && (epoch === undefined || epoch === state.epoch)) {
@@ -228,8 +265,15 @@ export class Hub {
 			const cursor = await engine.getCursor(userId, key);
 			start = cursor && cursor.epoch === state.epoch ? Math.min(cursor.sequence, state.sequence) : state.sequence;
 		}
-		const page = await engine.history(key, {since: start});
 		const members = await engine.members(key);
+		let page = await engine.history(key, {since: start});
+		const clearedMeanwhile = sub.epoch !== epochBefore && sub.epoch !== page.epoch;
+		if (page.epoch !== state.epoch || clearedMeanwhile) {
+			// History was cleared during the reads: `start` (or the whole page) belongs to the old epoch,
+			// and keeping it would drop the new epoch's first messages as duplicates. All of it is news.
+			start = 0;
+			page = await engine.history(key, {since: 0});
+		}
 		if (connection.closed || connection.subs.get(key) !== sub) return;
 		sub.epoch = page.epoch;
 		sub.last = start;
@@ -259,6 +303,7 @@ export class Hub {
 		if (message.sequence <= sub.last) return;
 		sub.last = message.sequence;
 		connection.sendRaw(data ?? serialiseMessage(message, sub.wire));
+		this.options.counters?.delivered();
 	}
 
 	/** A live message arrived past a hole (a lossy cross-node link): fetch the hole from history first. */
@@ -298,6 +343,7 @@ export class Hub {
 			...(frame.clientId === undefined ? {} : {clientId: frame.clientId}),
 			timestamp: Date.now(),
 		});
+		if (!result.duplicate) this.options.counters?.published();
 		if (frame.clientId !== undefined) {
 			connection.send({
 				type: 'published',
@@ -333,9 +379,9 @@ export class Hub {
 	}
 
 	private async onAck(connection: Connection, room: string, sequence: number): Promise<void> {
-		if (connection.userId === undefined) return;
-		const sub = connection.subs.get(this.key(connection, room));
-		if (!sub) {
+		// An unnamed connection is in no room: refuse it like any other ack of a room it is not in.
+		const sub = connection.userId === undefined ? undefined : connection.subs.get(this.key(connection, room));
+		if (!sub || connection.userId === undefined) {
 			connection.error('not_subscribed', `cannot acknowledge in ${room}: not subscribed`, {room});
 			return;
 		}
@@ -423,7 +469,7 @@ export class Hub {
 		if (!members) {
 			members = new Set();
 			this.rooms.set(key, members);
-			void this.options.engine.watch(key);
+			this.background(`watch ${key}`, this.options.engine.watch(key));
 		}
 		members.add(connection);
 	}
@@ -434,8 +480,17 @@ export class Hub {
 		members.delete(connection);
 		if (members.size === 0) {
 			this.rooms.delete(key);
-			void this.options.engine.unwatch(key);
+			this.background(`unwatch ${key}`, this.options.engine.unwatch(key));
 		}
+	}
+
+	/** Run an engine call nobody awaits; a failure is logged instead of escaping as an unhandled rejection. */
+	private background(what: string, promise: Promise<unknown>): void {
+		promise.catch(error => this.failed(what, error));
+	}
+
+	private failed(what: string, error: unknown): void {
+		this.options.log(`${what} failed: ${error instanceof Error ? error.message : String(error)}`);
 	}
 
 	// -------------------------------------------------------------------------
@@ -483,7 +538,10 @@ export class Hub {
 		for (const connection of connections) {
 			const sub = connection.subs.get(key);
 			if (sub) this.deliver(connection, sub, message, data);
-			else connection.sendRaw(data);
+			else {
+				connection.sendRaw(data);
+				this.options.counters?.delivered();
+			}
 		}
 	}
 
@@ -525,6 +583,9 @@ export class Hub {
 			if (!sub) continue;
 			sub.epoch = epoch;
 			sub.last = 0;
+			// Queued messages carry no epoch, and all of them belong to the old one (a room's events
+			// come in order): delivered now they would pass for the new epoch's sequences.
+			if (sub.queue) sub.queue.length = 0;
 			connection.send({type: 'history_cleared', room: sub.wire, epoch, by});
 		}
 	}

@@ -31,7 +31,13 @@ export async function runClient(plan: Extract<CliPlan, {mode: 'tui' | 'json'}>):
 		closeBroker = () => broker.close();
 		if (plan.mode === 'json') process.stderr.write(`natter: hosting on ${serveAddress}\n`);
 	}
-	const client = createClient({urls, name: plan.name, rooms: plan.rooms, ...(adminKey === undefined ? {} : {adminKey})});
+	const client = createClient({
+		urls,
+		name: plan.name,
+		rooms: plan.rooms,
+		...(adminKey === undefined ? {} : {adminKey}),
+		...(plan.token === undefined ? {} : {token: plan.token}),
+	});
 	let code: number;
 	try {
 		if (plan.mode === 'json') {

@@ -100,7 +100,12 @@ function act(client: NatterClient, command: Command, room: string | undefined, d
 			client.clearHistory(command.room);
 			return room;
 		case 'filter':
-			diag('content filters are not available in this version');
+			if (command.expr === undefined) {
+				const current = client.filterOf(command.room);
+				diag(current === undefined ? `${command.room} has no filter` : `filter of ${command.room}: ${current}`);
+			} else {
+				client.setFilter(command.room, command.expr === 'off' ? undefined : command.expr);
+			}
 			return room;
 		case 'help':
 			for (const spec of COMMANDS) diag(`${usage(spec).padEnd(24)} ${spec.help}`);

@@ -1,5 +1,6 @@
 import {BrokerStartError, createBroker, type Broker} from '../broker/create-broker.js';
 import type {Engine} from '../broker/engine.js';
+import {createRedisEngine} from '../broker/redis-engine.js';
 import {createSqliteEngine} from '../broker/sqlite-engine.js';
 import type {ServeSettings} from './parse-flags.js';
 
@@ -13,7 +14,7 @@ export type ServeResult = {ok: true; broker: Broker} | {ok: false; error: string
 export async function serveBroker(settings: ServeSettings, log: (line: string) => void): Promise<ServeResult> {
 	let engine: Engine | undefined;
 	try {
-		engine = engineFor(settings);
+		engine = engineFor(settings, log);
 	} catch (error) {
 		return {ok: false, error: (error as Error).message};
 	}
@@ -43,9 +44,12 @@ export function joinAddress(broker: Broker, hostname: string): string {
 	return `ws://${host}:${broker.port}`;
 }
 
-/** The engine the settings ask for (`--data`: SQLite); undefined lets the broker make its memory engine. */
-function engineFor(settings: ServeSettings): Engine | undefined {
+/** The engine the settings ask for (`--data`: SQLite, `--redis`: Redis); undefined lets the broker make its memory engine. */
+function engineFor(settings: ServeSettings, log: (line: string) => void): Engine | undefined {
 	const limits = {historySize: settings.historySize, historyTtl: settings.historyTtl};
 	if (settings.dataPath !== undefined) return createSqliteEngine(settings.dataPath, limits);
+	if (settings.redisUrl !== undefined) {
+		return createRedisEngine(settings.redisUrl, {...limits, log, ...(settings.presenceTtlMs === undefined ? {} : {presenceTtlMs: settings.presenceTtlMs})});
+	}
 	return undefined;
 }

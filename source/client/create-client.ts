@@ -1,6 +1,7 @@
 import WebSocket from 'ws';
 import type {ChatMessage, ClientFrame, MessageData, ServerFrame} from '../protocol/messages.js';
 import {isDirectRoom} from '../protocol/names.js';
+import {compileFilter} from '../filter/compile-filter.js';
 import {backoffDelay} from './backoff.js';
 import {Outbox} from './outbox.js';
 import {parseServerFrame} from './parse-server-frame.js';
@@ -302,7 +303,15 @@ export function createClient(options: ClientOptions): NatterClient {
 				if (!sync) return;
 				const resumed = sync.epoch !== undefined && sync.epoch === frame.epoch;
 				sync.onSubscribed(frame, natter);
-				emit({type: 'joined', room: frame.room, epoch: natter ? frame.epoch : undefined, sequence: frame.sequence, members: frame.members, resumed});
+				emit({
+					type: 'joined',
+					room: frame.room,
+					epoch: natter ? frame.epoch : undefined,
+					sequence: frame.sequence,
+					members: frame.members,
+					resumed,
+					...(frame.filter === undefined ? {} : {filter: frame.filter}),
+				});
 				goOnline();
 				flushOutbox();
 				return;
@@ -491,6 +500,30 @@ export function createClient(options: ClientOptions): NatterClient {
 		},
 		clearHistory(room) {
 			send({type: 'clear_history', room});
+		},
+		setFilter(room, filter) {
+			const sync = rooms.get(room);
+			if (!sync) {
+				emit({type: 'error', code: 'not_subscribed', message: `join ${room} before filtering it`, room});
+				return;
+			}
+			if (filter !== undefined) {
+				// Check here first: the same compiler as the broker's, so a typo never costs the subscription.
+				const compiled = compileFilter(filter);
+				if (!compiled.ok) {
+					emit({type: 'error', code: 'invalid_filter', message: `${compiled.error}`, room});
+					return;
+				}
+			}
+			if (flavour === 'seed') {
+				emit({type: 'error', code: 'client', message: 'this broker (the seed reference server) has no content filters', room});
+				return;
+			}
+			sync.filter = filter;
+			send(sync.subscribeFrame(name));
+		},
+		filterOf(room) {
+			return rooms.get(room)?.filter;
 		},
 		who(room) {
 			send({type: 'who', room});

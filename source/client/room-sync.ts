@@ -20,7 +20,9 @@ const FILL_LIMIT = 500;
  */
 export class RoomSync {
 	epoch: string | undefined;
-	/** Got `subscribed` since the last (re)subscribe. */
+	/** The content filter on this room, sent with every subscribe. */
+	filter: string | undefined;
+	/** Got `subscribed` on this connection. */
 	synced = false;
 	/** Ever synced in this process: the next subscribe resumes from `buffer.delivered`. */
 	private started = false;
@@ -50,8 +52,8 @@ export class RoomSync {
 
 	/** The subscribe frame for (re)joining: resume from what we delivered, in the epoch we know. */
 	subscribeFrame(userId: string): SubscribeFrame {
-		this.synced = false;
 		const frame: SubscribeFrame = {type: 'subscribe', room: this.room, userId};
+		if (this.filter !== undefined) frame.filter = this.filter;
 		if (this.started) {
 			frame.since = this.buffer.delivered;
 			if (this.epoch !== undefined) frame.epoch = this.epoch;

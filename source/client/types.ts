@@ -22,7 +22,7 @@ export type PendingMessage = {room: string; clientId: string; content: string; d
 export type ClientEvent =
 	| {type: 'status'; status: ConnectionStatus}
 	| {type: 'welcome'; userId: string; admin: boolean; flavour: BrokerFlavour}
-	| {type: 'joined'; room: string; epoch: string | undefined; sequence: number; members: Member[]; resumed: boolean}
+	| {type: 'joined'; room: string; epoch: string | undefined; sequence: number; members: Member[]; resumed: boolean; filter?: string}
 	| {type: 'left'; room: string}
 	| {type: 'message'; room: string; message: ChatMessage; replayed: boolean}
 	| {type: 'gap'; room: string; from: number; to: number; count: number}
@@ -81,6 +81,14 @@ export type NatterClient = {
 	setAway(reason?: string): void;
 	setBack(): void;
 	clearHistory(room: string): void;
+	/**
+	 * Receive only the messages of `room` that `filter` admits (content routing, see
+	 * docs/filters.md); undefined removes the filter. An invalid filter is reported as an
+	 * `error` event with code `invalid_filter` and changes nothing.
+	 */
+	setFilter(room: string, filter: string | undefined): void;
+	/** The filter on a room, if any. */
+	filterOf(room: string): string | undefined;
 	who(room: string): void;
 	/** Send what is pending (waiting up to `flushMs`), say goodbye, close. */
 	close(flushMs?: number): Promise<void>;

@@ -23,7 +23,7 @@ export const COMMANDS: readonly CommandSpec[] = [
 	{name: 'back', aliases: [], args: '', help: 'mark yourself back (online)'},
 	{name: 'filter', aliases: [], args: '[EXPR|off]', help: "only receive this room's messages that match EXPR; off removes it"},
 	{name: 'clear_history', aliases: ['clear-history'], args: '[ROOM]', help: "forget a room's history (admins only)"},
-	{name: 'help', aliases: ['?'], args: '[COMMAND]', help: 'list the commands, or explain one'},
+	{name: 'help', aliases: ['?'], args: '[COMMAND|keys]', help: 'list the commands, explain one, or list the keys'},
 	{name: 'quit', aliases: ['exit', 'q'], args: '', help: 'leave natter (what is pending is sent first)'},
 ];
 

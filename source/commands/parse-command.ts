@@ -18,6 +18,7 @@ export type Command =
 	| {type: 'clear_history'; room: string}
 	/** `expr` undefined: show the current filter; `'off'`: remove it; otherwise the new filter. */
 	| {type: 'filter'; room: string; expr?: string}
+	/** `command`: one command's name, or 'keys' for the key bindings. */
 	| {type: 'help'; command?: string}
 	| {type: 'quit'}
 	| {type: 'error'; message: string};
@@ -116,6 +117,7 @@ function parseArguments(spec: CommandSpec, rest: string, context: CommandContext
 		case 'help': {
 			if (words.length > 1) return wrong('one command at most');
 			if (words.length === 0) return {type: 'help'};
+			if (words[0]!.toLowerCase() === 'keys') return {type: 'help', command: 'keys'};
 			const asked = findCommand(words[0]!.replace(/^\//, ''));
 			if (!asked) return wrong(`there is no command ${JSON.stringify(words[0])}`);
 			return {type: 'help', command: asked.name};

@@ -97,11 +97,12 @@ function parseTyped(type: string, raw: Record<string, unknown>, limits: FrameLim
 		}
 		case 'publish': {
 			const room = roomName(raw.room);
-			if (!room.ok) return room;
-			const r = room.value;
-			const clientId = optionalString(raw.clientId, 'clientId', MAX_ID_LENGTH, r);
+			const clientId = optionalString(raw.clientId, 'clientId', MAX_ID_LENGTH, room.ok ? room.value : undefined);
 			if (!clientId.ok) return clientId;
 			const cid = clientId.value;
+			// Every refusal of a publish echoes its clientId, so the sender's outbox can settle that publish.
+			if (!room.ok) return {...room, ...defined('clientId', cid)};
+			const r = room.value;
 			if (typeof raw.content !== 'string') return fail('invalid_field', 'publish needs a "content" string', r, cid);
 			if (raw.content.length === 0) return fail('invalid_field', 'content is empty', r, cid);
 			if (raw.content.length > limits.maxContent) {

@@ -14,10 +14,11 @@ import {useKeys} from './hooks/use-keys.js';
 import {useNow} from './hooks/use-now.js';
 import {useTerminalSize} from './hooks/use-terminal-size.js';
 import {edit, emptyEditor, type EditAction} from './input/editor.js';
-import type {Key} from './input/keys.js';
+import {editAction, viewCommand} from './input/key-map.js';
 import {bottomIndex, pageDown, pageUp, scrollTop} from './layout/viewport.js';
 import {activeRoom} from './state/room.js';
-import type {ChatState, MemberView, RoomView} from './state/types.js';
+import {completionSources, peerOf} from './state/selectors.js';
+import type {RoomView} from './state/types.js';
 import {SCROLLBACK_PAGE} from './state/types.js';
 
 type Props = {
@@ -95,26 +96,27 @@ export function App({client, serverUrl, serveAddress, idleMs = 5 * 60_000, colum
 
 	const scroll = (how: 'page-up' | 'page-down' | 'top' | 'bottom' | 'line-up' | 'line-down'): void => {
 		const current = latest();
-		const room = activeRoom(current);
-		if (room === current.home) return;
-		const options = rowOptions(room, paneWidth, current.showSequence);
+		const view = activeRoom(current);
+		if (view === current.home) return;
+		const options = rowOptions(view, paneWidth, current.showSequence);
 		let anchor: number | undefined;
 		let wantOlder = false;
 		if (how === 'page-up') {
-			const moved = pageUp(room, options, paneHeight);
+			const moved = pageUp(view, options, paneHeight);
 			anchor = moved.anchor;
 			wantOlder = moved.reachedTop;
 		} else if (how === 'page-down') {
-			anchor = pageDown(room, options, paneHeight);
+			anchor = pageDown(view, options, paneHeight);
 		} else if (how === 'top') {
-			anchor = scrollTop(room, options, paneHeight);
+			anchor = scrollTop(view, options, paneHeight);
 			wantOlder = true;
 		} else if (how === 'line-up' || how === 'line-down') {
-			const index = bottomIndex(room) + (how === 'line-up' ? -1 : 1);
-			anchor = index >= room.entries.length - 1 ? undefined : room.entries[Math.max(0, index)]?.key;
+			const index = bottomIndex(view) + (how === 'line-up' ? -1 : 1);
+			anchor = index >= view.entries.length - 1 ? undefined : view.entries[Math.max(0, index)]?.key;
+			wantOlder = index <= 0;
 		}
-		dispatch({type: 'scroll', room: room.name, anchor});
-		if (wantOlder) loadOlder(room);
+		dispatch({type: 'scroll', room: view.name, anchor});
+		if (wantOlder) loadOlder(view);
 	};
 
 	const loadOlder = (view: RoomView): void => {
@@ -188,95 +190,4 @@ export function App({client, serverUrl, serveAddress, idleMs = 5 * 60_000, colum
 			<InputLine editor={editor} target={state.active ?? ''} width={size.columns} {...(closing ? {notice: 'closing: sending what is pending…'} : {})} />
 		</Box>
 	);
-}
-
-type ViewCommand = 'submit' | 'quit' | 'next-tab' | 'previous-tab' | 'toggle-panel' | 'toggle-sequence' | 'page-up' | 'page-down' | 'top' | 'bottom' | 'line-up' | 'line-down';
-
-/** Keys that edit the input line. Home/End edit only when there is something to edit. */
-function editAction(key: Key, empty: boolean): EditAction | 'complete' | undefined {
-	switch (key.name) {
-		case 'text':
-			return {type: 'insert', text: key.text};
-		case 'backspace':
-		case 'delete':
-			return {type: key.name};
-		case 'left':
-		case 'right':
-			return {type: key.name};
-		case 'ctrl-left':
-			return {type: 'word-left'};
-		case 'ctrl-right':
-			return {type: 'word-right'};
-		case 'home':
-		case 'end':
-			return empty ? undefined : {type: key.name};
-		case 'up':
-			return {type: 'history-prev'};
-		case 'down':
-			return {type: 'history-next'};
-		case 'tab':
-			return 'complete';
-		case 'ctrl':
-			return ({a: {type: 'home'}, e: {type: 'end'}, b: {type: 'left'}, f: {type: 'right'}, u: {type: 'kill-before'}, k: {type: 'kill-after'}, w: {type: 'kill-word'}, h: {type: 'backspace'}, d: empty ? undefined : {type: 'delete'}} as Record<string, EditAction | undefined>)[key.key];
-		case 'alt':
-			if (key.key === '\r' || key.key === '\n') return {type: 'insert', text: '\n'};
-			return ({b: {type: 'word-left'}, f: {type: 'word-right'}, d: {type: 'kill-after'}} as Record<string, EditAction | undefined>)[key.key];
-		default:
-			return undefined;
-	}
-}
-
-/** Keys that act on the window rather than the line. */
-function viewCommand(key: Key, empty: boolean): ViewCommand | undefined {
-	switch (key.name) {
-		case 'enter':
-			return 'submit';
-		case 'pageup':
-			return 'page-up';
-		case 'pagedown':
-			return 'page-down';
-		case 'shift-up':
-			return 'line-up';
-		case 'shift-down':
-			return 'line-down';
-		case 'ctrl-home':
-			return 'top';
-		case 'ctrl-end':
-		case 'escape':
-			return 'bottom';
-		case 'home':
-			return empty ? 'top' : undefined;
-		case 'end':
-			return empty ? 'bottom' : undefined;
-		case 'f2':
-			return 'toggle-panel';
-		case 'f3':
-			return 'toggle-sequence';
-		case 'ctrl':
-			return ({c: 'quit', n: 'next-tab', p: 'previous-tab', t: 'toggle-panel'} as Record<string, ViewCommand | undefined>)[key.key];
-		default:
-			return undefined;
-	}
-}
-
-/** Rooms and people Tab can complete: every tab's name, and every member and DM peer seen. */
-function completionSources(state: ChatState): {rooms: string[]; users: string[]} {
-	const users = new Set<string>();
-	for (const room of state.rooms) {
-		for (const member of room.members) if (member.userId !== state.me) users.add(member.userId);
-		if (room.direct) users.add(room.name.slice(1));
-		for (const entry of room.entries) if (entry.kind === 'message' && !entry.mine) users.add(entry.sender);
-	}
-	return {rooms: state.rooms.filter(room => !room.direct).map(room => room.name), users: [...users]};
-}
-
-/** For a direct conversation, the other person's status as seen in the rooms we share. */
-function peerOf(state: ChatState, room: RoomView): {peer?: MemberView} {
-	if (!room.direct) return {};
-	const name = room.name.slice(1);
-	for (const other of state.rooms) {
-		const found = other.members.find(m => m.userId === name && m.status !== 'offline');
-		if (found) return {peer: found};
-	}
-	return {};
 }

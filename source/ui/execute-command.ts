@@ -35,7 +35,8 @@ export function executeCommand(command: Command, context: CommandContext): void 
 			dispatch({type: 'open', room: command.room});
 			if (tab && (tab.joined || tab.direct)) return;
 			client.join(command.room);
-			if (!tab?.joined) say('info', online ? `joining ${command.room}…` : `will join ${command.room} once connected`, command.room);
+			// Online, the tab shows "room…" until the broker confirms; offline that could take a while.
+			if (!online) say('info', `you will join ${command.room} once connected`, command.room);
 			return;
 		}
 		case 'leave': {
@@ -101,7 +102,11 @@ export function executeCommand(command: Command, context: CommandContext): void 
 				say('info', current === undefined ? `${command.room} has no filter: every message arrives` : `filter of ${command.room}: ${current}`);
 				return;
 			}
-			say('error', 'content filters are not available in this version of the client yet');
+			if (state.flavour === 'seed') {
+				say('error', "this broker (the seed's server) has no content filters");
+				return;
+			}
+			client.setFilter(command.room, command.expr === 'off' ? undefined : command.expr);
 			return;
 		case 'help':
 			dispatch({type: 'notice', lines: helpLines(command.command).map(text => ({tone: 'help' as const, text})), at: now});

@@ -20,19 +20,19 @@ export const KEY_BINDINGS: ReadonlyArray<{keys: string; what: string}> = [
 	{keys: 'Ctrl+C', what: 'quit (what is pending is sent first)'},
 ];
 
-/** The lines /help prints: every command, then every key; or one command in detail. */
-export function helpLines(command?: string): string[] {
-	if (command !== undefined) {
-		const spec = findCommand(command);
-		if (!spec) return [`there is no command /${command}`];
+/** The lines /help prints: every command (one line each); the keys (/help keys); or one command. */
+export function helpLines(topic?: string): string[] {
+	const width = Math.max(...COMMANDS.map(spec => usage(spec).length), ...KEY_BINDINGS.map(k => k.keys.length)) + 2;
+	if (topic === 'keys') return ['Keys:', ...KEY_BINDINGS.map(k => `  ${k.keys.padEnd(width)}${k.what}`)];
+	if (topic !== undefined) {
+		const spec = findCommand(topic);
+		if (!spec) return [`there is no command /${topic}`];
 		const aliases = spec.aliases.length > 0 ? ` (also ${spec.aliases.map(a => `/${a}`).join(', ')})` : '';
 		return [`${usage(spec)}${aliases}: ${spec.help}`];
 	}
-	const width = Math.max(...COMMANDS.map(spec => usage(spec).length), ...KEY_BINDINGS.map(k => k.keys.length)) + 2;
 	return [
 		'Commands (plain text goes to the open tab; //text sends text starting with /):',
 		...COMMANDS.map(spec => `  ${usage(spec).padEnd(width)}${spec.help}`),
-		'Keys:',
-		...KEY_BINDINGS.map(k => `  ${k.keys.padEnd(width)}${k.what}`),
+		'Keys: /help keys lists them (Tab completes, Ctrl+N/P switch tabs, PageUp scrolls, F2 members, Ctrl+C quits)',
 	];
 }

@@ -8,6 +8,8 @@ export type TcpProxy = {
 	port: number;
 	/** Destroy every open connection (both sides see a reset, no close frame). */
 	cutAll(): number;
+	/** Stop reading from the broker on every open connection (a client that stops reading); new connections are unaffected. */
+	stall(): void;
 	/** Refuse new connections until `resume()` (existing ones are cut). */
 	pause(): void;
 	resume(): void;
@@ -17,6 +19,7 @@ export type TcpProxy = {
 /** Start a proxy to `targetPort` on 127.0.0.1. */
 export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
 	const sockets = new Set<Socket>();
+	const upstreams = new Set<Socket>();
 	let paused = false;
 	const server: Server = createServer(client => {
 		if (paused) {
@@ -26,11 +29,13 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
 		const upstream = connect(targetPort, '127.0.0.1');
 		sockets.add(client);
 		sockets.add(upstream);
+		upstreams.add(upstream);
 		const drop = (): void => {
 			client.destroy();
 			upstream.destroy();
 			sockets.delete(client);
 			sockets.delete(upstream);
+			upstreams.delete(upstream);
 		};
 		client.on('error', drop).on('close', drop);
 		upstream.on('error', drop).on('close', drop);
@@ -49,6 +54,12 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
 		url: `ws://127.0.0.1:${port}`,
 		port,
 		cutAll,
+		stall() {
+			for (const upstream of upstreams) {
+				upstream.unpipe();
+				upstream.pause();
+			}
+		},
 		pause() {
 			paused = true;
 			cutAll();

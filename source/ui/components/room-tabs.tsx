@@ -21,7 +21,8 @@ const MAX_LABEL = 20;
 export function RoomTabs({rooms, active, width}: Props) {
 	const tabs: Tab[] = rooms.map((room, i) => ({
 		name: room.name,
-		label: ` ${i + 1}:${truncate(sanitizeLine(room.name), MAX_LABEL)}${room.joined || room.direct ? '' : '…'}`,
+		// A funnel marks a filtered room: some of its messages are deliberately not shown.
+		label: ` ${i + 1}:${truncate(sanitizeLine(room.name), MAX_LABEL)}${room.filter === undefined ? '' : '⧩'}${room.joined || room.direct ? '' : '…'}`,
 		badge: room.name === active || room.unread === 0 ? (room.mention && room.name !== active ? '!' : '') : ` ${room.unread > 999 ? '999+' : room.unread}${room.mention ? '!' : ''}`,
 		room,
 	}));

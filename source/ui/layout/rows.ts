@@ -130,7 +130,7 @@ function layout(entry: Entry, options: RowOptions): Row[] {
 			return messageRows({
 				key,
 				time: clock(entry.timestamp),
-				sender: '…',
+				sender: '--',
 				text: `… ${entry.count} earlier ${noun} no longer in history${range}`,
 				senderStyle: {color: 'yellow'},
 				textStyle: {color: 'yellow'},

@@ -14,5 +14,5 @@ export function dayKey(timestamp: number): string {
 
 /** "Tuesday 26 November 2024" (English, as every other word the UI shows). */
 export function dayLabel(timestamp: number): string {
-	return new Date(timestamp).toLocaleDateString('en-GB', {weekday: 'long', day: 'numeric', month: 'long', year: 'numeric'});
+	return new Date(timestamp).toLocaleDateString('en-GB', {weekday: 'long', day: 'numeric', month: 'long', year: 'numeric'}).replace(',', '');
 }

@@ -18,6 +18,27 @@ export type Viewport = {
 	atTop: boolean;
 };
 
+/** The rows the pane adds around the timeline: a hint above the oldest entry, a marker below while scrolled up. */
+export type Chrome = {header?: Row; footer?: Row};
+
+/**
+ * The pane's extra rows for `room`, shared by the pane and the scroll keys so both agree on
+ * how many entries fit. `home`: the view with no room open.
+ */
+export function chrome(room: RoomView, home = false): Chrome {
+	const out: Chrome = {};
+	if (home) out.header = {key: 'header', segments: [{text: 'You are in no room. Type /join ROOM to enter one, /msg @user TEXT to talk to someone, /help for everything.', color: 'cyan'}]};
+	else if (room.backlog === 'more') out.header = {key: 'header', segments: [{text: '↑ earlier messages: PageUp to load them', dim: true}]};
+	else if (room.backlog === 'loading') out.header = {key: 'header', segments: [{text: '⋯ loading earlier messages…', dim: true}]};
+	if (room.anchor !== undefined) {
+		const text = room.unseen > 0
+			? ` ▼ ${room.unseen} new message${room.unseen === 1 ? '' : 's'} below — End to jump to the latest `
+			: ' ▼ scrolled up — End to return to the latest ';
+		out.footer = {key: 'footer', segments: [{text, color: 'yellow', inverse: true, bold: room.unseen > 0}]};
+	}
+	return out;
+}
+
 /** The sequence gutter width for a room (0 when hidden). */
 export function seqWidth(room: RoomView, show: boolean): number {
 	return show ? String(Math.max(1, room.lastSequence)).length + 2 : 0;
@@ -30,11 +51,12 @@ export function bottomIndex(room: RoomView): number {
 	return index < 0 ? room.entries.length - 1 : index;
 }
 
-/** The rows of entry `index` (with a day separator when the day changed since the one above). */
+/** The rows of entry `index` (with a day separator above the first one and wherever the day changed). */
 export function rowsAt(room: RoomView, index: number, options: RowOptions): Row[] {
 	const entry = room.entries[index]!;
 	const previous = room.entries[index - 1];
-	const dayBreak = previous !== undefined ? dayKey(previous.timestamp) !== dayKey(entry.timestamp) : false;
+	// The first entry held opens with its day too, so every timeline says when it happened.
+	const dayBreak = previous === undefined || dayKey(previous.timestamp) !== dayKey(entry.timestamp);
 	return entryRows(entry, options, dayBreak);
 }
 
@@ -43,7 +65,7 @@ export function rowsAt(room: RoomView, index: number, options: RowOptions): Row[
  * below the timeline; `header`/`footer` rows (hints, the "new messages" marker) take their place
  * from the content's top and bottom.
  */
-export function viewport(room: RoomView, me: string, options: RowOptions, height: number, extra: {header?: Row; footer?: Row} = {}): Viewport {
+export function viewport(room: RoomView, me: string, options: RowOptions, height: number, extra: Chrome = chrome(room)): Viewport {
 	const bottom = bottomIndex(room);
 	const tail: Row[] = [];
 	if (room.anchor === undefined) for (const pending of room.pending) tail.push(...pendingRows(pending, me, options));
@@ -96,6 +118,10 @@ export function pageUp(room: RoomView, options: RowOptions, height: number): {an
 export function pageDown(room: RoomView, options: RowOptions, height: number): number | undefined {
 	if (room.anchor === undefined) return undefined;
 	const start = bottomIndex(room);
+	// When the latest page still shows the line now at the bottom, the next page is the latest.
+	if (viewport({...room, anchor: undefined}, '', options, height).top <= start) return undefined;
+	// While scrolled, the marker row takes one line of the pane.
+	height -= 1;
 	let used = 0;
 	let index = start;
 	while (index + 1 < room.entries.length && used + rowsAt(room, index + 1, options).length <= height - 1) {
@@ -109,6 +135,8 @@ export function pageDown(room: RoomView, options: RowOptions, height: number): n
 /** Where Home puts the view: the first entry held in memory at the top. */
 export function scrollTop(room: RoomView, options: RowOptions, height: number): number | undefined {
 	if (room.entries.length === 0) return undefined;
+	// The marker row below and the hint row above take a line each.
+	height -= 1 + (room.backlog === 'none' ? 0 : 1);
 	let used = 0;
 	let index = -1;
 	while (index + 1 < room.entries.length && used + rowsAt(room, index + 1, options).length <= height) {

@@ -5,7 +5,7 @@
 import type {ClientEvent, ConnectionStatus} from '../../client/types.js';
 import type {ChatMessage, Member} from '../../protocol/messages.js';
 import {isDirectRoom} from '../../protocol/names.js';
-import {activeRoom, append, emptyRoom, ensureRoom, findRoom, mentions, prepend, setMember, updateRoom, widenNick, type NewEntry} from './room.js';
+import {append, emptyRoom, ensureRoom, findRoom, mentions, prepend, setMember, updateRoom, widenNick, type NewEntry} from './room.js';
 import type {ChatState, MemberView, RoomView} from './types.js';
 
 /** The state before anything happened: who I am, how the client stands, nothing joined yet. */
@@ -20,6 +20,7 @@ export function initialChatState(options: {me: string; connection: ConnectionSta
 		active: undefined,
 		home: emptyRoom(''),
 		away: undefined,
+		lostAt: undefined,
 		showPresence: undefined,
 		showSequence: true,
 	};
@@ -37,7 +38,7 @@ export function reduce(state: ChatState, event: ClientEvent, now: number = Date.
 			return updateRoom(next, next.active, room => append(room, [line]));
 		}
 		case 'joined':
-			return joined(state, event.room, event.epoch, event.sequence, event.members, event.resumed, now);
+			return joined(state, event.room, event.epoch, event.sequence, event.members, event.resumed, now, event.filter);
 		case 'left': {
 			const index = state.rooms.findIndex(room => room.name === event.room);
 			if (index < 0) return state;
@@ -98,14 +99,20 @@ export function system(timestamp: number, tone: Extract<NewEntry, {kind: 'system
 
 function connectionChanged(state: ChatState, status: ConnectionStatus, now: number): ChatState {
 	const before = state.connection.state;
-	let next: ChatState = {...state, connection: status, rtt: status.state === 'online' ? (status.rtt ?? state.rtt) : state.rtt};
+	let next: ChatState = {
+		...state,
+		connection: status,
+		rtt: status.state === 'online' ? (status.rtt ?? state.rtt) : state.rtt,
+		// Remember a lost connection until it is back, however many attempts that takes.
+		lostAt: status.state === 'online' ? undefined : before === 'online' ? now : state.lostAt,
+	};
 	if (status.state !== 'online' && status.state !== 'connecting') {
 		// History requests die with the connection: stop waiting for their answers.
 		next = {...next, rooms: next.rooms.map(room => (room.requests.length === 0 ? room : {...room, requests: [], backlog: room.backlog === 'loading' ? 'more' : room.backlog}))};
 	}
 	let text: string | undefined;
 	if (status.state === 'reconnecting' && before === 'online') text = `connection lost (${status.reason}); reconnecting…`;
-	else if (status.state === 'online' && before === 'reconnecting') text = `reconnected to ${status.url}`;
+	else if (status.state === 'online' && before !== 'online' && state.lostAt !== undefined) text = `reconnected to ${status.url}`;
 	else if (status.state === 'auth_failed') text = `the broker refused the login: ${status.reason}`;
 	else if (status.state === 'offline' && before !== 'offline') text = `offline: ${status.reason}`;
 	if (text === undefined) return next;
@@ -114,7 +121,7 @@ function connectionChanged(state: ChatState, status: ConnectionStatus, now: numb
 	return {...next, home: append(next.home, [line]), rooms: next.rooms.map(room => append(room, [line]))};
 }
 
-function joined(state: ChatState, name: string, epoch: string | undefined, sequence: number, list: Member[], resumed: boolean, now: number): ChatState {
+function joined(state: ChatState, name: string, epoch: string | undefined, sequence: number, list: Member[], resumed: boolean, now: number, filter?: string): ChatState {
 	const existing = findRoom(state, name);
 	let next = ensureRoom(state, name);
 	next = updateRoom(next, name, room => {
@@ -123,7 +130,10 @@ function joined(state: ChatState, name: string, epoch: string | undefined, seque
 		if (room.epoch !== undefined && epoch !== undefined && room.epoch !== epoch) {
 			updated = append({...updated, lastSequence: 0, oldestSequence: undefined}, [system(now, 'info', `${name} started over (its history was reset)`)]);
 		}
-		updated = {...updated, epoch};
+		if (filter !== room.filter) {
+			updated = append(updated, [system(now, 'info', filter === undefined ? `${name}: no filter, every message arrives` : `${name}: only messages matching ${filter}`)]);
+		}
+		updated = {...updated, epoch, filter};
 		// Earlier messages exist that this view has not loaded: offer them on scrollback.
 		if (updated.oldestSequence === undefined && sequence > 0 && updated.backlog === 'none') updated = {...updated, backlog: 'more'};
 		if (!resumed && !existing?.joined && !updated.direct) {
@@ -149,7 +159,7 @@ function message(state: ChatState, name: string, msg: ChatMessage): ChatState {
 		updated = {
 			...updated,
 			lastSequence: Math.max(room.lastSequence, msg.sequence),
-			oldestSequence: room.oldestSequence === undefined ? msg.sequence : Math.min(room.oldestSequence, msg.sequence),
+			oldestSequence: updated.oldestSequence === undefined ? msg.sequence : Math.min(updated.oldestSequence, msg.sequence),
 		};
 		if (updated.pending.some(p => p.sequence !== undefined && p.sequence <= msg.sequence)) {
 			updated = {...updated, pending: updated.pending.filter(p => p.sequence === undefined || p.sequence > msg.sequence)};
@@ -245,6 +255,3 @@ function history(state: ChatState, name: string, messages: ChatMessage[], first:
 function memberView(member: Member): MemberView {
 	return {userId: member.userId, status: member.status, ...(member.reason === undefined ? {} : {reason: member.reason})};
 }
-
-/** The active room's view (re-exported for components that only need the selector). */
-export {activeRoom};

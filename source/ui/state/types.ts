@@ -79,6 +79,8 @@ export type ChatState = {
 	home: RoomView;
 	/** I marked myself away (by /away or idleness); the reason shown in the status bar. */
 	away: {reason: string | undefined} | undefined;
+	/** When the connection was lost (undefined while online or never connected yet). */
+	lostAt: number | undefined;
 	/** undefined: automatic (shown when wide enough); otherwise the user's choice. */
 	showPresence: boolean | undefined;
 	showSequence: boolean;

@@ -1,0 +1,255 @@
+import type {Redis} from 'ioredis';
+import {directParties} from '../protocol/names.js';
+import type {EngineEvent, EngineListener, HistoryPage, RoomState} from './engine.js';
+import {roomKeys, userChannel} from './redis-keys.js';
+
+/** What the link needs from the engine around it. */
+export type EventLinkOptions = {
+	/** A connection of its own: a Redis connection in subscriber mode can do nothing else. */
+	subscriber: Redis;
+	prefix: string;
+	room(room: string): Promise<RoomState>;
+	history(room: string, since: number): Promise<HistoryPage>;
+	log(line: string): void;
+};
+
+type Position = {epoch: string; sequence: number; confirmed: boolean};
+
+/**
+ * The Redis engine's side of pub/sub: which channels this node listens to, and the events
+ * that arrive on them, handed to the hub in order and each once.
+ *
+ * Redis pub/sub is at-most-once: a subscriber that is disconnected (network, Redis restart,
+ * output buffer limit) misses what was published meanwhile. The link therefore
+ * - remembers, per room, the last sequence it handed on (and the epoch),
+ * - after every reconnect re-subscribes everything it watches (ioredis does too), then reads
+ *   each watched room's history since that position and hands on what it missed,
+ * - drops copies it has already handed on (a DM arrives once per party the node watches).
+ * What it still misses (a message published between a watch and its SUBSCRIBE taking effect)
+ * the hub repairs from history by sequence as soon as the next message shows the hole.
+ */
+export class RedisEventLink {
+	private readonly listeners: EngineListener[] = [];
+	/** Channel -> what it carries: a room key, or `@user` for a user's direct messages. */
+	private readonly watched = new Map<string, string>();
+	private readonly positions = new Map<string, Position>();
+	/** Nonces of events this node published, with who waits to see them arrive. */
+	private readonly pending = new Map<string, () => void>();
+	/** Rooms being caught up after a reconnect -> their live events, held back meanwhile. */
+	private readonly held = new Map<string, EngineEvent[]>();
+	/** Watches whose SUBSCRIBE is still on its way (true once it took effect). */
+	private readonly subscribing = new Map<string, Promise<boolean>>();
+	/** Counts reconnects, so a catch-up made stale by a newer reconnect stops. */
+	private generation = 0;
+	private everReady = false;
+	private closed = false;
+
+	constructor(private readonly options: EventLinkOptions) {
+		const {subscriber} = options;
+		subscriber.on('message', (channel: string, payload: string) => this.onPayload(channel, payload));
+		subscriber.on('ready', () => {
+			if (this.everReady) void this.resume();
+			this.everReady = true;
+		});
+	}
+
+	/** Start receiving a room's events, or with `@user`, that user's direct messages. Never rejects. */
+	async watch(target: string): Promise<void> {
+		const channel = this.channelOf(target);
+		if (this.watched.has(channel)) return;
+		this.watched.set(channel, target);
+		try {
+			// While Redis is away, do not wait for it: the channel is remembered and resume() subscribes.
+			const subscribed = this.whileReachable(this.options.subscriber.subscribe(channel));
+			this.subscribing.set(target, subscribed);
+			const done = await subscribed.finally(() => {
+				if (this.subscribing.get(target) === subscribed) this.subscribing.delete(target);
+			});
+			if (!done) return;
+			if (target.startsWith('@')) return;
+			// A starting position, so a reconnect can catch up even if no event came before the drop.
+			const state = await this.options.room(target);
+			if (!this.positions.has(target) && this.watched.has(channel)) {
+				this.positions.set(target, {epoch: state.epoch, sequence: state.sequence, confirmed: false});
+			}
+		} catch (error) {
+			// The hub calls watch without awaiting it; a reconnect subscribes again.
+			this.options.log(`redis: watching ${target} failed: ${(error as Error).message}`);
+		}
+	}
+
+	/** Stop receiving a room's (or `@user`'s) events. Never rejects. */
+	async unwatch(target: string): Promise<void> {
+		const channel = this.channelOf(target);
+		if (!this.watched.delete(channel)) return;
+		this.forget(target);
+		try {
+			await this.whileReachable(this.options.subscriber.unsubscribe(channel));
+		} catch (error) {
+			this.options.log(`redis: unwatching ${target} failed: ${(error as Error).message}`);
+		}
+	}
+
+	/**
+	 * Resolves once a watch of `room` that is still in flight has taken effect. The hub starts a
+	 * watch without awaiting it and then reads the room; the engine awaits this first, so no
+	 * event published after that read (a join, a message) can slip past a SUBSCRIBE not yet active.
+	 */
+	async settled(room: string): Promise<void> {
+		await this.subscribing.get(room);
+	}
+
+	/** Whether events of this room key reach this node (for a DM: either party is watched). */
+	receives(room: string): boolean {
+		if (this.watched.has(this.channelOf(room))) return true;
+		const parties = directParties(room);
+		return parties !== undefined && parties.some(user => this.watched.has(this.channelOf(`@${user}`)));
+	}
+
+	/** A promise that settles when the event carrying `nonce` arrives here, or after `ms`. */
+	arrival(nonce: string, ms: number): {promise: Promise<void>; cancel(): void} {
+		let timer: NodeJS.Timeout | undefined;
+		const promise = new Promise<void>(resolve => {
+			const done = (): void => {
+				clearTimeout(timer);
+				this.pending.delete(nonce);
+				resolve();
+			};
+			this.pending.set(nonce, done);
+			timer = setTimeout(done, ms);
+			timer.unref();
+		});
+		return {promise, cancel: () => this.pending.get(nonce)?.()};
+	}
+
+	on(listener: EngineListener): void {
+		this.listeners.push(listener);
+	}
+
+	close(): void {
+		this.closed = true;
+		this.listeners.length = 0;
+		for (const done of [...this.pending.values()]) done();
+	}
+
+	/** Wait for `work` unless the subscriber connection is (or goes) down first; true when it completed. */
+	private async whileReachable(work: Promise<unknown>): Promise<boolean> {
+		const {subscriber} = this.options;
+		work.catch(() => {}); // Settled later, or never wanted: either way not an unhandled rejection.
+		if (subscriber.status === 'reconnecting' || subscriber.status === 'end' || subscriber.status === 'close') return false;
+		let onDown = (): void => {};
+		const down = new Promise<false>(resolve => {
+			onDown = () => resolve(false);
+			subscriber.once('reconnecting', onDown);
+			subscriber.once('end', onDown);
+		});
+		try {
+			return await Promise.race([work.then(() => true), down]);
+		} finally {
+			subscriber.off('reconnecting', onDown);
+			subscriber.off('end', onDown);
+		}
+	}
+
+	private channelOf(target: string): string {
+		return target.startsWith('@') ? userChannel(this.options.prefix, target.slice(1)) : roomKeys(this.options.prefix, target).channel;
+	}
+
+	private onPayload(channel: string, payload: string): void {
+		if (this.closed) return;
+		let parsed: EngineEvent & {n?: string};
+		try {
+			parsed = JSON.parse(payload) as EngineEvent & {n?: string};
+		} catch {
+			this.options.log(`redis: ignored a malformed event on ${channel}`);
+			return;
+		}
+		const {n: nonce, ...event} = parsed;
+		if (nonce !== undefined) this.pending.get(nonce)?.();
+		this.hand(event as EngineEvent);
+	}
+
+	/** Hand an event to the hub unless it is a copy of one already handed on (or hold it during a catch-up). */
+	private hand(event: EngineEvent, catchingUp = false): void {
+		if (!catchingUp && event.type !== 'presence') {
+			const held = this.held.get(event.room);
+			if (held) {
+				held.push(event);
+				return;
+			}
+		}
+		if (event.type === 'message') {
+			const last = this.positions.get(event.room);
+			if (last?.confirmed && last.epoch === event.epoch && event.message.sequence <= last.sequence) return;
+			this.positions.set(event.room, {epoch: event.epoch, sequence: event.message.sequence, confirmed: true});
+		} else if (event.type === 'cleared') {
+			const last = this.positions.get(event.room);
+			if (last?.confirmed && last.epoch === event.epoch) return;
+			this.positions.set(event.room, {epoch: event.epoch, sequence: 0, confirmed: true});
+		}
+		for (const listener of this.listeners) listener(event);
+	}
+
+	/** After a reconnect: subscribe again, then hand on what each watched room got meanwhile. */
+	private async resume(): Promise<void> {
+		const generation = ++this.generation;
+		const channels = [...this.watched.keys()];
+		this.options.log(`redis: event link back, catching up ${channels.length} channel(s)`);
+		try {
+			if (channels.length > 0) await this.options.subscriber.subscribe(...channels);
+		} catch (error) {
+			this.options.log(`redis: resubscribing failed: ${(error as Error).message}`);
+			return;
+		}
+		const rooms = [...this.watched.values()].filter(target => !target.startsWith('@') && this.positions.has(target));
+		// Live events of these rooms wait until their catch-up is handed on, so order holds.
+		for (const room of rooms) this.held.set(room, []);
+		await Promise.all(rooms.map(room => this.catchUp(room, generation)));
+	}
+
+	private async catchUp(room: string, generation: number): Promise<void> {
+		try {
+			// The command connection may come back a little after this one: retry briefly.
+			for (let attempt = 1; ; attempt++) {
+				if (this.closed || generation !== this.generation) return;
+				const position = this.positions.get(room);
+				if (!position) return;
+				try {
+					const page = await this.options.history(room, position.sequence);
+					if (this.closed) return;
+					if (page.epoch === position.epoch) {
+						for (const message of page.messages) this.hand({type: 'message', room, epoch: page.epoch, message}, true);
+						return;
+					}
+					// The sequence restarted while we were away (history cleared, or a Redis that lost its data).
+					const fresh = await this.options.history(room, 0);
+					this.hand({type: 'cleared', room, epoch: fresh.epoch, by: 'natter'}, true);
+					for (const message of fresh.messages) this.hand({type: 'message', room, epoch: fresh.epoch, message}, true);
+					return;
+				} catch (error) {
+					if (attempt >= 20) {
+						this.options.log(`redis: catching up ${room} failed: ${(error as Error).message}`);
+						return;
+					}
+					await new Promise(resolve => setTimeout(resolve, Math.min(50 * attempt, 500)));
+				}
+			}
+		} finally {
+			// Whatever happened, release what was held (the hub repairs a hole that is left).
+			const held = this.held.get(room) ?? [];
+			this.held.delete(room);
+			for (const event of held) this.hand(event, true);
+		}
+	}
+
+	/** Drop positions nobody needs any more, so the map stays as small as what this node watches. */
+	private forget(target: string): void {
+		if (!target.startsWith('@')) {
+			if (!this.receives(target)) this.positions.delete(target);
+			return;
+		}
+		for (const room of this.positions.keys()) {
+			if (directParties(room) && !this.receives(room)) this.positions.delete(room);
+		}
+	}
+}

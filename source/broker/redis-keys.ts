@@ -1,0 +1,56 @@
+/**
+ * Where the Redis engine keeps a room: every key of one room carries the room in a hash tag
+ * (`natter:{general}:seq`), so all of a room's keys share one Redis Cluster slot and a Lua
+ * script that touches one room stays cluster-safe.
+ */
+export type RoomKeys = {
+	/** The last sequence assigned in the current epoch (INCR). */
+	seq: string;
+	/** The room's epoch; a new one whenever the sequence restarts. */
+	epoch: string;
+	/** Sorted set: score = sequence, member = the message's JSON. */
+	history: string;
+	/** Hash: userId -> `epoch:sequence`, the user's acknowledged position. */
+	cursors: string;
+	/** Sorted set: member = `holder userId`, score = when the holder expires (Redis clock, ms). */
+	presence: string;
+	/** Hash: userId -> JSON `{o: join order, l: [{h: holder, s: status, r?: reason}]}`. */
+	members: string;
+	/** Pub/sub channel carrying the room's events. */
+	channel: string;
+	/** Key remembering one (sender, clientId) for the dedupe window. */
+	dedupe(sender: string, clientId: string): string;
+};
+
+/** The keys and channel of one room (an engine key: a DM's `#dm:a:b` included). */
+export function roomKeys(prefix: string, room: string): RoomKeys {
+	const base = `${prefix}{${escapeKeyPart(room)}}:`;
+	return {
+		seq: `${base}seq`,
+		epoch: `${base}epoch`,
+		history: `${base}history`,
+		cursors: `${base}cursors`,
+		presence: `${base}presence`,
+		members: `${base}members`,
+		channel: `${base}events`,
+		dedupe: (sender, clientId) => `${base}dedupe:${escapeKeyPart(sender)}:${escapeKeyPart(clientId)}`,
+	};
+}
+
+/** The channel on which a user's direct messages reach every node that has a connection of that user. */
+export function userChannel(prefix: string, userId: string): string {
+	return `${prefix}user:{${escapeKeyPart(userId)}}`;
+}
+
+/**
+ * Percent-escape everything but a readable safe set. Room names and client ids may contain `{`,
+ * `}` and `:`; unescaped, a crafted name could move a key out of its room's hash tag or, worse,
+ * spell another room's key (a clientId `x}:seq` ...). Escaping per UTF-16 code unit keeps the
+ * mapping one-to-one even for lone surrogates, which `encodeURIComponent` would throw on.
+ */
+export function escapeKeyPart(text: string): string {
+	return text.replace(/[^A-Za-z0-9._@#+=-]/g, char => {
+		const code = char.charCodeAt(0);
+		return code < 0x100 ? `%${code.toString(16).padStart(2, '0')}` : `%u${code.toString(16).padStart(4, '0')}`;
+	});
+}
