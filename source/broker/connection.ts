@@ -1,6 +1,7 @@
 import type {WebSocket} from 'ws';
 import type {ChatMessage, ErrorCode, PresenceStatus, ServerFrame} from '../protocol/messages.js';
 import {CloseCode} from '../protocol/messages.js';
+import type {CompiledFilter} from '../filter/compile-filter.js';
 
 /** One room a connection listens to. Keyed by engine key; `wire` is the name this client uses. */
 export type Subscription = {
@@ -9,8 +10,12 @@ export type Subscription = {
 	/** The room name as this client sees it (`@bob` for a DM). */
 	wire: string;
 	epoch: string;
-	/** The last sequence sent to this client: live traffic at or below it is a duplicate. */
+	/** The last sequence handled for this client (sent, or filtered out): live traffic at or below it is a duplicate. */
 	last: number;
+	/** Content filter: only messages it admits are sent. */
+	filter: CompiledFilter | undefined;
+	/** The last sequence the filter admitted (sent as `prev` with the next admitted message). */
+	admitted: number;
 	/** While history is being replayed, live messages wait here so nothing slips between the two. */
 	queue: ChatMessage[] | undefined;
 };

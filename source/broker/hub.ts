@@ -1,10 +1,12 @@
 import {timingSafeEqual} from 'node:crypto';
 import type {WebSocket} from 'ws';
-import {CloseCode, type ChatMessage, type ClientFrame, type MessageFrame, type PresenceFrame} from '../protocol/messages.js';
+import {CloseCode, type ChatMessage, type ClientFrame} from '../protocol/messages.js';
 import {parseClientFrame, type FrameLimits} from '../protocol/parse-client-frame.js';
-import {directKey, directParties, isDirectRoom} from '../protocol/names.js';
+import {directKey, isDirectRoom} from '../protocol/names.js';
 import {Connection, type Subscription} from './connection.js';
-import type {Engine, EngineEvent, PresenceEvent} from './engine.js';
+import type {Engine, PresenceEvent} from './engine.js';
+import {compileFilter, type CompiledFilter} from '../filter/compile-filter.js';
+import {Fanout} from './fanout.js';
 import {IdentityRegistry} from './identity-registry.js';
 
 /** What the hub needs from the broker that owns it. */
@@ -36,14 +38,13 @@ export type TrustedIdentity = {userId: string; admin: boolean};
  */
 export class Hub {
 	readonly connections = new Set<Connection>();
-	/** Engine key -> local connections subscribed to it: fan-out touches only a room's members. */
-	private readonly rooms = new Map<string, Set<Connection>>();
 	private readonly identities = new IdentityRegistry();
+	private readonly fanout: Fanout;
 	private readonly graceTimers = new Set<NodeJS.Timeout>();
 	private closing = false;
 
 	constructor(private readonly options: HubOptions) {
-		options.engine.on(event => this.onEngineEvent(event));
+		this.fanout = new Fanout(options.engine, this.identities, options.log, options.counters);
 	}
 
 	/** Take over a freshly accepted socket. */
@@ -92,7 +93,7 @@ export class Hub {
 
 	/** Numbers for /metrics and tests. */
 	stats(): {connections: number; rooms: number} {
-		return {connections: this.connections.size, rooms: this.rooms.size};
+		return {connections: this.connections.size, rooms: this.fanout.rooms.size};
 	}
 
 	/** Stop: close every socket with 1001 and cancel grace timers. */
@@ -137,7 +138,7 @@ export class Hub {
 				return this.onHello(connection, frame.userId, frame.resume, frame.adminKey);
 			case 'subscribe':
 				if (!this.ensureName(connection, frame.userId, frame.room)) return;
-				return this.onSubscribe(connection, frame.room, frame.since, frame.epoch);
+				return this.onSubscribe(connection, frame.room, frame.since, frame.epoch, frame.filter);
 			case 'unsubscribe':
 				return this.onUnsubscribe(connection, frame.room);
 			case 'publish':
@@ -210,18 +211,29 @@ export class Hub {
 		return isDirectRoom(room) ? directKey(connection.userId!, room.slice(1)) : room;
 	}
 
-	private async onSubscribe(connection: Connection, room: string, since: number | undefined, epoch: string | undefined): Promise<void> {
+	private async onSubscribe(connection: Connection, room: string, since: number | undefined, epoch: string | undefined, filterText: string | undefined): Promise<void> {
 		const {engine} = this.options;
 		const userId = connection.userId!;
+		let filter: CompiledFilter | undefined;
+		if (filterText !== undefined) {
+			// Parsed once, here; a bad filter changes nothing about an existing subscription.
+			const compiled = compileFilter(filterText, {maxLength: this.options.frameLimits.maxFilter});
+			if (!compiled.ok) {
+				connection.error('invalid_filter', `filter: ${compiled.error}`, {room, position: compiled.position});
+				return;
+			}
+			filter = compiled.filter;
+		}
 		const key = this.key(connection, room);
 		const existing = connection.subs.get(key);
-		const sub: Subscription = existing ?? {key, wire: room, epoch: '', last: 0, queue: undefined};
+		const sub: Subscription = existing ?? {key, wire: room, epoch: '', last: 0, queue: undefined, filter: undefined, admitted: 0};
+		sub.filter = filter;
 		// Queue live traffic from this moment, so nothing falls between the history read and going live.
 		sub.queue ??= [];
 		try {
 			if (!existing) {
 				connection.subs.set(key, sub);
-				this.join(key, connection);
+				this.fanout.join(key, connection);
 				if (await engine.presenceAdd(key, userId, connection.holder, connection.status, connection.reason)) {
 					if (!isDirectRoom(room)) await engine.announce(this.presence(key, userId, 'join', connection));
 				}
@@ -240,11 +252,11 @@ export class Hub {
 	private async undoSubscribe(connection: Connection, sub: Subscription, existed: boolean): Promise<void> {
 		if (connection.subs.get(sub.key) !== sub) return;
 		if (existed) {
-			this.drain(connection, sub, []);
+			this.fanout.drain(connection, sub, []);
 			return;
 		}
 		connection.subs.delete(sub.key);
-		this.leave(sub.key, connection);
+		this.fanout.leave(sub.key, connection);
 		await this.removePresence(sub.key, connection.userId!, connection.holder, sub.wire).catch(error => this.failed(`presence cleanup of ${sub.key}`, error));
 	}
 
@@ -277,6 +289,9 @@ export class Hub {
 		if (connection.closed || connection.subs.get(key) !== sub) return;
 		sub.epoch = page.epoch;
 		sub.last = start;
+		const lost = Math.max(0, Math.min(page.first, page.sequence + 1) - start - 1);
+		// A filtered replay's first `prev` must not claim the lost stretch as filtered out.
+		sub.admitted = start + lost;
 		connection.send({
 			type: 'subscribed',
 			room,
@@ -284,39 +299,11 @@ export class Hub {
 			epoch: page.epoch,
 			since: start,
 			first: page.first,
-			lost: Math.max(0, Math.min(page.first, page.sequence + 1) - start - 1),
+			lost,
 			members,
+			...(sub.filter ? {filter: sub.filter.source} : {}),
 		});
-		this.drain(connection, sub, page.messages);
-	}
-
-	/** Send a replayed page, then the live messages that queued meanwhile, each once and in order. */
-	private drain(connection: Connection, sub: Subscription, replay: ChatMessage[]): void {
-		const queued = sub.queue ?? [];
-		sub.queue = undefined;
-		for (const message of replay) this.sendMessage(connection, sub, message);
-		queued.sort((a, b) => a.sequence - b.sequence);
-		for (const message of queued) this.sendMessage(connection, sub, message);
-	}
-
-	private sendMessage(connection: Connection, sub: Subscription, message: ChatMessage, data?: string): void {
-		if (message.sequence <= sub.last) return;
-		sub.last = message.sequence;
-		connection.sendRaw(data ?? serialiseMessage(message, sub.wire));
-		this.options.counters?.delivered();
-	}
-
-	/** A live message arrived past a hole (a lossy cross-node link): fetch the hole from history first. */
-	private async repair(connection: Connection, sub: Subscription): Promise<void> {
-		try {
-			const page = await this.options.engine.history(sub.key, {since: sub.last});
-			if (connection.closed || connection.subs.get(sub.key) !== sub) return;
-			this.drain(connection, sub, page.epoch === sub.epoch ? page.messages : []);
-		} catch (error) {
-			// Deliver what we have: the client sees the hole and asks history itself.
-			this.options.log(`repair of ${sub.key} failed: ${(error as Error).message}`);
-			this.drain(connection, sub, []);
-		}
+		this.fanout.drain(connection, sub, page.messages);
 	}
 
 	private async onUnsubscribe(connection: Connection, room: string): Promise<void> {
@@ -329,7 +316,7 @@ export class Hub {
 			connection.error('not_subscribed', `not subscribed to ${room}`, {room});
 			return;
 		}
-		this.leave(key, connection);
+		this.fanout.leave(key, connection);
 		await this.removePresence(key, connection.userId, connection.holder, room);
 		connection.send({type: 'unsubscribed', room});
 	}
@@ -368,13 +355,17 @@ export class Hub {
 			page = await this.options.engine.history(key, {...query, since: 0});
 		}
 		const wire = frame.room;
+		// Each side names a DM after the other party.
+		const messages = key === wire ? page.messages : page.messages.map(m => ({...m, room: wire}));
+		const filter = connection.subs.get(key)?.filter;
 		connection.send({
 			type: 'history',
 			room: wire,
-			messages: key === wire ? page.messages : page.messages.map(m => ({...m, room: wire})),
+			...(filter ? filterPage(messages, filter, frame.since, page.first) : {messages}),
 			epoch: page.epoch,
 			sequence: page.sequence,
 			first: page.first,
+			...(frame.since === undefined ? {} : {since: frame.since}),
 		});
 	}
 
@@ -425,7 +416,7 @@ export class Hub {
 		this.identities.release(connection, ghost);
 		const subs = [...connection.subs.values()];
 		connection.subs.clear();
-		for (const sub of subs) this.leave(sub.key, connection);
+		for (const sub of subs) this.fanout.leave(sub.key, connection);
 		const finish = async (): Promise<void> => {
 			for (const sub of subs) await this.removePresence(sub.key, userId, connection.holder, sub.wire);
 			if (this.identities.connections(userId).size === 0) await this.options.engine.unwatch(`@${userId}`);
@@ -464,26 +455,6 @@ export class Hub {
 		};
 	}
 
-	private join(key: string, connection: Connection): void {
-		let members = this.rooms.get(key);
-		if (!members) {
-			members = new Set();
-			this.rooms.set(key, members);
-			this.background(`watch ${key}`, this.options.engine.watch(key));
-		}
-		members.add(connection);
-	}
-
-	private leave(key: string, connection: Connection): void {
-		const members = this.rooms.get(key);
-		if (!members) return;
-		members.delete(connection);
-		if (members.size === 0) {
-			this.rooms.delete(key);
-			this.background(`unwatch ${key}`, this.options.engine.unwatch(key));
-		}
-	}
-
 	/** Run an engine call nobody awaits; a failure is logged instead of escaping as an unhandled rejection. */
 	private background(what: string, promise: Promise<unknown>): void {
 		promise.catch(error => this.failed(what, error));
@@ -492,109 +463,24 @@ export class Hub {
 	private failed(what: string, error: unknown): void {
 		this.options.log(`${what} failed: ${error instanceof Error ? error.message : String(error)}`);
 	}
-
-	// -------------------------------------------------------------------------
-	// Fan-out
-	// -------------------------------------------------------------------------
-
-	private onEngineEvent(event: EngineEvent): void {
-		switch (event.type) {
-			case 'message':
-				this.fanMessage(event.room, event.message);
-				return;
-			case 'presence':
-				this.fanPresence(event);
-				return;
-			case 'cleared':
-				this.fanCleared(event.room, event.epoch, event.by);
-				return;
-		}
-	}
-
-	private fanMessage(key: string, message: ChatMessage): void {
-		const parties = directParties(key);
-		if (parties) {
-			const [a, b] = parties;
-			this.deliverDirect(key, a, b, message);
-			if (a !== b) this.deliverDirect(key, b, a, message);
-			return;
-		}
-		const members = this.rooms.get(key);
-		if (!members) return;
-		// Serialise once for the whole room: the bytes are the same for every subscriber.
-		const data = serialiseMessage(message, key);
-		for (const connection of members) {
-			const sub = connection.subs.get(key);
-			if (sub) this.deliver(connection, sub, message, data);
-		}
-	}
-
-	/** A DM reaches every connection of its recipient, subscribed to the conversation or not. */
-	private deliverDirect(key: string, to: string, other: string, message: ChatMessage): void {
-		const connections = this.identities.connections(to);
-		if (connections.size === 0) return;
-		const wire = `@${other}`;
-		const data = serialiseMessage(message, wire);
-		for (const connection of connections) {
-			const sub = connection.subs.get(key);
-			if (sub) this.deliver(connection, sub, message, data);
-			else {
-				connection.sendRaw(data);
-				this.options.counters?.delivered();
-			}
-		}
-	}
-
-	private deliver(connection: Connection, sub: Subscription, message: ChatMessage, data: string): void {
-		if (sub.queue) {
-			sub.queue.push(message);
-			return;
-		}
-		if (message.sequence <= sub.last) return;
-		if (message.sequence > sub.last + 1) {
-			sub.queue = [message];
-			void this.repair(connection, sub);
-			return;
-		}
-		this.sendMessage(connection, sub, message, data);
-	}
-
-	private fanPresence(event: PresenceEvent): void {
-		const members = this.rooms.get(event.room);
-		if (!members) return;
-		const frame: PresenceFrame = {
-			type: 'presence',
-			room: event.room,
-			userId: event.userId,
-			action: event.action,
-			timestamp: event.timestamp,
-			status: event.status,
-			...(event.reason === undefined ? {} : {reason: event.reason}),
-		};
-		const data = JSON.stringify(frame);
-		for (const connection of members) connection.sendRaw(data);
-	}
-
-	private fanCleared(key: string, epoch: string, by: string): void {
-		const members = this.rooms.get(key);
-		if (!members) return;
-		for (const connection of members) {
-			const sub = connection.subs.get(key);
-			if (!sub) continue;
-			sub.epoch = epoch;
-			sub.last = 0;
-			// Queued messages carry no epoch, and all of them belong to the old one (a room's events
-			// come in order): delivered now they would pass for the new epoch's sequences.
-			if (sub.queue) sub.queue.length = 0;
-			connection.send({type: 'history_cleared', room: sub.wire, epoch, by});
-		}
-	}
 }
 
-/** The seed's `message` frame: type first, then the stored fields, with the room as this client names it. */
-function serialiseMessage(message: ChatMessage, wire: string): string {
-	const frame: MessageFrame = {type: 'message', ...message, room: wire};
-	return JSON.stringify(frame);
+/**
+ * A history page through a subscription's filter: only admitted messages, each naming the
+ * previous admitted one (`prev`), and `through`, the last sequence the page examined, so the
+ * client knows nothing else up to there matched.
+ */
+function filterPage(messages: ChatMessage[], filter: CompiledFilter, since: number | undefined, first: number): {messages: ChatMessage[]; through?: number} {
+	const admitted: ChatMessage[] = [];
+	// What history no longer holds was lost, not filtered: the chain starts where history does.
+	let prev = since === undefined ? undefined : Math.max(since, first - 1);
+	for (const message of messages) {
+		if (!filter.matches(message)) continue;
+		admitted.push(prev === undefined ? message : {...message, prev});
+		prev = message.sequence;
+	}
+	const through = messages.at(-1)?.sequence;
+	return {messages: admitted, ...(through === undefined ? {} : {through})};
 }
 
 function safeEqual(a: string, b: string): boolean {

@@ -117,7 +117,9 @@ export class RoomSync {
 		const before = this.buffer.expected;
 		const outputs = this.offer(frame.messages);
 		// A filtered page vouches that nothing else up to `through` matched.
-		const last = frame.messages.at(-1)?.sequence ?? frame.since;
+		// Without messages the page vouches from where history starts (what is before it was lost, not filtered).
+		const start = frame.since === undefined ? undefined : Math.max(frame.since, (frame.first ?? 0) - 1);
+		const last = frame.messages.at(-1)?.sequence ?? start;
 		if (frame.through !== undefined && last !== undefined && frame.through > last) outputs.push(...this.buffer.markEmpty(last + 1, frame.through));
 		// What history no longer holds is gone for good: say so, and move on.
 		const first = frame.first ?? frame.messages[0]?.sequence;
