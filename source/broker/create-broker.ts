@@ -1,8 +1,10 @@
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
 import type {AddressInfo} from 'node:net';
+import type {Duplex} from 'node:stream';
 import {WebSocketServer, type WebSocket} from 'ws';
 import {DEFAULT_FRAME_LIMITS, type FrameLimits} from '../protocol/parse-client-frame.js';
 import type {Engine} from './engine.js';
+import {HandshakeGate, refuseUpgrade} from './handshake-gate.js';
 import {Hub} from './hub.js';
 import {newEpoch, newToken} from './ids.js';
 import {createMemoryEngine} from './memory-engine.js';
@@ -33,6 +35,21 @@ export type BrokerOptions = {
 	maxBufferedBytes?: number;
 	/** Key that makes a `hello` an admin; default a random one (see `Broker.adminKey`). */
 	adminKey?: string;
+	/** HS256 secret: every connection must present `Authorization: Bearer <jwt>` (see SECURITY.md). */
+	secret?: string;
+	/** Frames per second per connection (default 20) and the burst it may save up (default 50). */
+	rate?: number;
+	burst?: number;
+	/** How long a connection may keep exceeding the rate before it is closed with 4008, in ms. Default 5000. */
+	floodGraceMs?: number;
+	/** A connection that has not named itself after this long is closed with 4000 (ms; 0 = never). Default 30000. */
+	identifyTimeoutMs?: number;
+	/** Open connections per remote address; more are refused with HTTP 429. Default 256. */
+	maxConnectionsPerIp?: number;
+	/** Browser origins allowed to connect ('*' = any); requests without Origin always pass. Default none. */
+	allowOrigins?: string[];
+	/** Enable permessage-deflate (maxPayload bounds the inflated size). Default off. */
+	compress?: boolean;
 	frameLimits?: Partial<FrameLimits>;
 	log?: (line: string) => void;
 };
@@ -86,6 +103,18 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
 		serverName: `natter/${VERSION}`,
 		log,
 		counters: metrics,
+		limits: {
+			rate: options.rate ?? 20,
+			burst: options.burst ?? 50,
+			floodGraceMs: options.floodGraceMs ?? 5000,
+			identifyTimeoutMs: options.identifyTimeoutMs ?? 30_000,
+		},
+		requireMembership: options.secret !== undefined,
+	});
+	const gate = new HandshakeGate({
+		...(options.secret === undefined ? {} : {secret: options.secret}),
+		allowOrigins: options.allowOrigins ?? [],
+		maxConnectionsPerIp: options.maxConnectionsPerIp ?? 256,
 	});
 	// After the hub's listener, so it times the whole local fan-out.
 	metrics.observe(engine);
@@ -98,17 +127,30 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
 	if (ownServer) server.on('request', onRequest);
 
 	const wss = new WebSocketServer({
-		server,
+		noServer: true,
 		maxPayload: options.maxPayload ?? 64 * 1024,
-		// Compression stays off: it costs CPU per frame and invites decompression bombs.
-		perMessageDeflate: false,
+		// Compression stays off unless asked for: it costs CPU per frame and invites decompression
+		// bombs; when on, ws applies maxPayload to the inflated message.
+		perMessageDeflate: options.compress ? {threshold: 1024, concurrencyLimit: 4} : false,
 	});
-	wss.on('connection', (ws: WebSocket, request: IncomingMessage) => {
-		hub.attach(ws, request.socket.remoteAddress ?? '');
-	});
-	wss.on('error', () => {
-		// Listen errors are reported by the HTTP server below.
-	});
+	// Every upgrade passes the gate (origin, per-address limit, token) before a WebSocket exists.
+	const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+		socket.on('error', () => socket.destroy());
+		gate.admit(request).then(
+			verdict => {
+				if (!verdict.ok) {
+					refuseUpgrade(socket, verdict.status, verdict.reason);
+					return;
+				}
+				wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
+					ws.once('close', () => gate.release(verdict.ip));
+					hub.attach(ws, verdict.ip, verdict.identity);
+				});
+			},
+			() => socket.destroy(),
+		);
+	};
+	server.on('upgrade', onUpgrade);
 
 	if (ownServer) await listen(server, options.port ?? 8080, options.host);
 	const address = server.address() as AddressInfo;
@@ -130,6 +172,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
 			closed ??= (async () => {
 				clearInterval(heartbeat);
 				hub.close();
+				server.off('upgrade', onUpgrade);
 				await new Promise<void>(resolve => wss.close(() => resolve()));
 				if (ownServer) {
 					server.off('request', onRequest);

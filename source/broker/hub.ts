@@ -7,6 +7,7 @@ import {Connection, type Subscription} from './connection.js';
 import type {Engine, PresenceEvent} from './engine.js';
 import {compileFilter, type CompiledFilter} from '../filter/compile-filter.js';
 import {Fanout} from './fanout.js';
+import {RateGuard} from './rate-guard.js';
 import {IdentityRegistry} from './identity-registry.js';
 
 /** What the hub needs from the broker that owns it. */
@@ -24,6 +25,10 @@ export type HubOptions = {
 	adminKey?: string;
 	serverName: string;
 	log: (line: string) => void;
+	/** Per-connection rate limit and how long a connection may stay unnamed. */
+	limits?: {rate: number; burst: number; floodGraceMs: number; identifyTimeoutMs: number};
+	/** Authenticated mode: publish, history and who need membership of the room (admins excepted). */
+	requireMembership?: boolean;
 	/** Counter hooks for /metrics (see metrics.ts); optional so embedders and tests need none. */
 	counters?: {published(): void; delivered(): void; slowConsumer(): void};
 };
@@ -60,15 +65,38 @@ export class Hub {
 			connection.admin = trusted.admin;
 			this.background(`watch @${trusted.userId}`, this.options.engine.watch(`@${trusted.userId}`));
 		}
+		const limits = this.options.limits;
+		const guard = limits ? new RateGuard(limits.rate, limits.burst, limits.floodGraceMs) : undefined;
+		let identifyTimer: NodeJS.Timeout | undefined;
+		if (limits && limits.identifyTimeoutMs > 0 && !trusted) {
+			identifyTimer = setTimeout(() => {
+				if (connection.userId === undefined) connection.close(CloseCode.handshakeTimeout, `name yourself within ${limits.identifyTimeoutMs / 1000} s`);
+			}, limits.identifyTimeoutMs);
+			identifyTimer.unref();
+		}
 		// One frame at a time per connection, in arrival order, even when a handler awaits the engine.
 		let chain: Promise<void> = Promise.resolve();
 		ws.on('message', (data: Buffer, isBinary: boolean) => {
+			// Judged on arrival, before queueing, so a flood cannot pile up work behind the chain.
+			const verdict = guard?.check() ?? 'accept';
+			if (verdict === 'disconnect') {
+				this.options.log(`flooding: ${connection.userId ?? connection.id} disconnected`);
+				connection.close(CloseCode.rateLimited, 'too many frames for too long');
+				return;
+			}
+			if (verdict === 'refuse') {
+				// Name the refused publish, so the sender's outbox knows what to send again.
+				const ref = refusedRef(data, isBinary);
+				connection.error('rate_limited', `rate limit: at most ${limits!.rate} frames a second (bursts of ${limits!.burst}); this one was dropped`, ref);
+				return;
+			}
 			chain = chain.then(() => this.handleRaw(connection, data, isBinary)).catch(error => this.failed('a frame', error));
 		});
 		ws.on('pong', () => {
 			connection.alive = true;
 		});
 		ws.on('close', (code: number) => {
+			if (identifyTimer) clearTimeout(identifyTimer);
 			// A failed cleanup (the engine is down) is logged; a rejection left here would end the process.
 			chain = chain.then(() => this.handleClose(connection, code)).catch(error => this.failed('a close', error));
 		});
@@ -143,9 +171,11 @@ export class Hub {
 				return this.onUnsubscribe(connection, frame.room);
 			case 'publish':
 				if (!this.ensureName(connection, frame.sender, frame.room, frame.clientId)) return;
+				if (!this.mayUse(connection, frame.room, 'publish in', frame.clientId)) return;
 				return this.onPublish(connection, frame);
 			case 'get_history':
 				if (!this.ensureName(connection, undefined, frame.room)) return;
+				if (!this.mayUse(connection, frame.room, 'read the history of')) return;
 				return this.onHistory(connection, frame);
 			case 'ack':
 				return this.onAck(connection, frame.room, frame.sequence);
@@ -155,6 +185,7 @@ export class Hub {
 				return this.onClearHistory(connection, frame.room);
 			case 'who':
 				if (!this.ensureName(connection, undefined, frame.room)) return;
+				if (!this.mayUse(connection, frame.room, 'list the members of')) return;
 				connection.send({type: 'members', room: frame.room, members: await this.options.engine.members(this.key(connection, frame.room))});
 				return;
 			case 'bye':
@@ -186,6 +217,7 @@ export class Hub {
 			admin: connection.admin,
 			heartbeat: this.options.heartbeatMs,
 			server: this.options.serverName,
+			...(this.options.limits ? {limits: {rate: this.options.limits.rate, burst: this.options.limits.burst}} : {}),
 		});
 	}
 
@@ -204,6 +236,17 @@ export class Hub {
 		}
 		this.background(`watch @${name}`, this.options.engine.watch(`@${name}`));
 		return true;
+	}
+
+	/**
+	 * Authenticated mode's rule: only members (and admins) may publish in, read or list a room.
+	 * A direct conversation is always the connection's own, so it needs no membership.
+	 */
+	private mayUse(connection: Connection, room: string, action: string, clientId?: string): boolean {
+		if (!this.options.requireMembership || connection.admin || isDirectRoom(room)) return true;
+		if (connection.subs.has(this.key(connection, room))) return true;
+		connection.error('forbidden', `join ${room} before you ${action} it`, {room, ...(clientId === undefined ? {} : {clientId})});
+		return false;
 	}
 
 	/** The engine key of a room as this connection names it: `@bob` from alice is their shared conversation. */
@@ -481,6 +524,20 @@ function filterPage(messages: ChatMessage[], filter: CompiledFilter, since: numb
 	}
 	const through = messages.at(-1)?.sequence;
 	return {messages: admitted, ...(through === undefined ? {} : {through})};
+}
+
+/** The room and clientId of a frame refused unread (rate limit), when it is a readable publish. */
+function refusedRef(data: Buffer, isBinary: boolean): {room?: string; clientId?: string} {
+	if (isBinary) return {};
+	try {
+		const frame = JSON.parse(data.toString('utf8')) as Record<string, unknown>;
+		return {
+			...(typeof frame.room === 'string' && frame.room.length <= 64 ? {room: frame.room} : {}),
+			...(typeof frame.clientId === 'string' && frame.clientId.length <= 64 ? {clientId: frame.clientId} : {}),
+		};
+	} catch {
+		return {};
+	}
 }
 
 function safeEqual(a: string, b: string): boolean {

@@ -96,7 +96,8 @@ export class RedisEventLink {
 	 * event published after that read (a join, a message) can slip past a SUBSCRIBE not yet active.
 	 */
 	async settled(room: string): Promise<void> {
-		await this.subscribing.get(room);
+		// A failed SUBSCRIBE was logged by watch(); the caller's own Redis call reports any outage.
+		await this.subscribing.get(room)?.catch(() => {});
 	}
 
 	/** Whether events of this room key reach this node (for a DM: either party is watched). */

@@ -45,7 +45,7 @@ export type ServeSettings = {
 	maxBufferedBytes: number;
 	/** SQLite file the broker keeps its rooms in (`--data`); without it rooms live in memory. */
 	dataPath?: string;
-	/** Redis that several broker nodes share (`--redis`, env REDIS_URL): the cluster engine. */
+	/** Redis that several broker nodes share (`--redis`, env NATTER_REDIS): the cluster engine. */
 	redisUrl?: string;
 	/** With --redis: how long a dead node's users stay in presence panels, in ms (default 15 s). */
 	presenceTtlMs?: number;
@@ -163,12 +163,16 @@ function serveSettings(flags: RawFlags, env: NodeJS.ProcessEnv): ServeSettings {
 	};
 }
 
-/** `--redis URL` (or REDIS_URL): a redis:// or rediss:// URL; it replaces --data, it does not add to it. */
+/**
+ * `--redis URL` (or NATTER_REDIS): a redis:// or rediss:// URL; it replaces --data, it does not add
+ * to it. Not the conventional REDIS_URL: CI exports that to point the test suites at a Redis, and
+ * every broker a test spawns would silently turn into a node of one shared cluster.
+ */
 function redisSettings(flags: RawFlags, env: NodeJS.ProcessEnv, dataPath: string | undefined): {redisUrl?: string; presenceTtlMs: number} {
 	const presenceTtlMs = integer(...fromFlagOrEnv('--presence-ttl', flags.presenceTtl, 'NATTER_PRESENCE_TTL', env), 15, 1, 3600) * 1000;
-	const [flag, raw] = fromFlagOrEnv('--redis', flags.redis, 'REDIS_URL', env);
-	// As with NATTER_DATA, an empty REDIS_URL counts as unset.
-	if (raw === undefined || (raw === '' && flag === 'REDIS_URL')) return {presenceTtlMs};
+	const [flag, raw] = fromFlagOrEnv('--redis', flags.redis, 'NATTER_REDIS', env);
+	// As with NATTER_DATA, an empty NATTER_REDIS counts as unset.
+	if (raw === undefined || (raw === '' && flag === 'NATTER_REDIS')) return {presenceTtlMs};
 	let url: URL;
 	try {
 		url = new URL(raw);

@@ -29,6 +29,13 @@ export async function serveBroker(settings: ServeSettings, log: (line: string) =
 			heartbeatMs: settings.heartbeatMs,
 			graceMs: settings.graceMs,
 			maxBufferedBytes: settings.maxBufferedBytes,
+			...(settings.secret === undefined ? {} : {secret: settings.secret}),
+			rate: settings.rate,
+			burst: settings.burst,
+			identifyTimeoutMs: settings.identifyTimeoutMs,
+			maxConnectionsPerIp: settings.maxConnectionsPerIp,
+			allowOrigins: settings.allowOrigins,
+			compress: settings.compress,
 			log,
 		});
 		return {ok: true, broker};

@@ -3,6 +3,7 @@ import type {ChatMessage, ClientFrame, MessageData, ServerFrame} from '../protoc
 import {isDirectRoom} from '../protocol/names.js';
 import {compileFilter} from '../filter/compile-filter.js';
 import {backoffDelay} from './backoff.js';
+import {TokenBucket} from '../broker/token-bucket.js';
 import {Outbox} from './outbox.js';
 import {parseServerFrame} from './parse-server-frame.js';
 import type {ReorderOutput} from './reorder-buffer.js';
@@ -13,6 +14,8 @@ import type {BrokerFlavour, ClientEvent, ClientListener, ClientOptions, Connecti
 const STABLE_MS = 10_000;
 /** Retry delay for a publish the broker refused as temporarily unavailable. */
 const RETRY_MS = 1000;
+/** Publishes sent but not yet acknowledged: a bound keeps a long outbox from bursting past the broker's rate limit. */
+const WINDOW = 32;
 
 /**
  * Create natter's client core: one connection to a broker (moving through `urls` on failure,
@@ -60,6 +63,9 @@ export function createClient(options: ClientOptions): NatterClient {
 	let stopped = false;
 	let started = false;
 	let away: {reason?: string} | undefined;
+	/** Paces publishes below the broker's advertised rate limit, so none is refused and order holds. */
+	let pacer: {bucket: TokenBucket; intervalMs: number} | undefined;
+	let paceTimer: NodeJS.Timeout | undefined;
 
 	function emit(event: ClientEvent): void {
 		for (const listener of listeners) {
@@ -90,7 +96,11 @@ export function createClient(options: ClientOptions): NatterClient {
 					// The seed's broker has no publish acks: our own echo is the acknowledgement.
 					if (flavour !== 'natter' && message.sender === name) {
 						const settled = outbox.settleEcho(room, message.content);
-						if (settled) emit({type: 'sent', room, clientId: settled.clientId, sequence: message.sequence, duplicate: false});
+						if (settled) {
+							inFlight.delete(settled.clientId);
+							emit({type: 'sent', room, clientId: settled.clientId, sequence: message.sequence, duplicate: false});
+							flushOutbox();
+						}
 					}
 					emit({type: 'message', room, message, replayed});
 				} else {
@@ -164,6 +174,8 @@ export function createClient(options: ClientOptions): NatterClient {
 		ws = socket;
 		let authFailed = false;
 		let failure = 'connection closed';
+		/** An HTTP answer explains the failure better than the socket error that follows it. */
+		let explained = false;
 		socket.on('open', () => onOpen(socket));
 		socket.on('message', (data: Buffer) => onFrame(data.toString('utf8')));
 		socket.on('pong', () => {
@@ -177,13 +189,16 @@ export function createClient(options: ClientOptions): NatterClient {
 			if (response.statusCode === 401 || response.statusCode === 403) {
 				authFailed = true;
 				failure = `the broker refused the credentials (HTTP ${response.statusCode})`;
+			} else if (response.statusCode === 429) {
+				failure = 'the broker refused: too many connections from this address (HTTP 429)';
 			} else {
 				failure = `the server answered HTTP ${response.statusCode}, not a WebSocket`;
 			}
+			explained = true;
 			socket.terminate();
 		});
 		socket.on('error', (error: NodeJS.ErrnoException) => {
-			failure = describeSocketError(error);
+			if (!explained) failure = describeSocketError(error);
 		});
 		socket.on('close', (code: number, reason: Buffer) => {
 			if (socket !== ws) return;
@@ -290,6 +305,11 @@ export function createClient(options: ClientOptions): NatterClient {
 			case 'welcome':
 				flavour = 'natter';
 				resumeToken = frame.resume;
+				if (frame.limits && frame.limits.rate > 0) {
+					// Leave room for acks and other frames: publishes take at most 80% of the allowance.
+					const rate = frame.limits.rate * 0.8;
+					pacer = {bucket: new TokenBucket(rate, Math.max(1, Math.floor(frame.limits.burst * 0.8))), intervalMs: Math.ceil(1000 / rate)};
+				}
 				emit({type: 'welcome', userId: frame.userId, admin: frame.admin === true, flavour});
 				goOnline();
 				return;
@@ -356,7 +376,9 @@ export function createClient(options: ClientOptions): NatterClient {
 			}
 			case 'published': {
 				const settled = outbox.settle(frame.clientId);
+				inFlight.delete(frame.clientId);
 				if (settled) emit({type: 'sent', room: settled.room, clientId: frame.clientId, sequence: frame.sequence, duplicate: frame.duplicate === true});
+				flushOutbox();
 				return;
 			}
 			case 'history_cleared': {
@@ -401,8 +423,19 @@ export function createClient(options: ClientOptions): NatterClient {
 	function flushOutbox(): void {
 		if (status.state !== 'online') return;
 		for (const entry of [...outbox.all]) {
+			if (inFlight.size >= WINDOW) break;
 			const sync = rooms.get(entry.room);
 			if ((sync && !sync.synced) || inFlight.has(entry.clientId)) continue;
+			if (pacer && !pacer.bucket.take()) {
+				if (!paceTimer) {
+					paceTimer = setTimeout(() => {
+						paceTimer = undefined;
+						flushOutbox();
+					}, pacer.intervalMs);
+					paceTimer.unref?.();
+				}
+				break;
+			}
 			sendPublish(entry);
 		}
 	}
@@ -481,8 +514,8 @@ export function createClient(options: ClientOptions): NatterClient {
 			if (isDirectRoom(room) && !rooms.has(room)) client.join(room);
 			const entry = outbox.add(room, content, data, Date.now());
 			emit({type: 'pending', message: entry});
-			const sync = rooms.get(room);
-			if (status.state === 'online' && (!sync || sync.synced)) sendPublish(entry);
+			// Through the outbox, in order: an older message still waiting must go first.
+			flushOutbox();
 			return entry.clientId;
 		},
 		fetchHistory(room, before, limit) {

@@ -126,6 +126,8 @@ export type WelcomeFrame = {
 	/** Broker's ping interval in ms: a client that hears nothing for about twice this may presume the link dead. */
 	heartbeat: number;
 	server: string;
+	/** The per-connection rate limit: frames per second, and the burst; a client paces itself below it. */
+	limits?: {rate: number; burst: number};
 };
 
 export type SubscribedFrame = {

@@ -1,0 +1,143 @@
+import {Redis} from 'ioredis';
+import {defineScripts, type ScriptName} from './redis-scripts.js';
+
+/** A request the engine could not complete because Redis did not answer; the hub reports it as `unavailable`. */
+export class EngineUnavailableError extends Error {
+	readonly code = 'ENGINE_UNAVAILABLE';
+	constructor(message: string) {
+		super(message);
+		this.name = 'EngineUnavailableError';
+	}
+}
+
+/** What the Redis engine asks of its connections. */
+export type RedisConnectionOptions = {
+	/** Names the connections in Redis's CLIENT LIST (`natter:<nodeId>:cmd` / `:sub`). */
+	nodeId: string;
+	/** How long one call may take before it fails as unavailable, in ms. */
+	commandTimeoutMs: number;
+	log: (line: string) => void;
+};
+
+/**
+ * The Redis engine's two connections, and every request on the command one with the same
+ * failure behaviour: refused at once while Redis is away, rejected (never replayed) when the
+ * connection drops mid-call, and always as an `EngineUnavailableError` naming Redis and the request.
+ */
+export class RedisConnection {
+	/** Scripts, cursors, PUBLISH, PING: one connection, so requests of this node run in issue order. */
+	readonly command: Redis;
+	/** Pub/sub only (a subscribed connection can do nothing else). */
+	readonly subscriber: Redis;
+	/** `redis://host:port` without credentials, for messages. */
+	readonly where: string;
+	private readonly run: ReturnType<typeof defineScripts>;
+
+	constructor(url: string, options: RedisConnectionOptions) {
+		this.where = describe(url);
+		this.command = new Redis(url, {
+			connectionName: `natter:${options.nodeId}:cmd`,
+			// Fail fast instead of hanging: a call made while Redis is away is refused (see
+			// unreachable()), and calls in flight when the connection drops are rejected rather than
+			// resent after the reconnect, where a publish could land twice.
+			maxRetriesPerRequest: 0,
+			autoResendUnfulfilledCommands: false,
+			commandTimeout: options.commandTimeoutMs,
+			connectTimeout: 2000,
+			retryStrategy: attempt => Math.min(attempt * 100, 2000),
+		});
+		this.subscriber = this.command.duplicate({
+			connectionName: `natter:${options.nodeId}:sub`,
+			// The subscriber keeps its SUBSCRIBEs until Redis is back; nothing on it is a user's request.
+			maxRetriesPerRequest: null,
+			commandTimeout: undefined,
+			autoResendUnfulfilledCommands: true,
+			autoResubscribe: true,
+			// ioredis writes a SUBSCRIBE during the connection handshake (Redis allows it while loading);
+			// its reply puts the connection in subscriber mode, the ready check's INFO that follows is
+			// then refused, and that tears the connection down. A subscriber has no use for the check.
+			enableReadyCheck: false,
+		});
+		reportOutages(this.command, 'commands', this.where, options.log);
+		reportOutages(this.subscriber, 'events', this.where, options.log);
+		this.run = defineScripts(this.command);
+	}
+
+	/** Between connections (after a drop or a failed first connect): requests are refused at once rather than queued. */
+	unreachable(): boolean {
+		const status = this.command.status;
+		return status === 'reconnecting' || status === 'close' || status === 'end';
+	}
+
+	/** Run one of the engine's scripts; `what` says what it was for ("publish to general"). */
+	script(what: string, name: ScriptName, keys: string[], args: Array<string | number>): Promise<unknown> {
+		return this.request(what, () => this.run(name, keys, args));
+	}
+
+	/** Any other request on the command connection, with the same failure behaviour. */
+	async request<T>(what: string, work: () => Promise<T>): Promise<T> {
+		if (this.unreachable()) {
+			throw new EngineUnavailableError(`${what} failed: Redis at ${this.where} is unreachable (${this.command.status}); nothing was done, retry later`);
+		}
+		try {
+			return await work();
+		} catch (error) {
+			throw new EngineUnavailableError(`${what} failed: Redis at ${this.where} did not complete it (${(error as Error).message})`);
+		}
+	}
+
+	/** Whether Redis answers PING now; while the first connection is being made, the PING waits for it. */
+	async ping(): Promise<boolean> {
+		if (this.unreachable()) return false;
+		try {
+			return (await this.command.ping()) === 'PONG';
+		} catch {
+			return false;
+		}
+	}
+
+	async close(): Promise<void> {
+		await Promise.all([quit(this.subscriber), quit(this.command)]);
+	}
+}
+
+/** `protocol://host:port` of a Redis URL, without credentials. */
+function describe(url: string): string {
+	try {
+		const parsed = new URL(url);
+		return `${parsed.protocol}//${parsed.host}`;
+	} catch {
+		return 'the configured Redis';
+	}
+}
+
+/** Log the start and the end of an outage once each, not every retry (ioredis retries every ≤ 2 s). */
+function reportOutages(redis: Redis, role: string, where: string, log: (line: string) => void): void {
+	let down = false;
+	let lastError = '';
+	redis.on('error', (error: Error) => {
+		lastError = error.message;
+	});
+	redis.on('reconnecting', () => {
+		if (down) return;
+		down = true;
+		log(`redis: lost ${role} connection to ${where}${lastError ? ` (${lastError})` : ''}; reconnecting`);
+	});
+	redis.on('ready', () => {
+		if (!down) return;
+		down = false;
+		log(`redis: ${role} connection to ${where} is back`);
+	});
+}
+
+async function quit(redis: Redis): Promise<void> {
+	if (redis.status === 'ready') {
+		try {
+			await redis.quit();
+			return;
+		} catch {
+			// Fall through: drop the connection.
+		}
+	}
+	redis.disconnect();
+}
