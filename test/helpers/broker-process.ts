@@ -48,7 +48,8 @@ const LISTENING = /natter broker listening on (ws:\/\/\S+)/;
  * boundary: kill -9, restarts, several nodes. Always `stop()` it in an `after`/`t.after`.
  */
 export function startBrokerProcess(options: BrokerProcessOptions = {}): Promise<BrokerProcess> {
-	const args = ['--import', 'tsx', 'cli.tsx', '--serve', '--headless', '--port', '0', '--host', '127.0.0.1', ...(options.args ?? [])];
+	// Tests drive brokers far faster than a person types; the rate limit has tests of its own.
+	const args = ['--import', 'tsx', 'cli.tsx', '--serve', '--headless', '--port', '0', '--host', '127.0.0.1', '--rate', '100000', '--burst', '100000', ...(options.args ?? [])];
 	const child = spawn(process.execPath, args, {cwd: ROOT, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe']});
 	let stdout = '';
 	let stderr = '';
