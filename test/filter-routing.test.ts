@@ -121,3 +121,31 @@ test('a filtered subscriber behind a flaky connection gets every matching messag
 		await proxy.close();
 	}
 });
+
+test("one connection holds several filtered views of a room, like the seed's two handlers, each tagged and chained on its own", async () => {
+	const b = await broker();
+	const {client: handlers} = await connectAs(b.url, 'handlers');
+	frames.push(handlers);
+	const high = await subscribe(handlers, 'shop', {sub: 'high-value', filter: 'data.type == "order" and data.value > 100'});
+	assert.equal(high.sub, 'high-value');
+	await subscribe(handlers, 'shop', {sub: 'logger', filter: 'data.type == "order"'});
+	const {client: shop} = await connectAs(b.url, 'till');
+	frames.push(shop);
+	for (const order of orders) shop.send({type: 'publish', room: 'shop', content: order.content, ...(order.data ? {data: order.data} : {})});
+	await handlers.waitFor(f => f.type === 'message' && f.sub === 'logger' && f.content === 'order 4');
+	await sleep(100);
+	const view = (name: string) => handlers.ofType('message').filter(f => f.sub === name).map(f => [f.content, f.prev]);
+	assert.deepEqual(view('high-value'), [['order 1', 0], ['order 3', 1]]);
+	assert.deepEqual(view('logger'), [['order 1', 0], ['order 2', 1], ['order 3', 2], ['order 4', 4]]);
+	assert.equal(handlers.ofType('message').filter(f => f.sub === undefined).length, 0, 'no unnamed copies');
+	// History through one view's filter; then dropping one view leaves the other running.
+	handlers.send({type: 'get_history', room: 'shop', since: 0, sub: 'high-value'});
+	const page = await handlers.waitFor(f => f.type === 'history');
+	assert.deepEqual((page.messages as Frame[]).map(m => m.content), ['order 1', 'order 3']);
+	handlers.send({type: 'unsubscribe', room: 'shop', sub: 'high-value'});
+	await handlers.waitFor(f => f.type === 'unsubscribed' && f.sub === 'high-value');
+	shop.send({type: 'publish', room: 'shop', content: 'order 5', data: {type: 'order', value: 999}});
+	await handlers.waitFor(f => f.type === 'message' && f.content === 'order 5' && f.sub === 'logger');
+	await sleep(100);
+	assert.equal(handlers.ofType('message').filter(f => f.content === 'order 5').length, 1);
+});

@@ -16,6 +16,8 @@ export type Subscription = {
 	filter: CompiledFilter | undefined;
 	/** The last sequence the filter admitted (sent as `prev` with the next admitted message). */
 	admitted: number;
+	/** A named subscription (`subscribe.sub`): one of several views of a room on one connection; its messages carry `sub`. */
+	name?: string;
 	/** While history is being replayed, live messages wait here so nothing slips between the two. */
 	queue: ChatMessage[] | undefined;
 };
@@ -33,7 +35,10 @@ export class Connection {
 	natter = false;
 	status: PresenceStatus = 'online';
 	reason: string | undefined;
+	/** The room subscriptions (one per engine key); they carry presence. */
 	readonly subs = new Map<string, Subscription>();
+	/** Named subscriptions: engine key -> name -> subscription (several filtered views of a room, no presence). */
+	readonly named = new Map<string, Map<string, Subscription>>();
 	/** Answered the last ping. */
 	alive = true;
 	/** Said goodbye (`bye` or a 1000/1001 close): leave without a grace period. */
@@ -76,6 +81,16 @@ export class Connection {
 		this.closed = true;
 		this.ws.close(code, reason);
 		setTimeout(() => this.ws.terminate(), 1000).unref();
+	}
+
+	/** Whether `sub` is still this connection's current subscription (not replaced or dropped). */
+	holds(sub: Subscription): boolean {
+		return sub.name === undefined ? this.subs.get(sub.key) === sub : this.named.get(sub.key)?.get(sub.name) === sub;
+	}
+
+	/** Whether the connection listens to `key` in any way (a room subscription or a named one). */
+	listens(key: string): boolean {
+		return this.subs.has(key) || (this.named.get(key)?.size ?? 0) > 0;
 	}
 
 	/** A goodbye the client asked for (bye) or a normal close code. */

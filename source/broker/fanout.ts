@@ -84,6 +84,8 @@ export class Fanout {
 		for (const connection of members) {
 			const sub = connection.subs.get(key);
 			if (sub) this.deliver(connection, sub, message, data);
+			const views = connection.named.get(key);
+			if (views) for (const view of views.values()) this.deliver(connection, view, message, data);
 		}
 	}
 
@@ -95,11 +97,13 @@ export class Fanout {
 		const data = serialiseMessage(message, wire);
 		for (const connection of connections) {
 			const sub = connection.subs.get(key);
+			const views = connection.named.get(key);
 			if (sub) this.deliver(connection, sub, message, data);
-			else {
+			else if (!views) {
 				connection.sendRaw(data);
 				this.counters?.delivered();
 			}
+			if (views) for (const view of views.values()) this.deliver(connection, view, message, data);
 		}
 	}
 
@@ -130,7 +134,9 @@ export class Fanout {
 			if (!sub.filter.matches(message)) return;
 			const prev = sub.admitted;
 			sub.admitted = message.sequence;
-			connection.sendRaw(serialiseMessage({...message, prev}, sub.wire));
+			connection.sendRaw(serialiseMessage({...message, prev, ...(sub.name === undefined ? {} : {sub: sub.name})}, sub.wire));
+		} else if (sub.name !== undefined) {
+			connection.sendRaw(serialiseMessage({...message, sub: sub.name}, sub.wire));
 		} else {
 			connection.sendRaw(data ?? serialiseMessage(message, sub.wire));
 		}
@@ -141,7 +147,7 @@ export class Fanout {
 	private async repair(connection: Connection, sub: Subscription): Promise<void> {
 		try {
 			const page = await this.engine.history(sub.key, {since: sub.last});
-			if (connection.closed || connection.subs.get(sub.key) !== sub) return;
+			if (connection.closed || !connection.holds(sub)) return;
 			this.drain(connection, sub, page.epoch === sub.epoch ? page.messages : []);
 		} catch (error) {
 			// Deliver what we have: the client sees the hole and asks history itself.
@@ -170,15 +176,19 @@ export class Fanout {
 		const members = this.rooms.get(key);
 		if (!members) return;
 		for (const connection of members) {
-			const sub = connection.subs.get(key);
-			if (!sub) continue;
-			sub.epoch = epoch;
-			sub.last = 0;
-			sub.admitted = 0;
-			// Queued messages carry no epoch, and all of them belong to the old one (a room's events
-			// come in order): delivered now they would pass for the new epoch's sequences.
-			if (sub.queue) sub.queue.length = 0;
-			connection.send({type: 'history_cleared', room: sub.wire, epoch, by});
+			const subs = [connection.subs.get(key), ...(connection.named.get(key)?.values() ?? [])];
+			let told = false;
+			for (const sub of subs) {
+				if (!sub) continue;
+				sub.epoch = epoch;
+				sub.last = 0;
+				sub.admitted = 0;
+				// Queued messages carry no epoch, and all of them belong to the old one (a room's events
+				// come in order): delivered now they would pass for the new epoch's sequences.
+				if (sub.queue) sub.queue.length = 0;
+				if (!told) connection.send({type: 'history_cleared', room: sub.wire, epoch, by});
+				told = true;
+			}
 		}
 	}
 

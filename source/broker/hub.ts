@@ -166,8 +166,10 @@ export class Hub {
 				return this.onHello(connection, frame.userId, frame.resume, frame.adminKey);
 			case 'subscribe':
 				if (!this.ensureName(connection, frame.userId, frame.room)) return;
+				if (frame.sub !== undefined) return this.onNamedSubscribe(connection, frame.room, frame.sub, frame.since, frame.epoch, frame.filter);
 				return this.onSubscribe(connection, frame.room, frame.since, frame.epoch, frame.filter);
 			case 'unsubscribe':
+				if (frame.sub !== undefined) return this.onNamedUnsubscribe(connection, frame.room, frame.sub);
 				return this.onUnsubscribe(connection, frame.room);
 			case 'publish':
 				if (!this.ensureName(connection, frame.sender, frame.room, frame.clientId)) return;
@@ -244,7 +246,7 @@ export class Hub {
 	 */
 	private mayUse(connection: Connection, room: string, action: string, clientId?: string): boolean {
 		if (!this.options.requireMembership || connection.admin || isDirectRoom(room)) return true;
-		if (connection.subs.has(this.key(connection, room))) return true;
+		if (connection.listens(this.key(connection, room))) return true;
 		connection.error('forbidden', `join ${room} before you ${action} it`, {room, ...(clientId === undefined ? {} : {clientId})});
 		return false;
 	}
@@ -254,19 +256,72 @@ export class Hub {
 		return isDirectRoom(room) ? directKey(connection.userId!, room.slice(1)) : room;
 	}
 
+	/** Compile a subscription's filter once; a bad one is answered here and changes nothing. */
+	private compile(connection: Connection, room: string, filterText: string | undefined): {ok: true; filter: CompiledFilter | undefined} | {ok: false} {
+		if (filterText === undefined) return {ok: true, filter: undefined};
+		const compiled = compileFilter(filterText, {maxLength: this.options.frameLimits.maxFilter});
+		if (!compiled.ok) {
+			connection.error('invalid_filter', `filter: ${compiled.error}`, {room, position: compiled.position});
+			return {ok: false};
+		}
+		return {ok: true, filter: compiled.filter};
+	}
+
+	/**
+	 * A named subscription: another view of a room on this connection (usually with its own
+	 * filter), replayed and delivered independently, its messages tagged with `sub`. It carries no
+	 * presence: the connection's plain subscription does that.
+	 */
+	private async onNamedSubscribe(connection: Connection, room: string, name: string, since: number | undefined, epoch: string | undefined, filterText: string | undefined): Promise<void> {
+		const compiled = this.compile(connection, room, filterText);
+		if (!compiled.ok) return;
+		const key = this.key(connection, room);
+		let views = connection.named.get(key);
+		const existing = views?.get(name);
+		const sub: Subscription = existing ?? {key, wire: room, epoch: '', last: 0, queue: undefined, filter: undefined, admitted: 0, name};
+		sub.filter = compiled.filter;
+		sub.queue ??= [];
+		if (!existing) {
+			if (!views) {
+				views = new Map();
+				connection.named.set(key, views);
+			}
+			views.set(name, sub);
+			this.fanout.join(key, connection);
+		}
+		try {
+			await this.replayThenLive(connection, sub, since, epoch);
+		} catch (error) {
+			if (!existing) this.dropNamed(connection, sub);
+			else if (connection.holds(sub)) this.fanout.drain(connection, sub, []);
+			throw error;
+		}
+	}
+
+	private onNamedUnsubscribe(connection: Connection, room: string, name: string): void {
+		const sub = connection.userId === undefined ? undefined : connection.named.get(this.key(connection, room))?.get(name);
+		if (!sub) {
+			connection.error('not_subscribed', `no subscription ${JSON.stringify(name)} to ${room}`, {room});
+			return;
+		}
+		this.dropNamed(connection, sub);
+		connection.send({type: 'unsubscribed', room, sub: name});
+	}
+
+	private dropNamed(connection: Connection, sub: Subscription): void {
+		const views = connection.named.get(sub.key);
+		if (!views || views.get(sub.name!) !== sub) return;
+		views.delete(sub.name!);
+		if (views.size === 0) connection.named.delete(sub.key);
+		if (!connection.listens(sub.key)) this.fanout.leave(sub.key, connection);
+	}
+
 	private async onSubscribe(connection: Connection, room: string, since: number | undefined, epoch: string | undefined, filterText: string | undefined): Promise<void> {
 		const {engine} = this.options;
 		const userId = connection.userId!;
-		let filter: CompiledFilter | undefined;
-		if (filterText !== undefined) {
-			// Parsed once, here; a bad filter changes nothing about an existing subscription.
-			const compiled = compileFilter(filterText, {maxLength: this.options.frameLimits.maxFilter});
-			if (!compiled.ok) {
-				connection.error('invalid_filter', `filter: ${compiled.error}`, {room, position: compiled.position});
-				return;
-			}
-			filter = compiled.filter;
-		}
+		const compiled = this.compile(connection, room, filterText);
+		if (!compiled.ok) return;
+		const filter = compiled.filter;
 		const key = this.key(connection, room);
 		const existing = connection.subs.get(key);
 		const sub: Subscription = existing ?? {key, wire: room, epoch: '', last: 0, queue: undefined, filter: undefined, admitted: 0};
@@ -299,7 +354,7 @@ export class Hub {
 			return;
 		}
 		connection.subs.delete(sub.key);
-		this.fanout.leave(sub.key, connection);
+		if (!connection.listens(sub.key)) this.fanout.leave(sub.key, connection);
 		await this.removePresence(sub.key, connection.userId!, connection.holder, sub.wire).catch(error => this.failed(`presence cleanup of ${sub.key}`, error));
 	}
 
@@ -329,7 +384,7 @@ export class Hub {
 			start = 0;
 			page = await engine.history(key, {since: 0});
 		}
-		if (connection.closed || connection.subs.get(key) !== sub) return;
+		if (connection.closed || !connection.holds(sub)) return;
 		sub.epoch = page.epoch;
 		sub.last = start;
 		const lost = Math.max(0, Math.min(page.first, page.sequence + 1) - start - 1);
@@ -345,6 +400,7 @@ export class Hub {
 			lost,
 			members,
 			...(sub.filter ? {filter: sub.filter.source} : {}),
+			...(sub.name === undefined ? {} : {sub: sub.name}),
 		});
 		this.fanout.drain(connection, sub, page.messages);
 	}
@@ -359,7 +415,7 @@ export class Hub {
 			connection.error('not_subscribed', `not subscribed to ${room}`, {room});
 			return;
 		}
-		this.fanout.leave(key, connection);
+		if (!connection.listens(key)) this.fanout.leave(key, connection);
 		await this.removePresence(key, connection.userId, connection.holder, room);
 		connection.send({type: 'unsubscribed', room});
 	}
@@ -400,7 +456,7 @@ export class Hub {
 		const wire = frame.room;
 		// Each side names a DM after the other party.
 		const messages = key === wire ? page.messages : page.messages.map(m => ({...m, room: wire}));
-		const filter = connection.subs.get(key)?.filter;
+		const filter = (frame.sub === undefined ? connection.subs.get(key) : connection.named.get(key)?.get(frame.sub))?.filter;
 		connection.send({
 			type: 'history',
 			room: wire,
@@ -447,7 +503,7 @@ export class Hub {
 		const key = this.key(connection, room);
 		const state = await this.options.engine.clearHistory(key, connection.userId);
 		// Subscribers hear it through the engine event; an admin outside the room hears it here.
-		if (!connection.subs.has(key)) connection.send({type: 'history_cleared', room, epoch: state.epoch, by: connection.userId});
+		if (!connection.listens(key)) connection.send({type: 'history_cleared', room, epoch: state.epoch, by: connection.userId});
 	}
 
 	private async handleClose(connection: Connection, code: number): Promise<void> {
@@ -458,8 +514,10 @@ export class Hub {
 		const ghost = !this.closing && !connection.clean && !Connection.isCleanClose(code);
 		this.identities.release(connection, ghost);
 		const subs = [...connection.subs.values()];
+		const listened = new Set([...connection.subs.keys(), ...connection.named.keys()]);
 		connection.subs.clear();
-		for (const sub of subs) this.fanout.leave(sub.key, connection);
+		connection.named.clear();
+		for (const key of listened) this.fanout.leave(key, connection);
 		const finish = async (): Promise<void> => {
 			for (const sub of subs) await this.removePresence(sub.key, userId, connection.holder, sub.wire);
 			if (this.identities.connections(userId).size === 0) await this.options.engine.unwatch(`@${userId}`);

@@ -27,6 +27,8 @@ export type ChatMessage = {
 	data?: MessageData;
 	/** For a filtered subscription: the sequence of the previous message this subscription admitted (0 if none). */
 	prev?: number;
+	/** For a named subscription: its name. */
+	sub?: string;
 };
 
 /** One member of a room as listed in `subscribed` and `members`. */
@@ -57,9 +59,11 @@ export type SubscribeFrame = {
 	epoch?: string;
 	/** A content filter (content-based routing). */
 	filter?: string;
+	/** Names an extra view of the room on this connection (several filtered views, like the seed's handlers). */
+	sub?: string;
 };
 
-export type UnsubscribeFrame = {type: 'unsubscribe'; room: string};
+export type UnsubscribeFrame = {type: 'unsubscribe'; room: string; sub?: string};
 
 export type PublishFrame = {
 	type: 'publish';
@@ -82,6 +86,8 @@ export type GetHistoryFrame = {
 	/** At most this many (the newest ones with `before`, the oldest ones with `since`). */
 	limit?: number;
 	epoch?: string;
+	/** Read through the filter of this named subscription. */
+	sub?: string;
 };
 
 /** natter extension: cumulative acknowledgement of everything up to `sequence` in `room`. */
@@ -144,9 +150,10 @@ export type SubscribedFrame = {
 	lost: number;
 	members: Member[];
 	filter?: string;
+	sub?: string;
 };
 
-export type UnsubscribedFrame = {type: 'unsubscribed'; room: string};
+export type UnsubscribedFrame = {type: 'unsubscribed'; room: string; sub?: string};
 
 export type MessageFrame = {type: 'message'} & ChatMessage;
 

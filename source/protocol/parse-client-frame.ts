@@ -79,6 +79,8 @@ function parseTyped(type: string, raw: Record<string, unknown>, limits: FrameLim
 			if (!epoch.ok) return epoch;
 			const filter = optionalString(raw.filter, 'filter', limits.maxFilter, r);
 			if (!filter.ok) return filter;
+			const sub = subscriptionName(raw.sub, r);
+			if (!sub.ok) return sub;
 			return ok({
 				type,
 				room: r,
@@ -86,9 +88,16 @@ function parseTyped(type: string, raw: Record<string, unknown>, limits: FrameLim
 				...defined('since', since.value),
 				...defined('epoch', epoch.value),
 				...defined('filter', filter.value),
+				...defined('sub', sub.value),
 			});
 		}
-		case 'unsubscribe':
+		case 'unsubscribe': {
+			const room = roomName(raw.room);
+			if (!room.ok) return room;
+			const sub = subscriptionName(raw.sub, room.value);
+			if (!sub.ok) return sub;
+			return ok({type, room: room.value, ...defined('sub', sub.value)});
+		}
 		case 'clear_history':
 		case 'who': {
 			const room = roomName(raw.room);
@@ -145,6 +154,8 @@ function parseTyped(type: string, raw: Record<string, unknown>, limits: FrameLim
 			}
 			const epoch = optionalString(raw.epoch, 'epoch', 64, r);
 			if (!epoch.ok) return epoch;
+			const sub = subscriptionName(raw.sub, r);
+			if (!sub.ok) return sub;
 			return ok({
 				type,
 				room: r,
@@ -152,6 +163,7 @@ function parseTyped(type: string, raw: Record<string, unknown>, limits: FrameLim
 				...defined('before', before.value),
 				...defined('limit', limit.value),
 				...defined('epoch', epoch.value),
+				...defined('sub', sub.value),
 			});
 		}
 		case 'ack': {
@@ -209,6 +221,12 @@ function optionalString(value: unknown, field: string, max: number, room?: strin
 	if (typeof value !== 'string') return fail('invalid_field', `"${field}" must be a string`, room);
 	if (value.length > max) return fail('invalid_field', `"${field}" is longer than ${max} characters`, room);
 	return {ok: true, value};
+}
+
+/** A named subscription: the same rules as a user name (it is shown, and must not hide characters). */
+function subscriptionName(value: unknown, room: string): Field<string | undefined> {
+	if (value === undefined) return {ok: true, value: undefined};
+	return userName(value, 'sub', room);
 }
 
 function optionalSequence(value: unknown, field: string, room?: string): Field<number | undefined> {
