@@ -199,3 +199,10 @@ test('tab switching wraps around and Alt+n picks a tab by number', () => {
 	assert.equal(activeRoom(s).name, 'b');
 	assert.equal(reduceUi(s, {type: 'switch-to', index: 7}).active, 'b');
 });
+
+test('a message with structured data shows it compactly after the text', async () => {
+	const {compactData} = await import('../source/ui/state/reduce.js');
+	assert.equal(compactData({type: 'order', value: 150}), '{type: "order", value: 150}');
+	assert.equal(compactData({'a b': [1, {c: null}]}), '{"a b": [1, {c: null}]}');
+	assert.ok(compactData({long: 'x'.repeat(200)}).endsWith('…'));
+});

@@ -154,7 +154,7 @@ function message(state: ChatState, name: string, msg: ChatMessage): ChatState {
 	return updateRoom(next, name, room => {
 		const mention = !mine && (room.direct || mentions(msg.content, state.me));
 		let updated = append(widenNick(room, msg.sender), [
-			{kind: 'message', sequence: msg.sequence, sender: msg.sender, text: msg.content, timestamp: msg.timestamp, mine, mention},
+			{kind: 'message', sequence: msg.sequence, sender: msg.sender, text: msg.data === undefined ? msg.content : `${msg.content} ${compactData(msg.data)}`, timestamp: msg.timestamp, mine, mention},
 		]);
 		updated = {
 			...updated,
@@ -254,4 +254,20 @@ function history(state: ChatState, name: string, messages: ChatMessage[], first:
 
 function memberView(member: Member): MemberView {
 	return {userId: member.userId, status: member.status, ...(member.reason === undefined ? {} : {reason: member.reason})};
+}
+
+/** Structured data shown compactly after the text: `{type: "order", value: 150}`, cut at 80 characters. */
+export function compactData(data: Record<string, unknown>): string {
+	const text = compact(data, 0);
+	return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+}
+
+function compact(value: unknown, depth: number): string {
+	if (Array.isArray(value)) return depth > 3 ? '[…]' : `[${value.map(item => compact(item, depth + 1)).join(', ')}]`;
+	if (typeof value === 'object' && value !== null) {
+		if (depth > 3) return '{…}';
+		const key = (k: string) => (/^[\w$-]+$/.test(k) ? k : JSON.stringify(k));
+		return `{${Object.entries(value).map(([k, v]) => `${key(k)}: ${compact(v, depth + 1)}`).join(', ')}}`;
+	}
+	return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
