@@ -32,7 +32,7 @@ const cli = meow(
 	  --grace S          how long a dropped user stays present awaiting resume (default 5)   --grace 10
 	  --max-buffered B   unsent bytes per client before it is cut off, close 4009 (default 4194304)
 	  --data PATH        keep rooms in this SQLite file across restarts (default NATTER_DATA env; none = memory)   --data ~/.natter/rooms.db
-	  --redis URL        share rooms with other nodes through this Redis: a cluster (default NATTER_REDIS env)   --redis redis://10.0.0.5:6379
+	  --redis URL        share rooms with other nodes through this Redis: a cluster (default NATTER_REDIS or REDIS_URL env)   --redis redis://10.0.0.5:6379
 	  --presence-ttl S   with --redis: a dead node's users leave presence within S seconds (default 15)
 
 	Security (with --serve)

@@ -25,9 +25,14 @@ if (files.length === 0) {
 	process.exit(1);
 }
 
+// The CLI honours REDIS_URL / NATTER_REDIS, so a broker a test spawns would silently join a shared
+// cluster: hand the Redis suites their URL under a name of their own and hide it from everything else.
+const env = {...process.env};
+env.NATTER_TEST_REDIS ??= env.REDIS_URL || env.NATTER_REDIS || 'redis://127.0.0.1:6379';
+for (const name of ['REDIS_URL', 'NATTER_REDIS', 'NATTER_DATA', 'NATTER_SECRET', 'NATTER_TOKEN', 'NATTER_PRESENCE_TTL']) delete env[name];
 const result = spawnSync(
 	process.execPath,
 	['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...files],
-	{stdio: 'inherit'},
+	{stdio: 'inherit', env},
 );
 process.exit(result.status ?? 1);

@@ -3,9 +3,9 @@ import type {Redis} from 'ioredis';
 /**
  * The Redis engine's Lua scripts. Each runs atomically inside Redis, and each touches the keys
  * of exactly one room (all under that room's hash tag), so they stay valid on Redis Cluster.
- * PUBLISH inside a script goes out only if the script completes, and Redis answers the caller
- * and the subscribers only after it has written the script's effects to the AOF: what a
- * subscriber saw or a publisher was told is as durable as the AOF settings make it.
+ * Redis refuses a script at its first write when out of memory, never half-way, and every
+ * PUBLISH comes after the writes, so other nodes hear only of what was stored. With
+ * `appendfsync always`, Redis fsyncs the AOF before it answers, so an acknowledged publish is on disk.
  */
 
 /** Shared Lua helpers, prepended to the scripts that need them. */

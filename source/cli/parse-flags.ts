@@ -164,15 +164,17 @@ function serveSettings(flags: RawFlags, env: NodeJS.ProcessEnv): ServeSettings {
 }
 
 /**
- * `--redis URL` (or NATTER_REDIS): a redis:// or rediss:// URL; it replaces --data, it does not add
- * to it. Not the conventional REDIS_URL: CI exports that to point the test suites at a Redis, and
- * every broker a test spawns would silently turn into a node of one shared cluster.
+ * `--redis URL` (or NATTER_REDIS, or the conventional REDIS_URL): a redis:// or rediss:// URL; it
+ * replaces --data, it does not add to it. An explicit --data wins over a Redis URL that only
+ * comes from the environment (REDIS_URL is often set for other programs).
  */
 function redisSettings(flags: RawFlags, env: NodeJS.ProcessEnv, dataPath: string | undefined): {redisUrl?: string; presenceTtlMs: number} {
 	const presenceTtlMs = integer(...fromFlagOrEnv('--presence-ttl', flags.presenceTtl, 'NATTER_PRESENCE_TTL', env), 15, 1, 3600) * 1000;
-	const [flag, raw] = fromFlagOrEnv('--redis', flags.redis, 'NATTER_REDIS', env);
-	// As with NATTER_DATA, an empty NATTER_REDIS counts as unset.
-	if (raw === undefined || (raw === '' && flag === 'NATTER_REDIS')) return {presenceTtlMs};
+	const fromEnv = env.NATTER_REDIS ? 'NATTER_REDIS' : env.REDIS_URL ? 'REDIS_URL' : 'NATTER_REDIS';
+	const [flag, raw] = fromFlagOrEnv('--redis', flags.redis, fromEnv, env);
+	// As with NATTER_DATA, an empty variable counts as unset; an explicit --data beats the environment.
+	if (raw === undefined || (raw === '' && flag !== '--redis')) return {presenceTtlMs};
+	if (flag !== '--redis' && dataPath !== undefined && flags.data !== undefined) return {presenceTtlMs};
 	let url: URL;
 	try {
 		url = new URL(raw);

@@ -8,8 +8,8 @@ import {freePort} from './free-port.js';
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
 
-/** The URL the Redis suites use: REDIS_URL, else the local default. */
-export const REDIS_URL = process.env.REDIS_URL ?? DEFAULT_URL;
+/** The URL the Redis suites use: test/run.js passes REDIS_URL on as NATTER_TEST_REDIS (hidden from spawned brokers); else the local default. */
+export const REDIS_URL = process.env.NATTER_TEST_REDIS ?? process.env.REDIS_URL ?? DEFAULT_URL;
 
 /** What a skipped Redis suite says, so nobody mistakes a skip for a pass. */
 export const REDIS_SKIP = `no Redis at ${REDIS_URL}: start redis-server or set REDIS_URL to run the Redis suites`;
