@@ -1,20 +1,17 @@
-import type {ChatMessage, Member} from '../protocol/messages.js';
+import type {ChatMessage} from '../protocol/messages.js';
 import {
 	DEFAULT_ENGINE_OPTIONS,
 	type Cursor,
 	type Engine,
-	type EngineEvent,
-	type EngineListener,
 	type EngineOptions,
 	type HistoryPage,
 	type HistoryQuery,
-	type PresenceEvent,
 	type PublishInput,
 	type PublishResult,
 	type RoomState,
 } from './engine.js';
 import {newEpoch, newMessageIdFactory} from './ids.js';
-import {PresenceTable} from './presence-table.js';
+import {singleNode} from './single-node.js';
 
 type RoomRecord = {
 	epoch: string;
@@ -39,13 +36,11 @@ export function createMemoryEngine(options: Partial<EngineOptions> = {}): Engine
 	const now = settings.now ?? Date.now;
 	const rooms = new Map<string, RoomRecord>();
 	const cursors = new Map<string, Cursor>();
-	const presence = new PresenceTable();
-	const listeners: EngineListener[] = [];
+	// Presence and events of one node: shared with the other single-node engine.
+	const local = singleNode();
+	const emit = local.emit;
 	const nextId = newMessageIdFactory();
 
-	function emit(event: EngineEvent): void {
-		for (const listener of listeners) listener(event);
-	}
 
 	function record(room: string): RoomRecord {
 		let r = rooms.get(room);
@@ -158,39 +153,15 @@ export function createMemoryEngine(options: Partial<EngineOptions> = {}): Engine
 			return cursors.get(`${userId}\u0000${room}`);
 		},
 
-		async presenceAdd(room, userId, holder, status, reason): Promise<boolean> {
-			return presence.add(room, userId, holder, status, reason);
-		},
+		...local.parts,
 
-		async presenceRemove(room, userId, holder): Promise<boolean> {
-			return presence.remove(room, userId, holder);
-		},
-
-		async presenceStatus(room, userId, holder, status, reason) {
-			return presence.status(room, userId, holder, status, reason);
-		},
-
-		async members(room: string): Promise<Member[]> {
-			return presence.members(room);
-		},
-
-		async announce(event: PresenceEvent): Promise<void> {
-			emit(event);
-		},
-
-		async watch(): Promise<void> {},
-		async unwatch(): Promise<void> {},
-
-		on(listener: EngineListener): void {
-			listeners.push(listener);
-		},
 
 		async ready(): Promise<boolean> {
 			return true;
 		},
 
 		async close(): Promise<void> {
-			listeners.length = 0;
+			local.clearListeners();
 		},
 	};
 }

@@ -1,21 +1,18 @@
-import type {ChatMessage, Member} from '../protocol/messages.js';
+import type {ChatMessage} from '../protocol/messages.js';
 import {
 	DEFAULT_ENGINE_OPTIONS,
 	type Cursor,
 	type Engine,
-	type EngineEvent,
-	type EngineListener,
 	type EngineOptions,
 	type HistoryPage,
 	type HistoryQuery,
-	type PresenceEvent,
 	type PublishInput,
 	type PublishResult,
 	type RoomState,
 } from './engine.js';
 import {GroupCommit, type Committed} from './group-commit.js';
 import {newEpoch, newMessageIdFactory} from './ids.js';
-import {PresenceTable} from './presence-table.js';
+import {singleNode} from './single-node.js';
 import {openSqliteFile} from './sqlite-file.js';
 
 type RoomRow = {epoch: string; sequence: number};
@@ -36,8 +33,9 @@ export function createSqliteEngine(path: string, options: Partial<EngineOptions>
 	const now = settings.now ?? Date.now;
 	const db = openSqliteFile(path);
 	const commits = new GroupCommit(db);
-	const presence = new PresenceTable();
-	const listeners: EngineListener[] = [];
+	// Presence and events of one node: shared with the other single-node engine.
+	const local = singleNode();
+	const emit = local.emit;
 	const nextId = newMessageIdFactory();
 	/** Epochs of rooms looked at but never written: stable while this process lives, kept off the disk. */
 	const provisional = new Map<string, string>();
@@ -79,9 +77,6 @@ export function createSqliteEngine(path: string, options: Partial<EngineOptions>
 
 	sql.forgetExpired.run(now());
 
-	function emit(event: EngineEvent): void {
-		for (const listener of listeners) listener(event);
-	}
 
 	/** A room's stored row, or sequence 0 of its provisional epoch when nothing was ever written to it. */
 	function roomRow(room: string): RoomRow {
@@ -198,33 +193,8 @@ export function createSqliteEngine(path: string, options: Partial<EngineOptions>
 			return row && {epoch: row.epoch, sequence: row.sequence};
 		},
 
-		async presenceAdd(room, userId, holder, status, reason): Promise<boolean> {
-			return presence.add(room, userId, holder, status, reason);
-		},
+		...local.parts,
 
-		async presenceRemove(room, userId, holder): Promise<boolean> {
-			return presence.remove(room, userId, holder);
-		},
-
-		async presenceStatus(room, userId, holder, status, reason) {
-			return presence.status(room, userId, holder, status, reason);
-		},
-
-		async members(room: string): Promise<Member[]> {
-			return presence.members(room);
-		},
-
-		async announce(event: PresenceEvent): Promise<void> {
-			emit(event);
-		},
-
-		// One node: every event is already local, there is nothing to subscribe to.
-		async watch(): Promise<void> {},
-		async unwatch(): Promise<void> {},
-
-		on(listener: EngineListener): void {
-			listeners.push(listener);
-		},
 
 		async ready(): Promise<boolean> {
 			try {
@@ -239,7 +209,7 @@ export function createSqliteEngine(path: string, options: Partial<EngineOptions>
 			if (!db.open) return;
 			commits.close();
 			db.close();
-			listeners.length = 0;
+			local.clearListeners();
 		},
 	};
 }
