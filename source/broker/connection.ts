@@ -1,3 +1,4 @@
+import type {Socket} from 'node:net';
 import type {WebSocket} from 'ws';
 import type {ChatMessage, ErrorCode, PresenceStatus, ServerFrame} from '../protocol/messages.js';
 import {CloseCode} from '../protocol/messages.js';
@@ -22,6 +23,48 @@ export type Subscription = {
 	queue: ChatMessage[] | undefined;
 };
 
+/**
+ * A complete WebSocket text frame (server to client: FIN set, unmasked) around `payload`.
+ * Fan-out frames a message once and writes the very same bytes to every subscriber's socket,
+ * instead of ws encoding and framing it again for each one.
+ */
+export function textFrame(payload: string): Buffer {
+	const length = Buffer.byteLength(payload);
+	const head = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+	const frame = Buffer.allocUnsafe(head + length);
+	frame[0] = 0x81;
+	if (length < 126) frame[1] = length;
+	else if (length < 65_536) {
+		frame[1] = 126;
+		frame.writeUInt16BE(length, 2);
+	} else {
+		frame[1] = 127;
+		frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
+		frame.writeUInt32BE(length >>> 0, 6);
+	}
+	frame.write(payload, head, 'utf8');
+	return frame;
+}
+
+/** The payload of a frame made by textFrame. */
+function framePayload(frame: Buffer): Buffer {
+	return frame.subarray(frame[1]! < 126 ? 2 : frame[1] === 126 ? 4 : 10);
+}
+
+/**
+ * Connections whose socket is corked in this event-loop turn. They are uncorked together once
+ * the turn's I/O callbacks have run, so everything a turn sends to one socket (a burst of
+ * publishes, a storm of joins) leaves in one write system call instead of one per frame.
+ */
+const corked: Connection[] = [];
+let flushScheduled = false;
+
+function flushCorked(): void {
+	flushScheduled = false;
+	for (const connection of corked) connection.uncork();
+	corked.length = 0;
+}
+
 let nextConnectionId = 0;
 
 /** A client socket and what the hub knows about it. Owns no room state beyond its own subscriptions. */
@@ -44,6 +87,13 @@ export class Connection {
 	/** Said goodbye (`bye` or a 1000/1001 close): leave without a grace period. */
 	clean = false;
 	closed = false;
+	/**
+	 * ws's socket, when ready-made frames may be written to it directly: without compression ws
+	 * writes every frame at once and in order, never holding one back in a queue of its own.
+	 */
+	private readonly socket: Socket | undefined;
+	/** The socket is corked until the end of this turn (see flushCorked). */
+	private held = false;
 
 	constructor(
 		readonly ws: WebSocket,
@@ -53,6 +103,9 @@ export class Connection {
 		private readonly onSlow: (connection: Connection) => void,
 	) {
 		this.holder = `${nodeId}/${this.id}`;
+		// ws keeps its socket in a private field (throughout ws 8); with permessage-deflate we go through ws.
+		const socket = (ws as unknown as {_socket?: Socket | null})._socket ?? undefined;
+		this.socket = ws.extensions === '' ? socket : undefined;
 	}
 
 	/** Send a frame; a client that lets too much pile up unread is cut off instead of growing memory. */
@@ -60,14 +113,30 @@ export class Connection {
 		this.sendRaw(JSON.stringify(frame));
 	}
 
-	/** Send already-serialised bytes (fan-out serialises once for every subscriber). */
-	sendRaw(data: string | Buffer): void {
+	/** Send an already-serialised frame as text. */
+	sendRaw(data: string): void {
 		if (this.closed) return;
 		if (this.ws.bufferedAmount > this.maxBuffered) {
 			this.onSlow(this);
 			return;
 		}
+		this.hold();
 		this.ws.send(data);
+	}
+
+	/** Send a ready-made frame from textFrame: fan-out shares one for all of a room's subscribers. */
+	sendFrame(frame: Buffer): void {
+		if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
+		if (this.ws.bufferedAmount > this.maxBuffered) {
+			this.onSlow(this);
+			return;
+		}
+		if (!this.socket) {
+			this.ws.send(framePayload(frame), {binary: false});
+			return;
+		}
+		this.hold();
+		this.socket.write(frame);
 	}
 
 	/** Answer a bad request; the connection stays open. */
@@ -91,6 +160,24 @@ export class Connection {
 	/** Whether the connection listens to `key` in any way (a room subscription or a named one). */
 	listens(key: string): boolean {
 		return this.subs.has(key) || (this.named.get(key)?.size ?? 0) > 0;
+	}
+
+	/** Cork the socket for the rest of this event-loop turn: the turn's frames leave in one write. */
+	private hold(): void {
+		if (this.held || !this.socket) return;
+		this.held = true;
+		this.socket.cork();
+		corked.push(this);
+		if (!flushScheduled) {
+			flushScheduled = true;
+			setImmediate(flushCorked);
+		}
+	}
+
+	/** End of the turn: let the socket write what the turn queued. */
+	uncork(): void {
+		this.held = false;
+		this.socket?.uncork();
 	}
 
 	/** A goodbye the client asked for (bye) or a normal close code. */

@@ -1,6 +1,6 @@
 import type {ChatMessage, MessageFrame, PresenceFrame} from '../protocol/messages.js';
 import {directParties} from '../protocol/names.js';
-import type {Connection, Subscription} from './connection.js';
+import {textFrame, type Connection, type Subscription} from './connection.js';
 import type {Engine, EngineEvent, PresenceEvent} from './engine.js';
 import type {IdentityRegistry} from './identity-registry.js';
 
@@ -79,8 +79,8 @@ export class Fanout {
 		}
 		const members = this.rooms.get(key);
 		if (!members) return;
-		// Serialise once for the whole room: the bytes are the same for every unfiltered subscriber.
-		const data = serialiseMessage(message, key);
+		// Serialise and frame once for the whole room: the bytes are the same for every unfiltered subscriber.
+		const data = textFrame(serialiseMessage(message, key));
 		for (const connection of members) {
 			const sub = connection.subs.get(key);
 			if (sub) this.deliver(connection, sub, message, data);
@@ -94,20 +94,20 @@ export class Fanout {
 		const connections = this.identities.connections(to);
 		if (connections.size === 0) return;
 		const wire = `@${other}`;
-		const data = serialiseMessage(message, wire);
+		const data = textFrame(serialiseMessage(message, wire));
 		for (const connection of connections) {
 			const sub = connection.subs.get(key);
 			const views = connection.named.get(key);
 			if (sub) this.deliver(connection, sub, message, data);
 			else if (!views) {
-				connection.sendRaw(data);
+				connection.sendFrame(data);
 				this.counters?.delivered();
 			}
 			if (views) for (const view of views.values()) this.deliver(connection, view, message, data);
 		}
 	}
 
-	private deliver(connection: Connection, sub: Subscription, message: ChatMessage, data: string): void {
+	private deliver(connection: Connection, sub: Subscription, message: ChatMessage, data: Buffer): void {
 		if (sub.queue) {
 			sub.queue.push(message);
 			return;
@@ -127,7 +127,7 @@ export class Fanout {
 	 * a filtered subscription's message names the previous one it admitted (`prev`), which lets
 	 * the client tell "filtered out" from "lost".
 	 */
-	private sendMessage(connection: Connection, sub: Subscription, message: ChatMessage, data?: string): void {
+	private sendMessage(connection: Connection, sub: Subscription, message: ChatMessage, data?: Buffer): void {
 		if (message.sequence <= sub.last) return;
 		sub.last = message.sequence;
 		if (sub.filter) {
@@ -138,7 +138,8 @@ export class Fanout {
 		} else if (sub.name !== undefined) {
 			connection.sendRaw(serialiseMessage({...message, sub: sub.name}, sub.wire));
 		} else {
-			connection.sendRaw(data ?? serialiseMessage(message, sub.wire));
+			if (data) connection.sendFrame(data);
+			else connection.sendRaw(serialiseMessage(message, sub.wire));
 		}
 		this.counters?.delivered();
 	}
@@ -168,8 +169,8 @@ export class Fanout {
 			status: event.status,
 			...(event.reason === undefined ? {} : {reason: event.reason}),
 		};
-		const data = JSON.stringify(frame);
-		for (const connection of members) connection.sendRaw(data);
+		const data = textFrame(JSON.stringify(frame));
+		for (const connection of members) connection.sendFrame(data);
 	}
 
 	private fanCleared(key: string, epoch: string, by: string): void {

@@ -1,0 +1,177 @@
+/** Turning medians into the table (terminal) and the JSON file. */
+import {mkdirSync, writeFileSync} from 'node:fs';
+import {dirname} from 'node:path';
+import {checksPass, emptyChecks, formatChecks, type CheckTotals} from './checks.js';
+import type {MachineInfo} from './machine.js';
+import type {ServerKind} from './servers.js';
+import type {Metric, Target} from './scenarios/types.js';
+
+/** One run of one scenario against one server. */
+export type RunRecord = {
+	server: ServerKind;
+	repetition: number;
+	values: Record<string, number>;
+	checks: CheckTotals | undefined;
+	notes: string[];
+	/** 1-minute load average of the machine when the run started (others' work shows here). */
+	loadAverage: number;
+	error?: string;
+};
+
+/** Everything known about one scenario after the bench. */
+export type ScenarioRecord = {
+	name: string;
+	title: string;
+	skipped?: string;
+	error?: string;
+	metrics: Metric[];
+	runs: RunRecord[];
+	medians: Partial<Record<ServerKind, Record<string, number>>>;
+};
+
+/** A table row. */
+export type Row = {
+	scenario: string;
+	metric: string;
+	natter: string;
+	seed: string;
+	ratio: string;
+	/** With --exp: the experimental build's value and its ratio to natter's. */
+	exp?: string;
+	expRatio?: string;
+	target: string;
+	result: 'pass' | 'FAIL' | 'info' | 'skip' | 'error' | 'n/a';
+};
+
+/** The table rows of every scenario: one per metric, plus a correctness row. */
+export function buildRows(records: ScenarioRecord[]): Row[] {
+	const rows: Row[] = [];
+	for (const record of records) {
+		if (record.skipped !== undefined || record.error !== undefined) {
+			const skipped = record.skipped !== undefined;
+			rows.push({scenario: record.name, metric: skipped ? 'skipped (why: below)' : 'failed (why: below)', natter: '', seed: '', ratio: '', target: '', result: skipped ? 'skip' : 'error'});
+			continue;
+		}
+		for (const metric of record.metrics) {
+			const natter = record.medians.natter?.[metric.key];
+			const seed = record.medians.seed?.[metric.key];
+			const ratio = natter !== undefined && seed !== undefined && seed !== 0 ? natter / seed : Number.NaN;
+			const exp = record.medians.exp?.[metric.key];
+			const expRatio = exp !== undefined && natter !== undefined && natter !== 0 ? exp / natter : Number.NaN;
+			rows.push({
+				...(record.medians.exp === undefined
+					? {}
+					: {exp: formatNumber(exp, metric.digits), expRatio: Number.isFinite(expRatio) ? `${expRatio.toFixed(2)}x` : '-'}),
+				scenario: record.name,
+				metric: metric.unit === '' || metric.unit === 'x' ? metric.label : `${metric.label} (${metric.unit})`,
+				natter: formatNumber(natter, metric.digits),
+				seed: formatNumber(seed, metric.digits),
+				ratio: Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : '-',
+				target: metric.target ? describeTarget(metric.target, metric.unit) : '',
+				result: metric.target ? judge(metric.target, natter, ratio) : 'info',
+			});
+		}
+		const failedRuns = record.runs.filter(run => run.error !== undefined);
+		const cell = (kind: ServerKind): string => {
+			const runs = record.runs.filter(run => run.server === kind);
+			if (runs.length === 0) return '';
+			if (runs.some(run => run.error !== undefined)) return 'run failed';
+			const sum = emptyChecks();
+			for (const run of runs) {
+				for (const key of Object.keys(sum) as (keyof CheckTotals)[]) sum[key] += run.checks![key];
+			}
+			return `${formatChecks(sum)} (${runs.length} run${runs.length === 1 ? '' : 's'})`;
+		};
+		const ok = failedRuns.length === 0 && record.runs.every(run => run.checks === undefined || checksPass(run.checks));
+		rows.push({
+			scenario: record.name,
+			metric: 'loss/dup/order/errors per run',
+			natter: cell('natter'),
+			seed: cell('seed'),
+			ratio: '',
+			...(record.medians.exp === undefined ? {} : {exp: cell('exp'), expRatio: ''}),
+			target: 'all 0',
+			result: ok ? 'pass' : 'FAIL',
+		});
+	}
+	return rows;
+}
+
+/** One line per skipped or failed scenario, saying why. */
+export function formatReasons(records: ScenarioRecord[]): string {
+	return records
+		.filter(r => r.skipped !== undefined || r.error !== undefined)
+		.map(r => `${r.name}: ${r.skipped === undefined ? 'FAILED' : 'skipped'}: ${r.skipped ?? r.error}`)
+		.join('\n');
+}
+
+/** Render rows as an aligned text table. */
+export function formatTable(rows: Row[]): string {
+	const header: Row = {
+		scenario: 'scenario',
+		metric: 'metric',
+		natter: 'natter',
+		seed: 'seed',
+		ratio: 'natter/seed',
+		exp: 'exp',
+		expRatio: 'exp/natter',
+		target: 'target',
+		result: 'result' as Row['result'],
+	};
+	const withExp = rows.some(r => r.exp !== undefined);
+	const columns: (keyof Row)[] = ['scenario', 'metric', 'natter', 'seed', 'ratio', ...(withExp ? (['exp', 'expRatio'] as const) : []), 'target', 'result'];
+	const numeric = new Set<keyof Row>(['natter', 'seed', 'ratio', 'exp', 'expRatio']);
+	const cell = (row: Row, c: keyof Row): string => row[c] ?? '';
+	const widths = columns.map(c => Math.max(...[header, ...rows].map(r => cell(r, c).length)));
+	const line = (row: Row): string =>
+		columns
+			.map((c, i) => (numeric.has(c) ? cell(row, c).padStart(widths[i]!) : cell(row, c).padEnd(widths[i]!)))
+			.join('  ')
+			.trimEnd();
+	const out = [line(header), widths.map(w => '-'.repeat(w)).join('  ')];
+	let previous = '';
+	for (const row of rows) {
+		if (previous !== '' && row.scenario !== previous) out.push('');
+		previous = row.scenario;
+		out.push(line(row));
+	}
+	return out.join('\n');
+}
+
+/** Write the JSON results (machine, options, every run, medians, rows). */
+export function writeJson(path: string, content: {machine: MachineInfo; options: unknown; durationSeconds: number; scenarios: ScenarioRecord[]; rows: Row[]; exitCode: number}): void {
+	mkdirSync(dirname(path), {recursive: true});
+	writeFileSync(path, `${JSON.stringify(content, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? null : value), '\t')}\n`);
+}
+
+function describeTarget(target: Target, unit: string): string {
+	switch (target.kind) {
+		case 'ratio-min':
+			return `>= ${target.value}x seed`;
+		case 'ratio-max':
+			return `<= ${target.value}x seed`;
+		case 'max':
+			return `natter <= ${target.value} ${unit}`.trimEnd();
+		case 'min':
+			return `natter >= ${target.value}${unit === 'x' ? 'x' : ` ${unit}`}`.trimEnd();
+	}
+}
+
+function judge(target: Target, natter: number | undefined, ratio: number): Row['result'] {
+	switch (target.kind) {
+		case 'ratio-min':
+			return Number.isFinite(ratio) ? (ratio >= target.value ? 'pass' : 'FAIL') : 'n/a';
+		case 'ratio-max':
+			return Number.isFinite(ratio) ? (ratio <= target.value ? 'pass' : 'FAIL') : 'n/a';
+		case 'max':
+			return natter === undefined || !Number.isFinite(natter) ? 'n/a' : natter <= target.value ? 'pass' : 'FAIL';
+		case 'min':
+			return natter === undefined || !Number.isFinite(natter) ? 'n/a' : natter >= target.value ? 'pass' : 'FAIL';
+	}
+}
+
+function formatNumber(value: number | undefined, digits: number): string {
+	if (value === undefined) return '';
+	if (!Number.isFinite(value)) return '-';
+	return value.toLocaleString('en', {minimumFractionDigits: digits, maximumFractionDigits: digits});
+}

@@ -1,0 +1,40 @@
+/**
+ * The scenario registry, in run order. A scenario is an object of type Scenario (types.ts);
+ * add one by appending it here. `fixed-half` reads room-1000's result, so it comes after it.
+ */
+import {capacity} from './capacity.js';
+import {fixedRateRoom} from './fixed-rate.js';
+import {manyRooms} from './many-rooms.js';
+import {NOT_YET} from './not-yet.js';
+import {oneRoom} from './one-room.js';
+import {slowConsumer} from './slow-consumer.js';
+import {subscribeStorm} from './subscribe-storm.js';
+import type {Scenario} from './types.js';
+
+export const SCENARIOS: Scenario[] = [
+	oneRoom({subscribers: 10}),
+	oneRoom({subscribers: 100}),
+	oneRoom({subscribers: 1000, quickSubscribers: 200, target: {kind: 'ratio-min', value: 3}}),
+	oneRoom({subscribers: 5000, big: true}),
+	manyRooms(1000, 200),
+	fixedRateRoom('fixed-5k', 1000, 200, {deliveriesPerSecond: 5000}),
+	fixedRateRoom('fixed-half', 1000, 200, {halfOf: 'room-1000'}),
+	subscribeStorm(1000, 300),
+	slowConsumer(),
+	capacity(),
+	...NOT_YET,
+];
+
+/** True when `name` selects `scenario`: its exact name, or else a prefix of it ("room" selects every room-N). */
+export function selects(name: string, scenario: Scenario): boolean {
+	if (SCENARIOS.some(s => s.name === name)) return scenario.name === name;
+	return scenario.name.startsWith(name);
+}
+
+/** The scenarios `names` select, in registry order (all when empty). */
+export function selectScenarios(names: string[]): Scenario[] {
+	if (names.length === 0) return SCENARIOS;
+	const unknown = names.filter(n => !SCENARIOS.some(s => selects(n, s)));
+	if (unknown.length > 0) throw new TypeError(`unknown scenario ${unknown.join(', ')}; --list shows them`);
+	return SCENARIOS.filter(s => names.some(n => selects(n, s)));
+}

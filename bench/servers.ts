@@ -1,0 +1,215 @@
+/**
+ * The two servers under test, each started as its own child process and stopped after
+ * every run: natter's headless broker (from dist/) and the seed's reference server (a
+ * scratch copy of ../shared/peers/seed-ts, installed once).
+ *
+ * The copy lives in node_modules/.cache/natter-bench/seed-peer, not under bench/: `eslint .`
+ * (part of npm test) lints dot-folders too and would fail on the seed's verbatim code, while
+ * node_modules is ignored by git, ESLint and tsc alike.
+ */
+import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
+import {copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync} from 'node:fs';
+import {createServer} from 'node:net';
+import {dirname, join, resolve} from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {cpuMs, rssBytes, servingPid} from './proc.js';
+
+/**
+ * Which server a run measures. `exp` is natter built from another tree (`--exp path/to/dist/cli.js`),
+ * for before/after numbers of a broker change in the same run.
+ */
+export type ServerKind = 'natter' | 'seed' | 'exp';
+
+export const SERVER_KINDS: readonly ServerKind[] = ['natter', 'seed', 'exp'];
+
+/** A server child process, ready for connections. */
+export type RunningServer = {
+	kind: ServerKind;
+	url: string;
+	/** The process that serves (for the seed: tsx's node child, not the tsx launcher). */
+	pid: number;
+	/** Resident memory of the serving process, bytes. */
+	rss(): number;
+	/** CPU time the serving process has used so far, ms. */
+	cpu(): number;
+	/** SIGINT, then SIGKILL if it has not gone within 5 s. */
+	stop(): Promise<void>;
+};
+
+/** How to start the servers. */
+export type ServerOptions = {
+	/** Write a V8 CPU profile of natter's broker into this directory (node --cpu-prof). */
+	natterCpuProfileDir?: string;
+	/** Extra arguments for natter's broker (e.g. --max-buffered). */
+	natterArgs?: string[];
+	/** The cli.js of the `exp` server. */
+	expCli?: string;
+	/** The cli.js of the `natter` server (default this tree's dist/cli.js). */
+	natterCli?: string;
+};
+
+const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+const REPO_DIR = resolve(BENCH_DIR, '..');
+const SEED_SOURCE = process.env.NATTER_SEED_PEER ?? resolve(REPO_DIR, '../shared/peers/seed-ts');
+const SEED_COPY = process.env.NATTER_BENCH_SEED_DIR ?? join(REPO_DIR, 'node_modules/.cache/natter-bench/seed-peer');
+const NATTER_CLI = join(REPO_DIR, 'dist/cli.js');
+
+/**
+ * natter's abuse limits, lifted for a load test: the seed has none, and a bench client is not an
+ * abuser (20 frames/s per connection and 256 connections per address would refuse the load
+ * itself). The limits' own cost per frame is still paid. Each flag is passed only if the build
+ * knows it (older builds reject unknown flags).
+ */
+const LOAD_TEST_FLAGS: [string, string][] = [
+	['--rate', '100000'],
+	['--burst', '1000000'],
+	['--max-conns-per-ip', '1000000'],
+];
+const helpTexts = new Map<string, string>();
+
+function loadTestFlags(cli: string): string[] {
+	let help = helpTexts.get(cli);
+	if (help === undefined) {
+		help = spawnSync(process.execPath, [cli, '--help'], {encoding: 'utf8'}).stdout ?? '';
+		helpTexts.set(cli, help);
+	}
+	return LOAD_TEST_FLAGS.filter(([flag]) => help.includes(flag)).flat();
+}
+
+/**
+ * Copy the seed's server into its scratch folder and install its dependencies there once
+ * (skipped while node_modules exists). The shared original stays untouched.
+ */
+export function prepareSeedPeer(log: (line: string) => void): void {
+	if (!existsSync(join(SEED_SOURCE, 'pubsub-server.ts'))) {
+		throw new Error(`the seed's reference server is not at ${SEED_SOURCE} (set NATTER_SEED_PEER to its folder)`);
+	}
+	mkdirSync(SEED_COPY, {recursive: true});
+	for (const name of readdirSync(SEED_SOURCE)) {
+		const from = join(SEED_SOURCE, name);
+		if (statSync(from).isFile()) copyFileSync(from, join(SEED_COPY, name));
+	}
+	if (existsSync(join(SEED_COPY, 'node_modules/.bin/tsx'))) return;
+	log(`installing the seed server's dependencies in ${SEED_COPY} (once) …`);
+	const result = spawnSync('npm', ['install', '--no-audit', '--no-fund'], {cwd: SEED_COPY, stdio: ['ignore', 'inherit', 'inherit']});
+	if (result.status !== 0) throw new Error(`npm install in ${SEED_COPY} failed (exit ${result.status ?? result.signal})`);
+}
+
+/** Make sure natter is built (npm run bench builds first). */
+export function checkNatterBuilt(cli = NATTER_CLI): void {
+	if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first (npm run bench does)`);
+}
+
+/** Start one server and wait until it prints that it listens. */
+export async function startServer(kind: ServerKind, options: ServerOptions = {}): Promise<RunningServer> {
+	if (kind === 'natter' || kind === 'exp') {
+		const profile = options.natterCpuProfileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', options.natterCpuProfileDir];
+		const cli = kind === 'exp' ? resolve(options.expCli ?? '') : resolve(options.natterCli ?? NATTER_CLI);
+		if (!existsSync(cli)) throw new Error(`${cli}: no such file (build that tree first)`);
+		const child = spawn(
+			process.execPath,
+			[...profile, cli, '--serve', '--headless', '--port', '0', '--host', '127.0.0.1', ...loadTestFlags(cli), ...(options.natterArgs ?? [])],
+			{cwd: REPO_DIR, stdio: ['ignore', 'pipe', 'pipe']},
+		);
+		const url = await waitForLine(child, kind, line => /listening on (ws:\/\/\S+)/.exec(line)?.[1]);
+		return running(kind, child, url);
+	}
+	const port = await freePort();
+	const child = spawn(join(SEED_COPY, 'node_modules/.bin/tsx'), ['pubsub-server.ts'], {
+		cwd: SEED_COPY,
+		env: {...process.env, PORT: String(port)},
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
+	await waitForLine(child, kind, line => (/running on port (\d+)/.test(line) ? 'ok' : undefined));
+	return running(kind, child, `ws://127.0.0.1:${port}`);
+}
+
+function running(kind: ServerKind, child: ChildProcess, url: string): RunningServer {
+	const pid = servingPid(child.pid!);
+	const exited = new Promise<void>(done => {
+		if (child.exitCode !== null || child.signalCode !== null) done();
+		else child.once('exit', () => done());
+	});
+	return {
+		kind,
+		url,
+		pid,
+		rss: () => rssBytes(pid),
+		cpu: () => cpuMs(pid),
+		async stop() {
+			child.kill('SIGINT');
+			const timer = setTimeout(() => {
+				child.kill('SIGKILL');
+				if (pid !== child.pid) killQuietly(pid);
+			}, 5000);
+			await exited;
+			clearTimeout(timer);
+			// A launcher (tsx) normally takes its child along; make sure the server is gone.
+			if (pid !== child.pid) killQuietly(pid);
+		},
+	};
+}
+
+/**
+ * Resolve with what `match` finds in a stdout line; keep draining stdout and stderr
+ * afterwards (the seed logs every subscribe, and a full pipe would block it).
+ */
+function waitForLine(child: ChildProcess, kind: ServerKind, match: (line: string) => string | undefined): Promise<string> {
+	return new Promise((resolveLine, reject) => {
+		let buffered = '';
+		let stderr = '';
+		let found = false;
+		const timer = setTimeout(() => fail(new Error(`${kind} server did not start within 20 s\n${stderr}`)), 20_000);
+		const fail = (error: Error): void => {
+			if (found) return;
+			found = true;
+			clearTimeout(timer);
+			child.kill('SIGKILL');
+			reject(error);
+		};
+		child.stdout!.setEncoding('utf8');
+		child.stdout!.on('data', (chunk: string) => {
+			if (found) return;
+			buffered += chunk;
+			for (const line of buffered.split('\n')) {
+				const value = match(line);
+				if (value !== undefined) {
+					found = true;
+					clearTimeout(timer);
+					buffered = '';
+					resolveLine(value);
+					return;
+				}
+			}
+			buffered = buffered.slice(buffered.lastIndexOf('\n') + 1);
+		});
+		child.stderr!.setEncoding('utf8');
+		child.stderr!.on('data', (chunk: string) => {
+			stderr = (stderr + chunk).slice(-4000);
+		});
+		child.once('error', error => fail(new Error(`${kind} server failed to start: ${error.message}`)));
+		child.once('exit', code => fail(new Error(`${kind} server exited (${code}) before listening\n${stderr}`)));
+	});
+}
+
+function freePort(): Promise<number> {
+	return new Promise((resolvePort, reject) => {
+		const probe = createServer();
+		probe.once('error', reject);
+		probe.listen(0, '127.0.0.1', () => {
+			const address = probe.address();
+			const port = typeof address === 'object' && address ? address.port : 0;
+			probe.close(() => resolvePort(port));
+		});
+	});
+}
+
+/** SIGKILL a server process we started, if it is still the same process (pids get reused). */
+function killQuietly(pid: number): void {
+	try {
+		if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('pubsub-server.ts')) return;
+		process.kill(pid, 'SIGKILL');
+	} catch {
+		// Already gone.
+	}
+}

@@ -1,0 +1,61 @@
+/** Small statistics helpers: percentiles of latency samples and medians of repetitions. */
+
+/** The p-th percentile (0-100) of already sorted values, nearest-rank; NaN when empty. */
+export function percentileSorted(sorted: ArrayLike<number>, p: number): number {
+	if (sorted.length === 0) return Number.NaN;
+	const rank = Math.ceil((p / 100) * sorted.length);
+	return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
+}
+
+/** The median of a list (mean of the middle two for an even count); NaN when empty. */
+export function median(values: readonly number[]): number {
+	const finite = values.filter(v => Number.isFinite(v)).sort((a, b) => a - b);
+	if (finite.length === 0) return Number.NaN;
+	const mid = finite.length >> 1;
+	return finite.length % 2 === 1 ? finite[mid]! : (finite[mid - 1]! + finite[mid]!) / 2;
+}
+
+/** Latency summary in milliseconds. */
+export type LatencySummary = {count: number; p50: number; p99: number; max: number};
+
+/**
+ * Collects latency samples (ms) into a preallocated array, so recording one is a store and
+ * an increment. Past its capacity it keeps every n-th sample (the tail stays representative
+ * because samples arrive in time order, not sorted).
+ */
+export class LatencyRecorder {
+	private samples: Float64Array;
+	private size = 0;
+	private seen = 0;
+	private stride = 1;
+	private max = 0;
+
+	constructor(capacity = 1 << 21) {
+		this.samples = new Float64Array(capacity);
+	}
+
+	add(ms: number): void {
+		if (ms > this.max) this.max = ms;
+		if (this.seen++ % this.stride !== 0) return;
+		if (this.size === this.samples.length) {
+			// Halve: keep every other sample and from now on take every (2 * stride)-th one.
+			for (let i = 0; i < this.size >> 1; i++) this.samples[i] = this.samples[i * 2]!;
+			this.size >>= 1;
+			this.stride *= 2;
+		}
+		this.samples[this.size++] = ms;
+	}
+
+	/** Forget every sample (a new measured phase). */
+	reset(): void {
+		this.size = 0;
+		this.seen = 0;
+		this.stride = 1;
+		this.max = 0;
+	}
+
+	summary(): LatencySummary {
+		const sorted = this.samples.slice(0, this.size).sort();
+		return {count: this.seen, p50: percentileSorted(sorted, 50), p99: percentileSorted(sorted, 99), max: this.seen === 0 ? Number.NaN : this.max};
+	}
+}
