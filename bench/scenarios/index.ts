@@ -3,6 +3,7 @@
  * add one by appending it here. `fixed-half` reads room-1000's result, so it comes after it.
  */
 import {capacity} from './capacity.js';
+import {filteredRoom} from './filters.js';
 import {fixedRateRoom} from './fixed-rate.js';
 import {manyRooms} from './many-rooms.js';
 import {NOT_YET} from './not-yet.js';
@@ -22,6 +23,7 @@ export const SCENARIOS: Scenario[] = [
 	subscribeStorm(1000, 300),
 	slowConsumer(),
 	capacity(),
+	filteredRoom(1000, 200),
 	...NOT_YET,
 ];
 

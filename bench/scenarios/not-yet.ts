@@ -16,17 +16,12 @@ function notYet(name: string, title: string, reason: string): Scenario {
 	};
 }
 
-/** Cluster, content filters and the TUI: placeholders until those features land. */
+/** Cluster and the TUI: placeholders until the bench can drive them. */
 export const NOT_YET: Scenario[] = [
 	notYet(
 		'cluster',
 		'three broker nodes on Redis, subscribers spread over them, against one node',
 		'not in the bench yet: needs a redis-server child and three natter nodes (--redis) in servers.ts; natter against natter, the seed has no cluster',
-	),
-	notYet(
-		'filters-1000',
-		'one room, 1,000 subscribers with content filters',
-		'not in the bench yet: needs natter-protocol subscribes (filter) and checks that follow `prev` chains; the seed has no filters',
 	),
 	notYet(
 		'tui-flood',
