@@ -1,34 +1,16 @@
 // The chat window end to end against a fake client: what the user sees and what the client is asked to do.
 import {afterEach, test} from 'node:test';
 import assert from 'node:assert/strict';
-import {cleanup, render} from 'ink-testing-library';
-import {App} from '../source/ui/app.js';
+import {cleanup} from 'ink-testing-library';
+import {renderApp, until, type Screen} from './helpers/app-screen.js';
 import {FakeClient} from './helpers/fake-client.js';
 
 const KEYS = {enter: '\r', backspace: '\x7f', delete: '\x1b[3~', left: '\x1b[D', right: '\x1b[C', up: '\x1b[A', down: '\x1b[B', home: '\x1b[H', end: '\x1b[F', tab: '\t', pageUp: '\x1b[5~', pageDown: '\x1b[6~', f2: '\x1bOQ', ctrlC: '\x03', ctrlN: '\x0e', ctrlP: '\x10', ctrlA: '\x01', ctrlE: '\x05', ctrlU: '\x15', ctrlW: '\x17', ctrlK: '\x0b', alt2: '\x1b2'};
 
 afterEach(() => cleanup());
 
-type Screen = ReturnType<typeof render> & {client: FakeClient; exited: () => boolean};
-
-/** Render the App around a fresh FakeClient, in a terminal of the given size. */
 function open(options: {columns?: number; rows?: number; idleMs?: number; client?: FakeClient} = {}): Screen {
-	const client = options.client ?? new FakeClient('ana');
-	let exited = false;
-	const screen = render(<App client={client} serverUrl="ws://test:1" columns={options.columns ?? 100} rows={options.rows ?? 20} frameMs={0} idleMs={options.idleMs ?? 0} onExit={() => (exited = true)} />);
-	return {...screen, client, exited: () => exited};
-}
-
-/** Wait until the frame satisfies `check` (a string it contains, or a predicate). */
-async function until(screen: Screen, check: string | ((frame: string) => boolean), ms = 2000): Promise<string> {
-	const ok = typeof check === 'string' ? (frame: string) => frame.includes(check) : check;
-	const deadline = Date.now() + ms;
-	for (;;) {
-		const frame = screen.lastFrame() ?? '';
-		if (ok(frame)) return frame;
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(check)}; the screen is:\n${frame}`);
-		await new Promise(resolve => setTimeout(resolve, 5));
-	}
+	return renderApp(options);
 }
 
 /** Type text, then (optionally) press keys, one stdin chunk each, letting Ink process each. */

@@ -1,32 +1,17 @@
 // Every slash command in the chat window: what it asks of the client and the line it leaves in the pane.
 import {afterEach, test} from 'node:test';
 import assert from 'node:assert/strict';
-import {cleanup, render} from 'ink-testing-library';
-import {App} from '../source/ui/app.js';
+import {cleanup} from 'ink-testing-library';
+import {renderApp, until, type Screen} from './helpers/app-screen.js';
 import {FakeClient} from './helpers/fake-client.js';
 
 afterEach(() => cleanup());
 
-type Screen = ReturnType<typeof render> & {client: FakeClient; exited: () => boolean};
-
 async function open(client = new FakeClient('ana')): Promise<Screen> {
-	let exited = false;
-	const screen = render(<App client={client} serverUrl="ws://test:1" columns={110} rows={30} frameMs={0} idleMs={0} onExit={() => (exited = true)} />);
+	const screen = renderApp({client, columns: 110, rows: 30});
 	client.joined('general', ['ana', 'bo']);
-	const result = {...screen, client, exited: () => exited};
-	await until(result, 'you joined general');
-	return result;
-}
-
-async function until(screen: Screen, check: string | ((frame: string) => boolean), ms = 2000): Promise<string> {
-	const ok = typeof check === 'string' ? (frame: string) => frame.includes(check) : check;
-	const deadline = Date.now() + ms;
-	for (;;) {
-		const frame = screen.lastFrame() ?? '';
-		if (ok(frame)) return frame;
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(check)}; the screen is:\n${frame}`);
-		await new Promise(resolve => setTimeout(resolve, 5));
-	}
+	await until(screen, 'you joined general');
+	return screen;
 }
 
 /** Type a line and press Enter. */
