@@ -10,6 +10,7 @@ import {NOT_YET} from './not-yet.js';
 import {oneRoom} from './one-room.js';
 import {slowConsumer} from './slow-consumer.js';
 import {subscribeStorm} from './subscribe-storm.js';
+import {tuiFlood, tuiStartup} from './tui.js';
 import type {Scenario} from './types.js';
 
 export const SCENARIOS: Scenario[] = [
@@ -24,6 +25,8 @@ export const SCENARIOS: Scenario[] = [
 	slowConsumer(),
 	capacity(),
 	filteredRoom(1000, 200),
+	tuiFlood(),
+	tuiStartup(),
 	...NOT_YET,
 ];
 
