@@ -10,6 +10,7 @@ import {newEpoch, newToken} from './ids.js';
 import {createMemoryEngine} from './memory-engine.js';
 import {createBrokerMetrics, type BrokerMetrics} from './metrics.js';
 import {VERSION} from '../version.js';
+import {wsUrl} from './ws-url.js';
 
 /** Everything a broker can be told; every field has a default. */
 export type BrokerOptions = {
@@ -155,14 +156,13 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
 	if (ownServer) await listen(server, options.port ?? 8080, options.host);
 	const address = server.address() as AddressInfo;
 	const host = address.address;
-	const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
 
 	const heartbeat = setInterval(() => hub.heartbeat(), heartbeatMs);
 	heartbeat.unref();
 
 	let closed: Promise<void> | undefined;
 	return {
-		url: `ws://${urlHost}:${address.port}`,
+		url: wsUrl(host, address.port, '127.0.0.1'),
 		port: address.port,
 		host,
 		adminKey,

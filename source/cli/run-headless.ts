@@ -1,4 +1,5 @@
 import type {ServeSettings} from './parse-flags.js';
+import {wsUrl} from '../broker/ws-url.js';
 import {serveBroker} from './serve-broker.js';
 
 /**
@@ -12,8 +13,7 @@ export async function runHeadless(settings: ServeSettings): Promise<number> {
 		return 1;
 	}
 	const {broker} = started;
-	const shown = broker.host.includes(':') ? `[${broker.host}]` : broker.host;
-	process.stdout.write(`natter broker listening on ws://${shown}:${broker.port}\n`);
+	process.stdout.write(`natter broker listening on ${wsUrl(broker.host, broker.port)}\n`);
 	return new Promise(resolve => {
 		const stop = (signal: string): void => {
 			process.stderr.write(`natter: ${signal}, closing\n`);

@@ -2,6 +2,7 @@ import {BrokerStartError, createBroker, type Broker} from '../broker/create-brok
 import type {Engine} from '../broker/engine.js';
 import {createRedisEngine} from '../broker/redis-engine.js';
 import {createSqliteEngine} from '../broker/sqlite-engine.js';
+import {wsUrl} from '../broker/ws-url.js';
 import type {ServeSettings} from './parse-flags.js';
 
 /** The outcome of starting the broker for `--serve`: the broker, or one sentence for the user. */
@@ -47,8 +48,7 @@ export async function serveBroker(settings: ServeSettings, log: (line: string) =
 
 /** The address others can use to join: the bound host, or this machine's name for a wildcard bind. */
 export function joinAddress(broker: Broker, hostname: string): string {
-	const host = broker.host === '0.0.0.0' || broker.host === '::' ? hostname : broker.host.includes(':') ? `[${broker.host}]` : broker.host;
-	return `ws://${host}:${broker.port}`;
+	return wsUrl(broker.host, broker.port, hostname);
 }
 
 /** The engine the settings ask for (`--data`: SQLite, `--redis`: Redis); undefined lets the broker make its memory engine. */
