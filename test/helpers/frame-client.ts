@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import {Recorder} from './recorder.js';
 
 /** A frame as received: parsed JSON. */
 export type Frame = Record<string, unknown> & {type?: string};
@@ -8,21 +9,15 @@ export type Frame = Record<string, unknown> & {type?: string};
  * matches. Speaks whatever the test sends: seed-shaped frames, natter frames, or garbage.
  */
 export class FrameClient {
-	readonly frames: Frame[] = [];
+	private readonly recorder = new Recorder<Frame>(() => `got ${JSON.stringify(this.frames.slice(-5))}`);
+	readonly frames: Frame[] = this.recorder.items;
 	readonly ws: WebSocket;
-	private waiters: Array<{match: (frame: Frame) => boolean; resolve: (frame: Frame) => void}> = [];
 	closeCode: number | undefined;
 
 	private constructor(ws: WebSocket) {
 		this.ws = ws;
 		ws.on('message', data => {
-			const frame = JSON.parse(data.toString()) as Frame;
-			this.frames.push(frame);
-			this.waiters = this.waiters.filter(waiter => {
-				if (!waiter.match(frame)) return true;
-				waiter.resolve(frame);
-				return false;
-			});
+			this.recorder.add(JSON.parse(data.toString()) as Frame);
 		});
 		ws.on('close', code => {
 			this.closeCode = code;
@@ -46,24 +41,12 @@ export class FrameClient {
 
 	/** The first already-received or future frame that matches, or a rejection after `ms`. */
 	waitFor(match: (frame: Frame) => boolean, ms = 3000, what = 'a matching frame'): Promise<Frame> {
-		const seen = this.frames.find(match);
-		if (seen) return Promise.resolve(seen);
-		return this.next(match, ms, what);
+		return this.recorder.waitFor(match, ms, what);
 	}
 
 	/** The next future frame that matches (ignores frames already received). */
 	next(match: (frame: Frame) => boolean, ms = 3000, what = 'a matching frame'): Promise<Frame> {
-		return new Promise((resolve, reject) => {
-			const timer = setTimeout(() => {
-				this.waiters = this.waiters.filter(waiter => waiter.resolve !== done);
-				reject(new Error(`timed out after ${ms} ms waiting for ${what}; got ${JSON.stringify(this.frames.slice(-5))}`));
-			}, ms);
-			const done = (frame: Frame): void => {
-				clearTimeout(timer);
-				resolve(frame);
-			};
-			this.waiters.push({match, resolve: done});
-		});
+		return this.recorder.next(match, ms, what);
 	}
 
 	/** Frames of one type received so far. */

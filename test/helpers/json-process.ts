@@ -1,6 +1,7 @@
 import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process';
 import {dirname, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
+import {Recorder} from './recorder.js';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -22,9 +23,9 @@ export function startJsonProcess(args: string[]): JsonProcess {
 		cwd: projectRoot,
 		env: {...process.env, NATTER_NAME: ''},
 	});
-	const lines: Array<Record<string, unknown>> = [];
 	let errors = '';
-	let waiters: Array<{match: (line: Record<string, unknown>) => boolean; resolve: (line: Record<string, unknown>) => void}> = [];
+	const recorder: Recorder<Record<string, unknown>> = new Recorder<Record<string, unknown>>((): string => `stderr: ${errors.slice(-500)}; last lines: ${JSON.stringify(lines.slice(-4))}`);
+	const lines: Array<Record<string, unknown>> = recorder.items;
 	let partial = '';
 	child.stdout.on('data', (chunk: Buffer) => {
 		partial += chunk.toString();
@@ -32,13 +33,7 @@ export function startJsonProcess(args: string[]): JsonProcess {
 		while ((newline = partial.indexOf('\n')) >= 0) {
 			const text = partial.slice(0, newline);
 			partial = partial.slice(newline + 1);
-			const line = JSON.parse(text) as Record<string, unknown>;
-			lines.push(line);
-			waiters = waiters.filter(waiter => {
-				if (!waiter.match(line)) return true;
-				waiter.resolve(line);
-				return false;
-			});
+			recorder.add(JSON.parse(text) as Record<string, unknown>);
 		}
 	});
 	child.stderr.on('data', (chunk: Buffer) => {
@@ -51,19 +46,7 @@ export function startJsonProcess(args: string[]): JsonProcess {
 		stderr: () => errors,
 		exited,
 		waitFor(match, ms = 10_000, what = 'a matching line') {
-			const seen = lines.find(match);
-			if (seen) return Promise.resolve(seen);
-			return new Promise((ok, fail) => {
-				const timer = setTimeout(() => {
-					waiters = waiters.filter(waiter => waiter.resolve !== done);
-					fail(new Error(`timed out after ${ms} ms waiting for ${what}; stderr: ${errors.slice(-500)}; last lines: ${JSON.stringify(lines.slice(-4))}`));
-				}, ms);
-				const done = (line: Record<string, unknown>): void => {
-					clearTimeout(timer);
-					ok(line);
-				};
-				waiters.push({match, resolve: done});
-			});
+			return recorder.waitFor(match, ms, what);
 		},
 		write(line) {
 			child.stdin.write(`${line}\n`);
