@@ -1,3 +1,4 @@
+import {memo} from 'react';
 import {Box, Text} from 'ink';
 import {sanitizeLine} from '../../text/sanitize.js';
 import type {EditorState} from '../input/editor.js';
@@ -19,7 +20,7 @@ type Props = {
  * @example
  * <InputLine editor={editor} target="general" width={120} />
  */
-export function InputLine({editor, target, width, notice}: Props) {
+export const InputLine = memo(function InputLine({editor, target, width, notice}: Props) {
 	const prompt = `[${target === '' ? 'natter' : truncate(sanitizeLine(target), 24)}] `;
 	const lines = editor.text.split('\n').length;
 	const badge = lines > 1 ? ` (${lines} lines)` : '';
@@ -43,7 +44,7 @@ export function InputLine({editor, target, width, notice}: Props) {
 			</Text>
 		</Box>
 	);
-}
+});
 
 /** What to show of `text` in `space` cells so the cursor is visible: before it, under it, after it. */
 export function visible(text: string, cursor: number, space: number): {before: string; at: string; after: string} {

@@ -1,3 +1,4 @@
+import {memo} from 'react';
 import {Box} from 'ink';
 import type {RowOptions} from '../layout/rows.js';
 import {chrome, seqWidth, viewport} from '../layout/viewport.js';
@@ -27,11 +28,13 @@ export function rowOptions(room: RoomView, width: number, showSequence: boolean)
  * @example
  * <MessagePane room={room} me="ana" width={96} height={36} showSequence />
  */
-export function MessagePane({room, me, width, height, showSequence, home}: Props) {
+export const MessagePane = memo(function MessagePane({room, me, width, height, showSequence, home}: Props) {
 	const view = viewport(room, me, rowOptions(room, width, showSequence), height, chrome(room, home));
 	return (
 		<Box flexDirection="column" width={width} height={height} flexShrink={0}>
-			{view.rows.map(row => <RowText key={row.key} row={row} width={width} />)}
+			{/* Keyed by position: while messages stream in, each line of the pane is updated in place
+			    rather than unmounted and mounted again with its layout nodes. */}
+			{view.rows.map((row, i) => <RowText key={i} row={row} width={width} />)}
 		</Box>
 	);
-}
+});

@@ -1,4 +1,4 @@
-import type {ReactNode} from 'react';
+import {memo, type ReactNode} from 'react';
 import {Box, Text} from 'ink';
 import {sanitizeLine} from '../../text/sanitize.js';
 import {nameColour} from '../layout/name-colour.js';
@@ -30,7 +30,7 @@ export function sortMembers(members: readonly MemberView[]): MemberView[] {
  * @example
  * <PresencePanel room={room} me="ana" width={24} height={30} />
  */
-export function PresencePanel({room, peer, me, width, height}: Props) {
+export const PresencePanel = memo(function PresencePanel({room, peer, me, width, height}: Props) {
 	const inner = width - 2;
 	const lines: Array<{key: string; node: ReactNode}> = [];
 	const line = (key: string, node: ReactNode) => lines.push({key, node});
@@ -64,6 +64,13 @@ export function PresencePanel({room, peer, me, width, height}: Props) {
 			))}
 		</Box>
 	);
+}, samePanel);
+
+// The panel shows only the room's name, kind and members: a new message (a new room object)
+// leaves it as it was.
+function samePanel(a: Props, b: Props): boolean {
+	return a.room?.name === b.room?.name && a.room?.direct === b.room?.direct && a.room?.members === b.room?.members
+		&& a.peer === b.peer && a.me === b.me && a.width === b.width && a.height === b.height;
 }
 
 function member(m: MemberView, me: string, width: number): ReactNode {

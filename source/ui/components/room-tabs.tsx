@@ -1,3 +1,4 @@
+import {memo} from 'react';
 import {Box, Text} from 'ink';
 import {sanitizeLine} from '../../text/sanitize.js';
 import type {RoomView} from '../state/types.js';
@@ -18,7 +19,7 @@ const MAX_LABEL = 20;
  * @example
  * <RoomTabs rooms={state.rooms} active={state.active} width={120} />
  */
-export function RoomTabs({rooms, active, width}: Props) {
+export const RoomTabs = memo(function RoomTabs({rooms, active, width}: Props) {
 	const tabs: Tab[] = rooms.map((room, i) => ({
 		name: room.name,
 		// A funnel marks a filtered room: some of its messages are deliberately not shown.
@@ -44,7 +45,7 @@ export function RoomTabs({rooms, active, width}: Props) {
 			</Text>
 		</Box>
 	);
-}
+});
 
 function tabStyle(tab: Tab, active: string | undefined): {inverse?: boolean; bold?: boolean; dimColor?: boolean; color?: string} {
 	if (tab.name === active) return {inverse: true, bold: true};

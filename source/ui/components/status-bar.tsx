@@ -1,3 +1,4 @@
+import {memo} from 'react';
 import {Box, Text} from 'ink';
 import type {BrokerFlavour, ConnectionStatus} from '../../client/types.js';
 import {sanitizeLine} from '../../text/sanitize.js';
@@ -29,7 +30,7 @@ type Part = {text: string; color?: string; bold?: boolean};
  * @example
  * <StatusBar connection={status} me="ana" rtt={3} serverUrl="ws://127.0.0.1:8080" … />
  */
-export function StatusBar(props: Props) {
+export const StatusBar = memo(function StatusBar(props: Props) {
 	const parts: Part[] = [{text: `[${clock(props.now)}]`}, connectionPart(props.connection, props.now, props.closing)];
 	parts.push({text: `[${sanitizeLine(props.me)}${props.away ? ` · away${props.away.reason ? `: ${sanitizeLine(props.away.reason)}` : ''}` : ''}]`, bold: true});
 	const url = props.connection.state === 'online' || props.connection.state === 'connecting' || props.connection.state === 'reconnecting' || props.connection.state === 'auth_failed'
@@ -53,7 +54,7 @@ export function StatusBar(props: Props) {
 			</Text>
 		</Box>
 	);
-}
+});
 
 /** The connection part, with a countdown to the next attempt while reconnecting. */
 export function connectionText(status: ConnectionStatus, now: number, closing = false): string {

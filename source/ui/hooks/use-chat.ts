@@ -1,6 +1,6 @@
 import {useCallback, useEffect, useRef, useState} from 'react';
-import type {ClientEvent, NatterClient} from '../../client/types.js';
-import {initialChatState, reduce} from '../state/reduce.js';
+import type {NatterClient} from '../../client/types.js';
+import {initialChatState, reduceBatch, type TimedEvent} from '../state/reduce.js';
 import {ensureRoom, updateRoom} from '../state/room.js';
 import type {ChatState} from '../state/types.js';
 import {reduceUi, type UiAction} from '../state/ui-actions.js';
@@ -38,16 +38,15 @@ export function useChat(client: NatterClient, options: UseChatOptions = {}): Cha
 	const [state, setState] = useState<ChatState>(current.current);
 
 	useEffect(() => {
-		const queue: Array<{event: ClientEvent; at: number}> = [];
+		const queue: TimedEvent[] = [];
 		let timer: NodeJS.Timeout | undefined;
 		let lastFlush = 0;
 		const flush = (): void => {
 			timer = undefined;
 			lastFlush = Date.now();
-			let next = current.current!;
-			for (const {event, at} of queue.splice(0)) next = reduce(next, event, at);
-			current.current = next;
-			setState(next);
+			// The whole batch is one state update: a room's timeline is copied once per frame, not once per message.
+			current.current = reduceBatch(current.current!, queue.splice(0));
+			setState(current.current);
 		};
 		const unsubscribe = client.on(event => {
 			queue.push({event, at: Date.now()});

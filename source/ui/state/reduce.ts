@@ -5,8 +5,8 @@
 import type {ClientEvent, ConnectionStatus} from '../../client/types.js';
 import type {ChatMessage, Member} from '../../protocol/messages.js';
 import {isDirectRoom} from '../../protocol/names.js';
-import {append, emptyRoom, ensureRoom, findRoom, mentions, prepend, setMember, updateRoom, widenNick, type NewEntry} from './room.js';
-import type {ChatState, MemberView, RoomView} from './types.js';
+import {append, appendEach, emptyRoom, ensureRoom, findRoom, mentions, prepend, setMember, updateRoom, widenNick, type NewEntry} from './room.js';
+import {MAX_ENTRIES, type ChatState, type MemberView, type RoomView} from './types.js';
 
 /** The state before anything happened: who I am, how the client stands, nothing joined yet. */
 export function initialChatState(options: {me: string; connection: ConnectionStatus}): ChatState {
@@ -92,6 +92,32 @@ export function reduce(state: ChatState, event: ClientEvent, now: number = Date.
 	}
 }
 
+/** A client event and when it arrived (the `now` of events that carry no time of their own). */
+export type TimedEvent = {event: ClientEvent; at: number};
+
+type MessageEvent = Extract<ClientEvent, {type: 'message'}>;
+
+/**
+ * Apply a batch of client events (everything that arrived between two renders): the same state
+ * as applying them one by one with `reduce`, but each run of messages costs one timeline copy
+ * per room, not one per message, so a flood stays linear in its size.
+ */
+export function reduceBatch(state: ChatState, events: readonly TimedEvent[]): ChatState {
+	let next = state;
+	for (let i = 0; i < events.length; ) {
+		let end = i;
+		while (end < events.length && events[end]!.event.type === 'message') end++;
+		if (end === i) {
+			next = reduce(next, events[i]!.event, events[i]!.at);
+			i++;
+		} else {
+			next = messages(next, events.slice(i, end).map(item => item.event as MessageEvent));
+			i = end;
+		}
+	}
+	return next;
+}
+
 /** A system line (the room assigns its key). */
 export function system(timestamp: number, tone: Extract<NewEntry, {kind: 'system'}>['tone'], text: string): NewEntry {
 	return {kind: 'system', timestamp, tone, text};
@@ -143,6 +169,54 @@ function joined(state: ChatState, name: string, epoch: string | undefined, seque
 		}
 		return updated;
 	});
+	return next;
+}
+
+/** What a run of messages does to one room, gathered before its timeline is copied once. */
+type RoomRun = {room: RoomView; entries: NewEntry[]; oldest: number | undefined; lastSequence: number};
+
+/**
+ * A run of message events, room by room: every field `message` updates per message is updated
+ * here per message too, but the entries are appended once per room at the end (`appendEach`).
+ */
+function messages(state: ChatState, events: readonly MessageEvent[]): ChatState {
+	if (events.length === 1) return message(state, events[0]!.room, events[0]!.message);
+	let next = state;
+	const runs = new Map<string, RoomRun>();
+	for (const {room: name, message: msg} of events) {
+		let run = runs.get(name);
+		if (!run) {
+			if (!findRoom(next, name) && !isDirectRoom(name)) continue;
+			next = ensureRoom(next, name);
+			const room = findRoom(next, name)!;
+			run = {room, entries: [], oldest: room.oldestSequence, lastSequence: 0};
+			runs.set(name, run);
+		}
+		const {room} = run;
+		const mine = msg.sender === state.me;
+		const mention = !mine && (room.direct || mentions(msg.content, state.me));
+		let updated = widenNick(room, msg.sender);
+		run.entries.push({kind: 'message', sequence: msg.sequence, sender: msg.sender, text: msg.data === undefined ? msg.content : `${msg.content} ${compactData(msg.data)}`, timestamp: msg.timestamp, mine, mention});
+		run.oldest = run.oldest === undefined ? msg.sequence : Math.min(run.oldest, msg.sequence);
+		run.lastSequence = msg.sequence;
+		const lastSequence = Math.max(room.lastSequence, msg.sequence);
+		if (lastSequence !== updated.lastSequence) updated = {...updated, lastSequence};
+		if (updated.pending.some(p => p.sequence !== undefined && p.sequence <= msg.sequence)) {
+			updated = {...updated, pending: updated.pending.filter(p => p.sequence === undefined || p.sequence > msg.sequence)};
+		}
+		if (!mine && next.active !== name) updated = {...updated, unread: updated.unread + 1, mention: updated.mention || mention};
+		if (updated.anchor !== undefined) updated = {...updated, unseen: updated.unseen + 1};
+		run.room = updated;
+	}
+	for (const [name, run] of runs) {
+		const held = run.room.entries.length;
+		let updated = appendEach(run.room, run.entries);
+		// One message at a time, each append past the cap resets the oldest sequence to the window's
+		// first message, and the message then lowers it to its own if smaller: the last one counts.
+		const oldestSequence = held + run.entries.length > MAX_ENTRIES ? Math.min(updated.oldestSequence ?? run.lastSequence, run.lastSequence) : run.oldest;
+		if (oldestSequence !== updated.oldestSequence) updated = {...updated, oldestSequence};
+		next = updateRoom(next, name, () => updated);
+	}
 	return next;
 }
 

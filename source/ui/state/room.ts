@@ -81,6 +81,32 @@ export function append(room: RoomView, entries: readonly NewEntry[]): RoomView {
 	return {...room, entries: all, nextKey: key, firstKey: all[0]?.key ?? key, oldestSequence, backlog, anchor};
 }
 
+/**
+ * The same room as appending `entries` one at a time (each append with its own cap), in one
+ * copy: what a batch of messages for one room costs once instead of once per message. Keys,
+ * the anchor and the oldest sequence end as one `append` leaves them; only whether earlier
+ * history exists can differ (a window on the way may have started at a later message than the
+ * final one), so those windows are checked too.
+ */
+export function appendEach(room: RoomView, entries: readonly NewEntry[]): RoomView {
+	const appended = append(room, entries);
+	const held = room.entries.length;
+	const excess = held + entries.length - MAX_ENTRIES;
+	if (excess <= 1 || appended.backlog === 'more') return appended;
+	const at = (index: number): NewEntry | Entry => (index < held ? room.entries[index]! : entries[index - held]!);
+	// The window after the append that dropped `start` entries is start .. start + MAX_ENTRIES - 1.
+	const from = Math.max(1, held + 1 - MAX_ENTRIES);
+	let next = from;
+	for (let start = from; start < excess; start++) {
+		if (next < start) next = start;
+		const end = Math.min(start + MAX_ENTRIES, held + entries.length);
+		while (next < end && at(next).kind !== 'message') next++;
+		const first = next < end ? at(next) : undefined;
+		if (first?.kind === 'message' && first.sequence > 1) return {...appended, backlog: 'more'};
+	}
+	return appended;
+}
+
 /** Prepend older entries (scrollback) above the timeline. */
 export function prepend(room: RoomView, entries: readonly NewEntry[]): RoomView {
 	if (entries.length === 0) return room;
@@ -92,8 +118,21 @@ export function prepend(room: RoomView, entries: readonly NewEntry[]): RoomView 
 
 /** The sender column grows to fit a new name, within bounds. */
 export function widenNick(room: RoomView, sender: string): RoomView {
-	const width = Math.min(MAX_NICK_WIDTH, Math.max(room.nickWidth, stringWidth(sanitizeLine(sender))));
+	const width = Math.min(MAX_NICK_WIDTH, Math.max(room.nickWidth, nickWidth(sender)));
 	return width === room.nickWidth ? room : {...room, nickWidth: width};
+}
+
+// The same few senders write most messages: measure each name once (a bounded cache).
+const nickWidths = new Map<string, number>();
+
+function nickWidth(sender: string): number {
+	let width = nickWidths.get(sender);
+	if (width === undefined) {
+		if (nickWidths.size >= 1000) nickWidths.clear();
+		width = stringWidth(sanitizeLine(sender));
+		nickWidths.set(sender, width);
+	}
+	return width;
 }
 
 /** Set one member's status (adding them when new). */
@@ -107,9 +146,15 @@ function firstSequence(entries: readonly Entry[]): number | undefined {
 	return undefined;
 }
 
+// The pattern for the current name, built once rather than per message (no `g` flag: `test` keeps no state).
+let mention: {me: string; pattern: RegExp} | undefined;
+
 /** True when `text` names `me` as a word (optionally with @), case-insensitively. */
 export function mentions(text: string, me: string): boolean {
 	if (me === '') return false;
-	const escaped = me.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-	return new RegExp(`(?:^|[^\\p{L}\\p{N}_])@?${escaped}(?:$|[^\\p{L}\\p{N}_])`, 'iu').test(text);
+	if (mention?.me !== me) {
+		const escaped = me.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+		mention = {me, pattern: new RegExp(`(?:^|[^\\p{L}\\p{N}_])@?${escaped}(?:$|[^\\p{L}\\p{N}_])`, 'iu')};
+	}
+	return mention.pattern.test(text);
 }
