@@ -1,7 +1,5 @@
 import {BrokerStartError, createBroker, type Broker} from '../broker/create-broker.js';
 import type {Engine} from '../broker/engine.js';
-import {createRedisEngine} from '../broker/redis-engine.js';
-import {createSqliteEngine} from '../broker/sqlite-engine.js';
 import {wsUrl} from '../broker/ws-url.js';
 import type {ServeSettings} from './parse-flags.js';
 
@@ -15,7 +13,7 @@ export type ServeResult = {ok: true; broker: Broker} | {ok: false; error: string
 export async function serveBroker(settings: ServeSettings, log: (line: string) => void): Promise<ServeResult> {
 	let engine: Engine | undefined;
 	try {
-		engine = engineFor(settings, log);
+		engine = await engineFor(settings, log);
 	} catch (error) {
 		return {ok: false, error: (error as Error).message};
 	}
@@ -51,11 +49,19 @@ export function joinAddress(broker: Broker, hostname: string): string {
 	return wsUrl(broker.host, broker.port, hostname);
 }
 
-/** The engine the settings ask for (`--data`: SQLite, `--redis`: Redis); undefined lets the broker make its memory engine. */
-function engineFor(settings: ServeSettings, log: (line: string) => void): Engine | undefined {
+/**
+ * The engine the settings ask for (`--data`: SQLite, `--redis`: Redis); undefined lets the broker
+ * make its memory engine. Each engine's driver is imported only when chosen (ioredis alone
+ * costs a chat window about 100 ms and 10 MiB).
+ */
+async function engineFor(settings: ServeSettings, log: (line: string) => void): Promise<Engine | undefined> {
 	const limits = {historySize: settings.historySize, historyTtl: settings.historyTtl};
-	if (settings.dataPath !== undefined) return createSqliteEngine(settings.dataPath, limits);
+	if (settings.dataPath !== undefined) {
+		const {createSqliteEngine} = await import('../broker/sqlite-engine.js');
+		return createSqliteEngine(settings.dataPath, limits);
+	}
 	if (settings.redisUrl !== undefined) {
+		const {createRedisEngine} = await import('../broker/redis-engine.js');
 		return createRedisEngine(settings.redisUrl, {...limits, log, ...(settings.presenceTtlMs === undefined ? {} : {presenceTtlMs: settings.presenceTtlMs})});
 	}
 	return undefined;

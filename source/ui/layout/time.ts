@@ -12,7 +12,15 @@ export function dayKey(timestamp: number): string {
 	return `${date.getFullYear()}-${date.getMonth()}-${date.getDate()}`;
 }
 
-/** "Tuesday 26 November 2024" (English, as every other word the UI shows). */
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/**
+ * "Tuesday 26 November 2024" (English, as every other word the UI shows). Spelled out here
+ * rather than with toLocaleDateString: Intl's date formatting pages about 5 MiB of ICU data
+ * into the chat window's memory for one line per day.
+ */
 export function dayLabel(timestamp: number): string {
-	return new Date(timestamp).toLocaleDateString('en-GB', {weekday: 'long', day: 'numeric', month: 'long', year: 'numeric'}).replace(',', '');
+	const date = new Date(timestamp);
+	return `${WEEKDAYS[date.getDay()]!} ${date.getDate()} ${MONTHS[date.getMonth()]!} ${date.getFullYear()}`;
 }

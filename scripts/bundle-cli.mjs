@@ -1,0 +1,49 @@
+/**
+ * Bundle the `natter` command (cli.tsx and everything it imports) into dist/cli.js plus
+ * lazily loaded chunks, with esbuild.
+ *
+ * Why: started from tsc's output, the chat window spent most of its start-up loading modules
+ * (about 300 files: resolving, reading, and lexing CommonJS for named exports) and ran React's
+ * development build, which checks and records far more per render. A bundle is a handful of
+ * files, and `process.env.NODE_ENV` is fixed to "production" so React and Ink drop their
+ * development paths. Dynamic imports (`import('./run-tui.js')`, the engines) stay separate
+ * chunks, so a headless broker never loads Ink and a client never loads ioredis or SQLite.
+ *
+ * tsc still emits dist/source/** (the library and its types); this only replaces the command.
+ *
+ * Usage: node scripts/bundle-cli.mjs [outdir]   (default dist)
+ */
+import {rmSync} from 'node:fs';
+import {join} from 'node:path';
+import {build} from 'esbuild';
+
+const outdir = process.argv[2] ?? 'dist';
+// Chunk names carry content hashes: clear the last build's, or they pile up.
+rmSync(join(outdir, 'chunks'), {recursive: true, force: true});
+
+await build({
+	entryPoints: {cli: 'cli.tsx'},
+	outdir,
+	bundle: true,
+	splitting: true,
+	format: 'esm',
+	platform: 'node',
+	target: 'node20',
+	minify: true,
+	sourcemap: 'linked',
+	chunkNames: 'chunks/[name]-[hash]',
+	define: {'process.env.NODE_ENV': '"production"'},
+	external: [
+		// A native addon: loaded from node_modules at run time.
+		'better-sqlite3',
+		// ws's optional native speed-ups, absent unless the user installed them.
+		'bufferutil',
+		'utf-8-validate',
+		// Ink imports React's devtools only with DEV=true (in a chunk of its own); without the
+		// package it prints how to install it, as it does unbundled.
+		'react-devtools-core',
+	],
+	// CommonJS packages inside an ES module bundle still call require() for Node's built-ins.
+	banner: {js: "import {createRequire as __natterRequire} from 'node:module'; const require = __natterRequire(import.meta.url);"},
+	logLevel: 'warning',
+});
