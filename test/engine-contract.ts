@@ -414,6 +414,32 @@ export function engineContractSuite(name: string, options: ContractOptions): voi
 			]);
 		});
 
+		test('members, with 300 joins and listings in flight at once, lists every joiner in arrival order, each once', async t => {
+			// As a burst of subscribes does: each join is followed by a listing, all overlapping. An
+			// engine may share one listing among callers, but never one issued before a caller's join.
+			const engine = await open(t);
+			const room = unique('burst');
+			const listings = await Promise.all(
+				Array.from({length: 300}, async (_, i) => {
+					await engine.presenceAdd(room, `u${i}`, `h${i}`, 'online');
+					return {i, members: (await engine.members(room)).map(member => member.userId)};
+				}),
+			);
+			for (const {i, members} of listings) {
+				assert.ok(members.includes(`u${i}`), `u${i} is in the listing that followed its join`);
+				assert.equal(new Set(members).size, members.length);
+			}
+			const final = (await engine.members(room)).map(member => member.userId);
+			assert.equal(final.length, 300);
+			// Arrival order: a join that completed before another's started is listed before it.
+			const sequential = [];
+			for (let i = 0; i < 5; i++) {
+				await engine.presenceAdd(room, `late${i}`, `late-h${i}`, 'online');
+				sequential.push(`late${i}`);
+			}
+			assert.deepEqual((await engine.members(room)).map(member => member.userId).slice(-5), sequential);
+		});
+
 		test('announce carries a presence event to listeners', async t => {
 			const engine = await open(t);
 			const room = unique('announce');

@@ -43,9 +43,22 @@ export class RedisEventLink {
 	private generation = 0;
 	private everReady = false;
 	private closed = false;
+	/**
+	 * Settles (false) when the subscriber connection next goes down. One shared promise, not a
+	 * listener per SUBSCRIBE in flight: hundreds of joins at once would otherwise trip Node's
+	 * MaxListenersExceededWarning on the connection.
+	 */
+	private down: {promise: Promise<false>; settle: () => void} | undefined;
 
 	constructor(private readonly options: EventLinkOptions) {
 		const {subscriber} = options;
+		const wentDown = (): void => {
+			const down = this.down;
+			this.down = undefined;
+			down?.settle();
+		};
+		subscriber.on('reconnecting', wentDown);
+		subscriber.on('end', wentDown);
 		subscriber.on('message', (channel: string, payload: string) => this.onPayload(channel, payload));
 		subscriber.on('ready', () => {
 			if (this.everReady) void this.resume();
@@ -138,18 +151,14 @@ export class RedisEventLink {
 		const {subscriber} = this.options;
 		work.catch(() => {}); // Settled later, or never wanted: either way not an unhandled rejection.
 		if (subscriber.status === 'reconnecting' || subscriber.status === 'end' || subscriber.status === 'close') return false;
-		let onDown = (): void => {};
-		const down = new Promise<false>(resolve => {
-			onDown = () => resolve(false);
-			subscriber.once('reconnecting', onDown);
-			subscriber.once('end', onDown);
-		});
-		try {
-			return await Promise.race([work.then(() => true), down]);
-		} finally {
-			subscriber.off('reconnecting', onDown);
-			subscriber.off('end', onDown);
+		if (!this.down) {
+			let settle = (): void => {};
+			const promise = new Promise<false>(resolve => {
+				settle = () => resolve(false);
+			});
+			this.down = {promise, settle};
 		}
+		return Promise.race([work.then(() => true), this.down.promise]);
 	}
 
 	private channelOf(target: string): string {

@@ -6,6 +6,21 @@ import {roomKeys, type RoomKeys} from './redis-keys.js';
 /** What this node knows of one of its own holders, to refresh it and to put it back after an outage. */
 type LocalHolder = {userId: string; status: PresenceStatus; reason?: string};
 
+/** A user's entry in the members hash: arrival order, and each holder's status (see redis-scripts.ts). */
+type StoredEntry = {o: number; l: Array<{h: string; s: PresenceStatus; r?: string}>};
+
+type Listing = {running: Promise<Member[]> | undefined; next: Promise<Member[]> | undefined};
+
+/** One status for a user from all its holders: online if any holder is, else away (with a reason, if one gave it). */
+function combine(userId: string, holders: StoredEntry['l']): Member {
+	let reason: string | undefined;
+	for (const holder of holders) {
+		if (holder.s === 'online') return {userId, status: 'online'};
+		if (holder.r !== undefined) reason = holder.r;
+	}
+	return reason === undefined ? {userId, status: 'away'} : {userId, status: 'away', reason};
+}
+
 /** What RedisPresence needs from the engine around it. */
 export type RedisPresenceOptions = {
 	redis: RedisConnection;
@@ -33,6 +48,8 @@ export class RedisPresence {
 	private readonly holderTtlMs: number;
 	private readonly timer: NodeJS.Timeout;
 	private refreshing = false;
+	/** room -> the listing in flight and the one callers are waiting to share (see members). */
+	private readonly listings = new Map<string, Listing>();
 
 	constructor(private readonly options: RedisPresenceOptions) {
 		this.holderTtlMs = Math.max(1, Math.round((options.ttlMs * 2) / 3));
@@ -95,15 +112,53 @@ export class RedisPresence {
 		return reply === null ? undefined : (JSON.parse(String(reply)) as {before: Member; after: Member});
 	}
 
-	/** Users with a live holder, in the order they arrived. */
-	async members(room: string): Promise<Member[]> {
+	/**
+	 * Users with a live holder, in the order they arrived. Every join lists its room, so while
+	 * one listing is in flight, the calls that come meanwhile share the next one: it is issued
+	 * after each of them was made (so it sees their own joins, which went out before on the same
+	 * connection), and a thousand joins at once cost a few dozen listings, not a thousand.
+	 */
+	members(room: string): Promise<Member[]> {
+		let listing = this.listings.get(room);
+		if (!listing) {
+			listing = {running: undefined, next: undefined};
+			this.listings.set(room, listing);
+		}
+		const current = listing;
+		if (current.next) return current.next.then(members => [...members]);
+		if (!current.running) return this.startListing(room, current);
+		const waitFor = current.running.catch(() => undefined);
+		current.next = waitFor.then(() => {
+			current.next = undefined;
+			return this.startListing(room, current);
+		});
+		return current.next.then(members => [...members]);
+	}
+
+	private startListing(room: string, listing: Listing): Promise<Member[]> {
+		const running = this.list(room);
+		listing.running = running;
+		const clear = (): void => {
+			if (listing.running !== running) return;
+			listing.running = undefined;
+			if (!listing.next && this.listings.get(room) === listing) this.listings.delete(room);
+		};
+		running.then(clear, clear);
+		return running;
+	}
+
+	private async list(room: string): Promise<Member[]> {
 		const keys = roomKeys(this.options.prefix, room);
 		await this.options.settled(room);
 		const reply = (await this.options.redis.script(`listing ${room}`, 'natterPresenceMembers', [keys.presence, keys.members], this.announceArgs(room, keys))) as string[];
-		return reply
-			.map(text => JSON.parse(text) as {o: number; m: Member})
-			.sort((a, b) => a.o - b.o)
-			.map(entry => entry.m);
+		const entries: Array<{order: number; member: Member}> = [];
+		for (let i = 0; i + 1 < reply.length; i += 2) {
+			const userId = reply[i]!;
+			if (userId === '') continue; // the arrival counter
+			const entry = JSON.parse(reply[i + 1]!) as StoredEntry;
+			entries.push({order: entry.o, member: combine(userId, entry.l)});
+		}
+		return entries.sort((a, b) => a.order - b.order).map(entry => entry.member);
 	}
 
 	/** Stop refreshing. The holders stay in Redis and expire: see the engine's close(). */

@@ -235,18 +235,15 @@ redis.call('HSET', KEYS[2], ARGV[2], cjson.encode(entry))
 return cjson.encode({before = before, after = combine(ARGV[2], entry.l)})
 `;
 
-/** presence_members: sweep, then every user with a live holder as JSON {o, m}. ARGV: announce, channel, room JSON. */
+/**
+ * presence_members: sweep, then the raw members hash (userId -> {o, l}, and the '' counter).
+ * Combining holders into one status happens on the node: a listing runs once per join, so
+ * decoding every member here made each join cost the shared Redis O(room) in Lua.
+ * ARGV: announce, channel, room JSON.
+ */
 const PRESENCE_MEMBERS = `${PRESENCE_HELPERS}
 sweep(now_ms(), ARGV[1], ARGV[2], ARGV[3])
-local all = redis.call('HGETALL', KEYS[2])
-local out = {}
-for i = 1, #all, 2 do
-	if all[i] ~= '' then
-		local entry = cjson.decode(all[i + 1])
-		out[#out + 1] = cjson.encode({o = entry.o, m = combine(all[i], entry.l)})
-	end
-end
-return out
+return redis.call('HGETALL', KEYS[2])
 `;
 
 /**
