@@ -7,7 +7,15 @@ import type {Socket} from 'node:net';
 import WebSocket from 'ws';
 import {emptyChecks, SequenceTracker, type CheckTotals} from './checks.js';
 import {frameKind, nowUs, publishFrame, readSequence, readStamp, stampContent, subscribeFrame, type Stamp} from './frames.js';
-import {LatencyRecorder} from './stats.js';
+import {LoadThreads, type WorkerCounts, type WorkerState} from './load-worker-pool.js';
+import {LatencyRecorder, type LatencySummary} from './stats.js';
+
+/**
+ * How long a WebSocket handshake may take. Long: a server busy announcing joins to a big room
+ * (the seed at 5,000 members, where every join is one send per member) answers new handshakes
+ * only after minutes; slowness is measured as setup time, not failed as an error.
+ */
+const HANDSHAKE_TIMEOUT_MS = 300_000;
 
 /** One connection of the generator. */
 export class BenchClient {
@@ -54,8 +62,11 @@ export class BenchClient {
 	}
 }
 
-/** A room as the generator sees it: who is in it and how much was published to it. */
-export type BenchRoom = {name: string; members: BenchClient[]; published: number};
+/**
+ * A room as the generator sees it: who is in it and how much was published to it. `remote`
+ * counts its members held by worker threads (plain, checked subscribers; see load-worker-pool.ts).
+ */
+export type BenchRoom = {name: string; members: BenchClient[]; published: number; remote: number};
 
 /** A client that publishes stamped messages into its room. */
 export class Publisher {
@@ -99,10 +110,26 @@ export class Publisher {
 export type ConnectOptions = {
 	/** userId prefix; the client's index is appended. */
 	prefix: string;
+	/** The client's userId, instead of prefix + index. */
+	userId?: (index: number) => string;
+	/** The URL client `index` connects to, instead of the next of the Load's URLs. */
+	urlOf?: (index: number) => string;
 	/** Handshakes in flight at once (a burst larger than the listen backlog only adds SYN retries). */
 	concurrency?: number;
 	/** Subscribe each client as soon as it is open, to the room this picks. */
 	subscribeTo?: (index: number) => BenchRoom;
+};
+
+/** Options for opening plain subscribers, which may live in worker threads. */
+export type SubscriberOptions = {
+	/** userId prefix; the client's index is appended. */
+	prefix: string;
+	/** The room subscriber `index` joins. */
+	subscribeTo: (index: number) => BenchRoom;
+	/** Handshakes in flight at once, over all threads. */
+	concurrency?: number;
+	/** Worker threads to spread them over (created on first use); 0 keeps them in this thread. */
+	threads: number;
 };
 
 /**
@@ -126,14 +153,31 @@ export class Load {
 	private target = Number.POSITIVE_INFINITY;
 	private reached: (() => void) | undefined;
 	private readonly stamp: Stamp = {publisher: 0, counter: 0, sentUs: 0};
+	/** Worker threads holding plain subscribers, once any were opened there. */
+	private threads: LoadThreads | undefined;
+	/** The workers' checks, errors and latency as of the last sync(). */
+	private remote: WorkerState[] = [];
+	/** Counters moved in a worker since the last sync(): its checks are out of date. */
+	private remoteStale = false;
+	/** Called when a worker reports more deliveries (the closed loop's flow control listens). */
+	onRemoteDeliveries: (() => void) | undefined;
 
-	constructor(readonly url: string) {}
+	/** Every server URL; the i-th client opened connects to urls[i % urls.length] (several for a cluster's nodes). */
+	readonly urls: string[];
+	/** The first (usually the only) URL. */
+	readonly url: string;
+	private opened = 0;
+
+	constructor(url: string | string[]) {
+		this.urls = typeof url === 'string' ? [url] : url;
+		this.url = this.urls[0]!;
+	}
 
 	/** The room named `name`, created on first use. */
 	room(name: string): BenchRoom {
 		let room = this.rooms.get(name);
 		if (!room) {
-			room = {name, members: [], published: 0};
+			room = {name, members: [], published: 0, remote: 0};
 			this.rooms.set(name, room);
 		}
 		return room;
@@ -147,7 +191,7 @@ export class Load {
 		const worker = async (): Promise<void> => {
 			while (next < count) {
 				const index = next++;
-				const client = await this.open(`${options.prefix}${index}`);
+				const client = await this.open(options.userId ? options.userId(index) : `${options.prefix}${index}`, options.urlOf?.(index));
 				opened[index] = client;
 				this.clients.push(client);
 				if (options.subscribeTo) waits.push(client.subscribe(options.subscribeTo(index)));
@@ -169,6 +213,74 @@ export class Load {
 			clearTimeout(timer);
 		}
 		return opened;
+	}
+
+	/**
+	 * Open `count` plain subscribers (checked, never publishing, never paused) and subscribe
+	 * them; with `threads` > 0 they live in worker threads, so their frames are read on other
+	 * cores. Resolves when all are subscribed. No handles come back: use connect() for clients
+	 * this thread must drive.
+	 */
+	async connectSubscribers(count: number, options: SubscriberOptions): Promise<void> {
+		if (options.threads <= 0) {
+			await this.connect(count, {prefix: options.prefix, subscribeTo: options.subscribeTo, ...(options.concurrency === undefined ? {} : {concurrency: options.concurrency})});
+			return;
+		}
+		await this.startThreads(options.threads);
+		const threads = this.threads!;
+		const userIds: string[] = [];
+		const rooms: string[] = [];
+		const urls: string[] = [];
+		for (let i = 0; i < count; i++) {
+			const room = options.subscribeTo(i);
+			room.remote++;
+			userIds.push(`${options.prefix}${i}`);
+			rooms.push(room.name);
+			urls.push(this.urls[this.opened++ % this.urls.length]!);
+		}
+		// Their checks are not here until the next sync().
+		this.remoteStale = true;
+		await threads.connect(userIds, rooms, urls, options.concurrency ?? 200);
+	}
+
+	/**
+	 * Start `count` worker threads for subscribers, unless some are running; resolves when they
+	 * are ready. connectSubscribers() calls it: call it first where their start-up must not be timed.
+	 */
+	async startThreads(count: number): Promise<void> {
+		if (count <= 0) return;
+		this.threads ??= new LoadThreads(count, this.urls, (before, after) => this.onRemoteCounts(before, after));
+		await this.threads.ready();
+	}
+
+	/** Start a phase: forget latency samples, and record new ones (in the workers too) if `on`. */
+	record(on: boolean): void {
+		this.latency.reset();
+		this.recording = on;
+		for (const state of this.remote) state.latency = {samples: new Float64Array(0), seen: 0, stride: 1, max: 0};
+		this.threads?.record(on);
+	}
+
+	/** Stop recording latency; fetch the workers' samples and checks. */
+	async stopRecording(): Promise<void> {
+		this.recording = false;
+		this.threads?.record(false);
+		await this.sync();
+	}
+
+	/** Latency over this thread's samples and the workers' (as of the last sync). */
+	latencySummary(): LatencySummary {
+		if (this.remote.length === 0) return this.latency.summary();
+		return this.latency.mergedWith(this.remote.map(state => state.latency)).summary();
+	}
+
+	/** Fetch every worker's checks, errors, latency samples and counters (a no-op without workers). */
+	async sync(): Promise<void> {
+		if (!this.threads) return;
+		const published: Record<string, number> = {};
+		for (const room of this.rooms.values()) published[room.name] = room.published;
+		this.remote = await this.threads.collect(published);
+		this.remoteStale = false;
 	}
 
 	/** Resolve once checked clients have received `total` messages in all, or `stallMs` passed without one. */
@@ -193,6 +305,7 @@ export class Load {
 		clearInterval(timer);
 		this.target = Number.POSITIVE_INFINITY;
 		this.reached = undefined;
+		await this.sync();
 		return {stalled: result};
 	}
 
@@ -207,21 +320,27 @@ export class Load {
 				since = performance.now();
 			}
 		}
+		await this.sync();
+	}
+
+	/** Checked members of `room`: those in this thread and in the workers. */
+	checkedMembers(room: BenchRoom): number {
+		let checked = room.remote;
+		for (const member of room.members) if (member.tracker) checked++;
+		return checked;
 	}
 
 	/** Deliveries the checked members of every room should have had so far. */
 	expectedDeliveries(): number {
 		let total = 0;
-		for (const room of this.rooms.values()) {
-			let checked = 0;
-			for (const member of room.members) if (member.tracker) checked++;
-			total += checked * room.published;
-		}
+		for (const room of this.rooms.values()) total += this.checkedMembers(room) * room.published;
 		return total;
 	}
 
-	/** Sum up losses, duplicates and reordering over every checked client. */
+	/** Sum up losses, duplicates and reordering over every checked client, the workers' included (as of the last sync). */
 	checks(): CheckTotals {
+		// A worker's checks are only as fresh as the last sync(): refuse to report older ones.
+		if (this.remoteStale) throw new Error('generator workers received frames since their checks were collected: await load.sync() before load.checks()');
 		const totals = emptyChecks();
 		for (const room of this.rooms.values()) {
 			for (const member of room.members) {
@@ -235,23 +354,56 @@ export class Load {
 			}
 		}
 		totals.errors = this.errors.length;
+		for (const state of this.remote) {
+			totals.subscribers += state.checks.subscribers;
+			totals.expected += state.checks.expected;
+			totals.losses += state.checks.losses;
+			totals.duplicates += state.checks.duplicates;
+			totals.orderViolations += state.checks.orderViolations;
+			totals.errors += state.checks.errors;
+		}
 		return totals;
+	}
+
+	/** Error frames from every client, the workers' included (as of the last sync). */
+	allErrors(): string[] {
+		return [...this.errors, ...this.remote.flatMap(state => state.errors)];
 	}
 
 	/** Drop every connection at once (the server is stopped after each run anyway). */
 	closeAll(): void {
 		for (const client of this.clients) client.ws.terminate();
 		this.clients.length = 0;
+		this.threads?.terminate();
+		this.threads = undefined;
 	}
 
-	private open(userId: string): Promise<BenchClient> {
+	/** A worker's counters moved: add the difference to this thread's, as if its clients were here. */
+	private onRemoteCounts(before: WorkerCounts, after: WorkerCounts): void {
+		const origin = performance.timeOrigin;
+		if (after.presence !== before.presence) {
+			this.presenceFrames += after.presence - before.presence;
+			this.lastPresenceMs = Math.max(this.lastPresenceMs, after.lastPresenceAt - origin);
+		}
+		if (after.errors !== before.errors) this.remoteStale = true;
+		if (after.delivered !== before.delivered) {
+			this.remoteStale = true;
+			this.delivered += after.delivered - before.delivered;
+			this.lastDeliveryMs = Math.max(this.lastDeliveryMs, after.lastDeliveryAt - origin);
+			if (this.delivered >= this.target) this.reached?.();
+			this.onRemoteDeliveries?.();
+		}
+	}
+
+	private open(userId: string, urlOverride?: string): Promise<BenchClient> {
 		return new Promise((resolve, reject) => {
-			const ws = new WebSocket(this.url, {perMessageDeflate: false, skipUTF8Validation: true, maxPayload: 64 * 1024 * 1024, handshakeTimeout: 30_000});
+			const url = urlOverride ?? this.urls[this.opened++ % this.urls.length]!;
+			const ws = new WebSocket(url, {perMessageDeflate: false, skipUTF8Validation: true, maxPayload: 64 * 1024 * 1024, handshakeTimeout: HANDSHAKE_TIMEOUT_MS});
 			const client = new BenchClient(ws, userId);
 			ws.on('message', (data: Buffer) => this.onFrame(client, data));
 			ws.once('open', () => resolve(client));
 			// Before 'open' an error fails the connect; after it, 'close' follows and records the code.
-			ws.on('error', error => reject(new Error(`${userId} could not connect to ${this.url}: ${error.message}`)));
+			ws.on('error', error => reject(new Error(`${userId} could not connect to ${url}: ${error.message}`)));
 			ws.once('close', (code: number) => {
 				client.closeCode = code;
 			});

@@ -10,8 +10,8 @@ export type BenchOptions = {
 	scenarios: string[];
 	/** Repetitions per scenario and server; medians are reported. */
 	repetitions: number | undefined;
-	/** Add the heavy scenarios: a 5,000-subscriber room and 10,000 idle connections. */
-	big: boolean;
+	/** Worker threads of the load generator that hold plain subscribers (0 = all in the main thread). */
+	genThreads: number | undefined;
 	/** Idle connections in the capacity scenario. */
 	connections: number | undefined;
 	/** Message content size in bytes. */
@@ -32,11 +32,18 @@ export type BenchOptions = {
 
 export const USAGE = `Usage: npm run bench -- [options]
 
-  --quick              ~1 minute smoke: 1 repetition, smaller sizes, shorter phases
+  Without options: every scenario, natter and the seed side by side (the cluster: 3 natter
+  nodes vs one), 3 repetitions (fewer where costly; room-5000 and capacity at 10,000
+  connections: 1): ~20 minutes on a quiet machine (the seed alone needs 4-8 minutes to
+  subscribe 5,000), far longer on a busy one.
+
+  --quick              ~1 minute smoke: 1 repetition, smaller sizes (capacity: 500 connections),
+                       shorter phases
   --scenario NAME      run only this scenario (repeatable; a prefix such as "room" works)
   --reps N             repetitions per scenario and server (default 3, quick 1)
-  --big                add the heavy scenarios: room-5000 and 10,000 idle connections
-  --connections N      idle connections in the capacity scenario (default 2000, --big 10000)
+  --gen-threads N      worker threads of the load generator holding the plain subscribers
+                       (default 2, or NATTER_BENCH_GEN_THREADS; 0 = one thread, the old generator)
+  --connections N      idle connections in the capacity scenario (default 10000, quick 500)
   --bytes B            message content size (default 100)
   --server KIND        only natter or only seed (repeatable; ratios need both)
   --natter CLI         run natter from this dist/cli.js instead of this tree's
@@ -58,7 +65,7 @@ export function parseOptions(argv: string[], defaultOut: string): BenchOptions {
 			quick: {type: 'boolean', default: false},
 			scenario: {type: 'string', multiple: true},
 			reps: {type: 'string'},
-			big: {type: 'boolean', default: false},
+			'gen-threads': {type: 'string'},
 			connections: {type: 'string'},
 			bytes: {type: 'string'},
 			server: {type: 'string', multiple: true},
@@ -80,7 +87,7 @@ export function parseOptions(argv: string[], defaultOut: string): BenchOptions {
 		quick: values.quick,
 		scenarios: values.scenario ?? [],
 		repetitions: values.reps === undefined ? undefined : positiveInt('--reps', values.reps),
-		big: values.big,
+		genThreads: values['gen-threads'] === undefined ? undefined : wholeNumber('--gen-threads', values['gen-threads']),
 		connections: values.connections === undefined ? undefined : positiveInt('--connections', values.connections),
 		bytes: values.bytes === undefined ? 100 : positiveInt('--bytes', values.bytes),
 		servers,
@@ -96,5 +103,11 @@ export function parseOptions(argv: string[], defaultOut: string): BenchOptions {
 function positiveInt(flag: string, text: string): number {
 	const n = Number(text);
 	if (!Number.isInteger(n) || n < 1) throw new TypeError(`${flag} wants a positive whole number, not ${JSON.stringify(text)}`);
+	return n;
+}
+
+function wholeNumber(flag: string, text: string): number {
+	const n = Number(text);
+	if (!/^\d+$/.test(text) || !Number.isSafeInteger(n)) throw new TypeError(`${flag} wants a whole number >= 0, not ${JSON.stringify(text)}`);
 	return n;
 }

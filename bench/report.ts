@@ -18,10 +18,33 @@ export type RunRecord = {
 	error?: string;
 };
 
+/**
+ * For a scenario that compares natter with itself in two setups instead of with the seed (the
+ * cluster): the server kinds it runs and what its two value columns and ratio are called. Its
+ * block in the table starts with a heading row naming them.
+ */
+export type Sides = {
+	/** The kind in the first value column (where natter usually is). */
+	first: ServerKind;
+	/** The kind in the second value column (where the seed usually is); the ratio is first / second. */
+	second: ServerKind;
+	/** Headings of the first column, the second, and the ratio, for this scenario's rows. */
+	labels: [string, string, string];
+	/** A third kind, run too: each of `metrics` gets one more row (`label` appended), its median in the second column. */
+	also?: {kind: ServerKind; label: string; metrics: string[]};
+};
+
+/** The server kinds a scenario with `sides` runs, in column order. */
+export function sideKinds(sides: Sides): ServerKind[] {
+	return [sides.first, sides.second, ...(sides.also ? [sides.also.kind] : [])];
+}
+
 /** Everything known about one scenario after the bench. */
 export type ScenarioRecord = {
 	name: string;
 	title: string;
+	/** Set when the scenario compares other kinds than natter and the seed. */
+	sides?: Sides;
 	skipped?: string;
 	error?: string;
 	metrics: Metric[];
@@ -40,7 +63,8 @@ export type Row = {
 	exp?: string;
 	expRatio?: string;
 	target: string;
-	result: 'pass' | 'FAIL' | 'info' | 'skip' | 'error' | 'n/a';
+	/** `heading` for a row that renames the columns for its scenario's rows (a scenario with `sides`). */
+	result: 'pass' | 'FAIL' | 'info' | 'skip' | 'error' | 'n/a' | 'heading';
 };
 
 /** The table rows of every scenario: one per metric, plus a correctness row. */
@@ -52,24 +76,35 @@ export function buildRows(records: ScenarioRecord[]): Row[] {
 			rows.push({scenario: record.name, metric: skipped ? 'skipped (why: below)' : 'failed (why: below)', natter: '', seed: '', ratio: '', target: '', result: skipped ? 'skip' : 'error'});
 			continue;
 		}
-		for (const metric of record.metrics) {
-			const natter = record.medians.natter?.[metric.key];
-			const seed = record.medians.seed?.[metric.key];
+		// The two value columns: natter and the seed, or the scenario's own sides.
+		const first = record.sides?.first ?? 'natter';
+		const second = record.sides?.second ?? 'seed';
+		const exps = record.sides === undefined ? record.medians.exp : undefined;
+		if (record.sides !== undefined) {
+			const [a, b, ratio] = record.sides.labels;
+			rows.push({scenario: record.name, metric: '(columns for these rows)', natter: a, seed: b, ratio, target: '', result: 'heading'});
+		}
+		const metricRow = (metric: Metric, label: string, secondKind: ServerKind): Row => {
+			const natter = record.medians[first]?.[metric.key];
+			const seed = record.medians[secondKind]?.[metric.key];
 			const ratio = natter !== undefined && seed !== undefined && seed !== 0 ? natter / seed : Number.NaN;
-			const exp = record.medians.exp?.[metric.key];
+			const exp = exps?.[metric.key];
 			const expRatio = exp !== undefined && natter !== undefined && natter !== 0 ? exp / natter : Number.NaN;
-			rows.push({
-				...(record.medians.exp === undefined
-					? {}
-					: {exp: formatNumber(exp, metric.digits), expRatio: Number.isFinite(expRatio) ? `${expRatio.toFixed(2)}x` : '-'}),
+			return {
+				...(exps === undefined ? {} : {exp: formatNumber(exp, metric.digits), expRatio: Number.isFinite(expRatio) ? `${expRatio.toFixed(2)}x` : '-'}),
 				scenario: record.name,
-				metric: metric.unit === '' || metric.unit === 'x' ? metric.label : `${metric.label} (${metric.unit})`,
+				metric: metric.unit === '' || metric.unit === 'x' ? label : `${label} (${metric.unit})`,
 				natter: formatNumber(natter, metric.digits),
 				seed: formatNumber(seed, metric.digits),
 				ratio: Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : '-',
 				target: metric.target ? describeTarget(metric.target, metric.unit) : '',
 				result: metric.target ? judge(metric.target, natter, ratio) : 'info',
-			});
+			};
+		};
+		for (const metric of record.metrics) rows.push(metricRow(metric, metric.label, second));
+		const also = record.sides?.also;
+		if (also !== undefined) {
+			for (const metric of record.metrics.filter(m => also.metrics.includes(m.key))) rows.push(metricRow({...metric, target: undefined}, `${metric.label}, ${also.label}`, also.kind));
 		}
 		const failedRuns = record.runs.filter(run => run.error !== undefined);
 		const cell = (kind: ServerKind): string => {
@@ -86,13 +121,16 @@ export function buildRows(records: ScenarioRecord[]): Row[] {
 		rows.push({
 			scenario: record.name,
 			metric: 'loss/dup/order/errors per run',
-			natter: cell('natter'),
-			seed: cell('seed'),
+			natter: cell(first),
+			seed: cell(second),
 			ratio: '',
-			...(record.medians.exp === undefined ? {} : {exp: cell('exp'), expRatio: ''}),
+			...(exps === undefined ? {} : {exp: cell('exp'), expRatio: ''}),
 			target: 'all 0',
 			result: ok ? 'pass' : 'FAIL',
 		});
+		if (also !== undefined) {
+			rows.push({scenario: record.name, metric: `loss/dup/order/errors per run, ${also.label}`, natter: '', seed: cell(also.kind), ratio: '', target: 'all 0', result: ok ? 'pass' : 'FAIL'});
+		}
 	}
 	return rows;
 }
@@ -121,7 +159,7 @@ export function formatTable(rows: Row[]): string {
 	const withExp = rows.some(r => r.exp !== undefined);
 	const columns: (keyof Row)[] = ['scenario', 'metric', 'natter', 'seed', 'ratio', ...(withExp ? (['exp', 'expRatio'] as const) : []), 'target', 'result'];
 	const numeric = new Set<keyof Row>(['natter', 'seed', 'ratio', 'exp', 'expRatio']);
-	const cell = (row: Row, c: keyof Row): string => row[c] ?? '';
+	const cell = (row: Row, c: keyof Row): string => (c === 'result' && row.result === 'heading' ? '' : (row[c] ?? ''));
 	const widths = columns.map(c => Math.max(...[header, ...rows].map(r => cell(r, c).length)));
 	const line = (row: Row): string =>
 		columns

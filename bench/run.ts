@@ -12,10 +12,9 @@ import {checksPass, formatChecks} from './checks.js';
 import {describeMachine, machineInfo} from './machine.js';
 import {parseOptions, USAGE, type BenchOptions} from './options.js';
 import {requireOpenFiles} from './proc.js';
-import {buildRows, formatReasons, formatTable, writeJson, type RunRecord, type ScenarioRecord} from './report.js';
-import {selectScenarios, SCENARIOS} from './scenarios/index.js';
-import type {Scenario} from './scenarios/types.js';
-import {checkNatterBuilt, prepareSeedPeer, startServer, type ServerKind} from './servers.js';
+import {buildRows, formatReasons, formatTable, sideKinds, writeJson, type RunRecord, type ScenarioRecord} from './report.js';
+import {selectScenarios, SCENARIOS, type BenchScenario} from './scenarios/index.js';
+import {checkNatterBuilt, prepareSeedPeer, startServer, type RunningServer, type ServerKind} from './servers.js';
 import {median} from './stats.js';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
@@ -29,6 +28,8 @@ async function main(): Promise<number> {
 		console.error(`bench: ${(error as Error).message}\n\n${USAGE}`);
 		return 2;
 	}
+	// The worker pool reads its size from the environment (it is also how the workers inherit it).
+	if (options.genThreads !== undefined) process.env.NATTER_BENCH_GEN_THREADS = String(options.genThreads);
 	if (options.help) {
 		console.log(USAGE);
 		return 0;
@@ -71,8 +72,10 @@ async function main(): Promise<number> {
 	return exitCode;
 }
 
-async function runScenario(scenario: Scenario, options: BenchOptions, done: ScenarioRecord[]): Promise<ScenarioRecord> {
-	const record: ScenarioRecord = {name: scenario.name, title: scenario.title, metrics: scenario.metrics, runs: [], medians: {}};
+async function runScenario(scenario: BenchScenario, options: BenchOptions, done: ScenarioRecord[]): Promise<ScenarioRecord> {
+	const record: ScenarioRecord = {name: scenario.name, title: scenario.title, ...(scenario.sides ? {sides: scenario.sides} : {}), metrics: scenario.metrics, runs: [], medians: {}};
+	// The servers it runs on: natter and the seed (as --server/--exp say), or the scenario's own sides (the cluster).
+	const kinds = scenario.sides ? sideKinds(scenario.sides) : options.servers;
 	const needed = scenario.needs === undefined ? undefined : done.find(r => r.name === scenario.needs);
 	const skip =
 		scenario.skip?.(options) ??
@@ -90,7 +93,7 @@ async function runScenario(scenario: Scenario, options: BenchOptions, done: Scen
 		return record;
 	}
 	const repetitions = options.repetitions ?? scenario.repetitions?.(options) ?? (options.quick ? 1 : 3);
-	log(`- ${scenario.name}: ${scenario.title} (${repetitions} x ${options.servers.join(' + ')})`);
+	log(`- ${scenario.name}: ${scenario.title} (${repetitions} x ${kinds.join(' + ')})`);
 	const earlier = (name: string, metric: string): {natter: number; seed: number} | undefined => {
 		const found = done.find(r => r.name === name);
 		if (!found) return undefined;
@@ -99,15 +102,10 @@ async function runScenario(scenario: Scenario, options: BenchOptions, done: Scen
 	for (let repetition = 0; repetition < repetitions; repetition++) {
 		// Alternate who goes first, so a trend in the machine's load does not favour one server.
 		// With three servers, rotate instead, so each goes first once every three repetitions.
-		const order =
-			options.servers.length > 2
-				? options.servers.map((_, i) => options.servers[(i + repetition) % options.servers.length]!)
-				: repetition % 2 === 0
-					? options.servers
-					: [...options.servers].reverse();
+		const order = kinds.length > 2 ? kinds.map((_, i) => kinds[(i + repetition) % kinds.length]!) : repetition % 2 === 0 ? kinds : [...kinds].reverse();
 		for (const kind of order) record.runs.push(await runOnce(scenario, kind, repetition, options, earlier));
 	}
-	for (const kind of options.servers) {
+	for (const kind of kinds) {
 		const runs = record.runs.filter(run => run.server === kind && run.error === undefined);
 		if (runs.length === 0) continue;
 		const medians: Record<string, number> = {};
@@ -118,20 +116,28 @@ async function runScenario(scenario: Scenario, options: BenchOptions, done: Scen
 }
 
 async function runOnce(
-	scenario: Scenario,
+	scenario: BenchScenario,
 	kind: ServerKind,
 	repetition: number,
 	options: BenchOptions,
 	earlier: (scenario: string, metric: string) => {natter: number; seed: number} | undefined,
 ): Promise<RunRecord> {
 	const profileDir = options.cpuProfile && kind !== 'seed' ? join(RESULTS_DIR, 'profiles', scenario.name, kind) : undefined;
-	const server = await startServer(kind, {
-		...(profileDir === undefined ? {} : {natterCpuProfileDir: profileDir}),
-		...(options.exp === undefined ? {} : {expCli: options.exp}),
-		...(options.natter === undefined ? {} : {natterCli: options.natter}),
-	});
-	const startedAt = performance.now();
 	const loadAverage = Math.round(loadavg()[0]! * 100) / 100;
+	let server: RunningServer;
+	try {
+		server = await startServer(kind, {
+			...(profileDir === undefined ? {} : {natterCpuProfileDir: profileDir}),
+			...(options.exp === undefined ? {} : {expCli: options.exp}),
+			...(options.natter === undefined ? {} : {natterCli: options.natter}),
+		});
+	} catch (error) {
+		// A server that does not start (a broken build, a missing redis-server) fails this run, not the whole bench.
+		const message = (error as Error).message;
+		log(`    ${kind.padEnd(8)} #${repetition + 1}  FAILED to start: ${message}`);
+		return {server: kind, repetition, values: {}, checks: undefined, notes: [], loadAverage, error: message};
+	}
+	const startedAt = performance.now();
 	try {
 		const output = await scenario.run({server, options, log, earlier});
 		const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
@@ -139,11 +145,11 @@ async function runOnce(
 			.slice(0, 3)
 			.map(m => `${m.key} ${formatValue(output.values[m.key])}`)
 			.join(', ');
-		log(`    ${kind.padEnd(6)} #${repetition + 1}  ${summary}; checks ${formatChecks(output.checks)} (${seconds} s)${output.notes.length > 0 ? `; ${output.notes.join('; ')}` : ''}`);
+		log(`    ${kind.padEnd(8)} #${repetition + 1}  ${summary}; checks ${formatChecks(output.checks)} (${seconds} s)${output.notes.length > 0 ? `; ${output.notes.join('; ')}` : ''}`);
 		return {server: kind, repetition, ...output, loadAverage};
 	} catch (error) {
 		const message = (error as Error).message;
-		log(`    ${kind.padEnd(6)} #${repetition + 1}  FAILED: ${message}`);
+		log(`    ${kind.padEnd(8)} #${repetition + 1}  FAILED: ${message}`);
 		return {server: kind, repetition, values: {}, checks: undefined, notes: [], loadAverage, error: message};
 	} finally {
 		await server.stop();

@@ -1,38 +1,54 @@
 /**
- * The two servers under test, each started as its own child process and stopped after
- * every run: natter's headless broker (from dist/) and the seed's reference server (a
- * scratch copy of ../shared/peers/seed-ts, installed once).
+ * The servers under test, each started as its own child process and stopped after every run:
+ * natter's headless broker (from dist/) and the seed's reference server (a scratch copy of
+ * ../shared/peers/seed-ts, installed once). For the cluster scenario, a "server" is several
+ * processes: a private redis-server child and one or three natter nodes sharing it (--redis).
  *
  * The copy lives in node_modules/.cache/natter-bench/seed-peer, not under bench/: `eslint .`
  * (part of npm test) lints dot-folders too and would fail on the seed's verbatim code, while
  * node_modules is ignored by git, ESLint and tsc alike.
  */
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
-import {copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync} from 'node:fs';
+import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync} from 'node:fs';
 import {createServer} from 'node:net';
+import {tmpdir} from 'node:os';
 import {dirname, join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {cpuMs, rssBytes, servingPid} from './proc.js';
 
 /**
  * Which server a run measures. `exp` is natter built from another tree (`--exp path/to/dist/cli.js`),
- * for before/after numbers of a broker change in the same run.
+ * for before/after numbers of a broker change in the same run. `natter` is one node on the memory
+ * engine. Only the cluster scenario runs the last two (they cannot be picked with --server):
+ * `cluster` is three natter nodes sharing a private redis-server, `one-node` one natter node on
+ * its own private redis-server (the same engine, one node).
  */
-export type ServerKind = 'natter' | 'seed' | 'exp';
+export type ServerKind = 'natter' | 'seed' | 'exp' | 'cluster' | 'one-node';
 
+/** The kinds --server accepts. */
 export const SERVER_KINDS: readonly ServerKind[] = ['natter', 'seed', 'exp'];
 
-/** A server child process, ready for connections. */
+/** Nodes in the `cluster` server. */
+export const CLUSTER_NODES = 3;
+
+/** A server ready for connections: one child process, or (cluster kinds) natter nodes and their redis-server. */
 export type RunningServer = {
 	kind: ServerKind;
+	/** The first node's URL (the only one, except for `cluster`). */
 	url: string;
-	/** The process that serves (for the seed: tsx's node child, not the tsx launcher). */
+	/** Every node's URL; a generator spreads its clients over them (`new Load(server.urls)`). */
+	urls: string[];
+	/** The process that serves (for the seed: tsx's node child, not the tsx launcher); the first node's. */
 	pid: number;
-	/** Resident memory of the serving process, bytes. */
+	/** Every natter node's serving process (one, except for `cluster`). */
+	pids: number[];
+	/** The private redis-server's pid, for the cluster kinds. */
+	redisPid?: number;
+	/** Resident memory of the serving process(es), bytes (summed over the nodes; redis-server not included). */
 	rss(): number;
-	/** CPU time the serving process has used so far, ms. */
+	/** CPU time the serving process(es) have used so far, ms (summed over the nodes; redis-server not included). */
 	cpu(): number;
-	/** SIGINT, then SIGKILL if it has not gone within 5 s. */
+	/** SIGINT, then SIGKILL if it has not gone within 5 s (every node, then redis-server). */
 	stop(): Promise<void>;
 };
 
@@ -100,18 +116,13 @@ export function checkNatterBuilt(cli = NATTER_CLI): void {
 	if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first (npm run bench does)`);
 }
 
-/** Start one server and wait until it prints that it listens. */
+/** Start one server (for the cluster kinds: redis-server, then the nodes) and wait until it listens. */
 export async function startServer(kind: ServerKind, options: ServerOptions = {}): Promise<RunningServer> {
+	if (kind === 'cluster' || kind === 'one-node') return startCluster(kind, kind === 'cluster' ? CLUSTER_NODES : 1, options);
 	if (kind === 'natter' || kind === 'exp') {
-		const profile = options.natterCpuProfileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', options.natterCpuProfileDir];
 		const cli = kind === 'exp' ? resolve(options.expCli ?? '') : resolve(options.natterCli ?? NATTER_CLI);
-		if (!existsSync(cli)) throw new Error(`${cli}: no such file (build that tree first)`);
-		const child = spawn(
-			process.execPath,
-			[...profile, cli, '--serve', '--headless', '--port', '0', '--host', '127.0.0.1', ...loadTestFlags(cli), ...(options.natterArgs ?? [])],
-			{cwd: REPO_DIR, stdio: ['ignore', 'pipe', 'pipe']},
-		);
-		const url = await waitForLine(child, kind, line => /listening on (ws:\/\/\S+)/.exec(line)?.[1]);
+		const child = spawnNatter(cli, [], options);
+		const url = await waitForLine(child, kind, natterListening);
 		return running(kind, child, url);
 	}
 	const port = await freePort();
@@ -124,6 +135,89 @@ export async function startServer(kind: ServerKind, options: ServerOptions = {})
 	return running(kind, child, `ws://127.0.0.1:${port}`);
 }
 
+/**
+ * natter's headless broker on a free port. The environment's NATTER_REDIS and REDIS_URL are
+ * dropped, so a plain run is the memory engine whatever the shell has set (natter reads them as
+ * a default --redis); the cluster kinds pass --redis explicitly.
+ */
+function spawnNatter(cli: string, extra: string[], options: ServerOptions): ChildProcess {
+	if (!existsSync(cli)) throw new Error(`${cli}: no such file (build that tree first)`);
+	const profile = options.natterCpuProfileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', options.natterCpuProfileDir];
+	const env = {...process.env};
+	delete env.NATTER_REDIS;
+	delete env.REDIS_URL;
+	return spawn(
+		process.execPath,
+		[...profile, cli, '--serve', '--headless', '--port', '0', '--host', '127.0.0.1', ...loadTestFlags(cli), ...extra, ...(options.natterArgs ?? [])],
+		{cwd: REPO_DIR, env, stdio: ['ignore', 'pipe', 'pipe']},
+	);
+}
+
+function natterListening(line: string): string | undefined {
+	return /listening on (ws:\/\/\S+)/.exec(line)?.[1];
+}
+
+/**
+ * A private redis-server (a free port, no persistence, its own scratch dir, so the bench never
+ * touches anyone's Redis or data) and `nodes` natter nodes on it, started together. Everything is
+ * stopped by `stop()`, also when a node fails to start.
+ */
+async function startCluster(kind: ServerKind, nodes: number, options: ServerOptions): Promise<RunningServer> {
+	const redis = await startRedis();
+	const children: ChildProcess[] = [];
+	try {
+		const cli = resolve(options.natterCli ?? NATTER_CLI);
+		for (let i = 0; i < nodes; i++) children.push(spawnNatter(cli, ['--redis', redis.url], options));
+		const urls = await Promise.all(children.map((child, i) => waitForLine(child, `${kind} node ${i + 1}`, natterListening)));
+		const parts = children.map((child, i) => running(kind, child, urls[i]!));
+		return {
+			kind,
+			url: urls[0]!,
+			urls,
+			pid: parts[0]!.pid,
+			pids: parts.map(part => part.pid),
+			redisPid: redis.process.pid,
+			rss: () => parts.reduce((sum, part) => sum + part.rss(), 0),
+			cpu: () => parts.reduce((sum, part) => sum + part.cpu(), 0),
+			async stop() {
+				await Promise.all(parts.map(part => part.stop()));
+				await redis.process.stop();
+			},
+		};
+	} catch (error) {
+		for (const child of children) child.kill('SIGKILL');
+		await redis.process.stop();
+		throw error;
+	}
+}
+
+/** redis-server on a free port of 127.0.0.1: no RDB snapshots, no AOF, a scratch working dir removed on stop. */
+async function startRedis(): Promise<{url: string; process: RunningServer}> {
+	const port = await freePort();
+	const dir = mkdtempSync(join(tmpdir(), 'natter-bench-redis-'));
+	const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'], {
+		cwd: dir,
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
+	try {
+		await waitForLine(child, 'redis-server', line => (line.includes('Ready to accept connections') ? 'ok' : undefined));
+	} catch (error) {
+		rmSync(dir, {recursive: true, force: true});
+		throw new Error(`${(error as Error).message} (is redis-server installed? the cluster scenario starts its own)`);
+	}
+	const server = running('one-node', child, `redis://127.0.0.1:${port}`);
+	return {
+		url: `redis://127.0.0.1:${port}`,
+		process: {
+			...server,
+			async stop() {
+				await server.stop();
+				rmSync(dir, {recursive: true, force: true});
+			},
+		},
+	};
+}
+
 function running(kind: ServerKind, child: ChildProcess, url: string): RunningServer {
 	const pid = servingPid(child.pid!);
 	const exited = new Promise<void>(done => {
@@ -133,7 +227,9 @@ function running(kind: ServerKind, child: ChildProcess, url: string): RunningSer
 	return {
 		kind,
 		url,
+		urls: [url],
 		pid,
+		pids: [pid],
 		rss: () => rssBytes(pid),
 		cpu: () => cpuMs(pid),
 		async stop() {
@@ -154,7 +250,7 @@ function running(kind: ServerKind, child: ChildProcess, url: string): RunningSer
  * Resolve with what `match` finds in a stdout line; keep draining stdout and stderr
  * afterwards (the seed logs every subscribe, and a full pipe would block it).
  */
-function waitForLine(child: ChildProcess, kind: ServerKind, match: (line: string) => string | undefined): Promise<string> {
+function waitForLine(child: ChildProcess, kind: string, match: (line: string) => string | undefined): Promise<string> {
 	return new Promise((resolveLine, reject) => {
 		let buffered = '';
 		let stderr = '';

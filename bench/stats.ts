@@ -58,4 +58,33 @@ export class LatencyRecorder {
 		const sorted = this.samples.slice(0, this.size).sort();
 		return {count: this.seen, p50: percentileSorted(sorted, 50), p99: percentileSorted(sorted, 99), max: this.seen === 0 ? Number.NaN : this.max};
 	}
+
+	/** A copy of what was recorded, to send to another thread (its buffer can be transferred). */
+	snapshot(): LatencySnapshot {
+		return {samples: this.samples.slice(0, this.size), seen: this.seen, stride: this.stride, max: this.max};
+	}
+
+	/**
+	 * A recorder holding this one's samples and `others`' (another thread's), so the summary is
+	 * over every sample. Strides are powers of two: each part is thinned to the largest stride
+	 * among them, so every kept sample stands for the same number of deliveries.
+	 */
+	mergedWith(others: readonly LatencySnapshot[]): LatencyRecorder {
+		const parts = [this.snapshot(), ...others];
+		const stride = Math.max(...parts.map(part => part.stride));
+		let total = 0;
+		for (const part of parts) total += Math.ceil(part.samples.length / (stride / part.stride));
+		const merged = new LatencyRecorder(Math.max(1, total));
+		for (const part of parts) {
+			const step = stride / part.stride;
+			for (let i = 0; i < part.samples.length; i += step) merged.samples[merged.size++] = part.samples[i]!;
+			merged.seen += part.seen;
+			if (part.max > merged.max) merged.max = part.max;
+		}
+		merged.stride = stride;
+		return merged;
+	}
 }
+
+/** What a LatencyRecorder holds, as plain data (structured-clonable). */
+export type LatencySnapshot = {samples: Float64Array; seen: number; stride: number; max: number};

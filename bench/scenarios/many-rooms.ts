@@ -1,5 +1,6 @@
 /** Many small rooms, traffic in all of them: the cost of routing a publish to its room's few members. */
 import {Load, Publisher} from '../load.js';
+import {generatorThreads} from '../load-worker-pool.js';
 import {closedLoop} from '../traffic.js';
 import {PHASE_METRICS, phaseNotes, phaseValues, withTarget} from './setup.js';
 import type {Scenario} from './types.js';
@@ -22,15 +23,15 @@ export function manyRooms(rooms: number, quickRooms: number): Scenario {
 			const n = count(options.quick);
 			const load = new Load(server.url);
 			try {
+				const threads = generatorThreads();
+				await load.startThreads(threads);
 				const started = performance.now();
-				// Member i of room r is client r * MEMBERS + i; the last member of each room publishes.
-				const clients = await load.connect(n * MEMBERS, {prefix: 'm', subscribeTo: i => load.room(`r${Math.floor(i / MEMBERS)}`)});
+				// Each room's MEMBERS - 1 plain subscribers (in the generator's worker threads), then its publisher (in this one).
+				const plain = MEMBERS - 1;
+				await load.connectSubscribers(n * plain, {prefix: 'm', subscribeTo: i => load.room(`r${Math.floor(i / plain)}`), threads});
+				const clients = await load.connect(n, {prefix: 'p', subscribeTo: r => load.room(`r${r}`)});
 				const setupMs = performance.now() - started;
-				const publishers: Publisher[] = [];
-				for (let r = 0; r < n; r++) {
-					const client = clients[r * MEMBERS + MEMBERS - 1]!;
-					publishers.push(new Publisher(client, r, client.room!, options.bytes));
-				}
+				const publishers = clients.map((client, r) => new Publisher(client, r, client.room!, options.bytes));
 				await closedLoop(load, server, publishers, {durationMs: 500, window: WINDOW, measureLatency: false});
 				const phase = await closedLoop(load, server, publishers, {durationMs: options.quick ? 1500 : 3000, window: WINDOW});
 				return {

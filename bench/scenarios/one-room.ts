@@ -10,8 +10,6 @@ export type OneRoomSettings = {
 	/** Size used by --quick. */
 	quickSubscribers?: number;
 	target?: Target;
-	/** Only with --big. */
-	big?: boolean;
 };
 
 /** Length of the measured closed-loop phase (a time, not a count: the servers differ several-fold in speed). */
@@ -35,7 +33,6 @@ export function oneRoom(settings: OneRoomSettings): Scenario {
 			{key: 'setup', label: 'room setup (subscribe all)', unit: 'ms', digits: 0},
 		],
 		sockets: options => size(options.quick),
-		...(settings.big ? {skip: options => (options.big ? undefined : 'heavy on 2 cores: run with --big')} : {}),
 		async run({server, options}) {
 			const members = size(options.quick);
 			const publishers = Math.min(4, members);

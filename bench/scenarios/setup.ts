@@ -1,13 +1,16 @@
 /** Building blocks the scenarios share: filling a room, and turning phase results into metrics. */
 import type {Load} from '../load.js';
 import {Publisher} from '../load.js';
+import {generatorThreads} from '../load-worker-pool.js';
 import type {PhaseResult} from '../traffic.js';
 import type {Metric} from './types.js';
 
 /**
  * Put `members` clients into one room; the last `publishers` of them also publish. Publishers
  * join last so that, in both servers' fan-out order, their own echo comes after the room's
- * other members were written to: "taken" then means the whole room was served.
+ * other members were written to: "taken" then means the whole room was served. The plain
+ * subscribers live in `threads` worker threads (default: NATTER_BENCH_GEN_THREADS, else 2);
+ * the publishers in this one.
  */
 export async function fillRoom(
 	load: Load,
@@ -16,10 +19,12 @@ export async function fillRoom(
 	publishers: number,
 	bytes: number,
 	firstPublisherIndex = 0,
+	threads = generatorThreads(),
 ): Promise<{publishers: Publisher[]; setupMs: number}> {
 	const room = load.room(name);
+	await load.startThreads(threads);
 	const started = performance.now();
-	await load.connect(members - publishers, {prefix: `${name}-s`, subscribeTo: () => room});
+	await load.connectSubscribers(members - publishers, {prefix: `${name}-s`, subscribeTo: () => room, threads});
 	const clients = await load.connect(publishers, {prefix: `${name}-p`, subscribeTo: () => room, concurrency: 1});
 	return {
 		publishers: clients.map((client, i) => new Publisher(client, firstPublisherIndex + i, room, bytes)),
@@ -36,6 +41,7 @@ export const PHASE_METRICS: Metric[] = [
 	{key: 'serverCpu', label: 'server CPU', unit: '%', digits: 0},
 	{key: 'cpuPerDelivery', label: 'server CPU per delivery', unit: 'µs', digits: 2},
 	{key: 'generatorCpu', label: 'generator CPU', unit: '%', digits: 0},
+	{key: 'generatorMainCpu', label: 'generator main thread CPU', unit: '%', digits: 0},
 ];
 
 /** A phase as metric values (keys of PHASE_METRICS). */
@@ -48,6 +54,7 @@ export function phaseValues(phase: PhaseResult): Record<string, number> {
 		serverCpu: phase.serverCpu,
 		cpuPerDelivery: phase.serverCpuPerDelivery,
 		generatorCpu: phase.generatorCpu,
+		generatorMainCpu: phase.generatorMainCpu,
 	};
 }
 

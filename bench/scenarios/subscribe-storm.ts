@@ -1,5 +1,6 @@
 /** Many clients joining one room at once, presence on: how long until the last one is subscribed. */
 import {Load} from '../load.js';
+import {generatorThreads} from '../load-worker-pool.js';
 import type {Scenario} from './types.js';
 
 export function subscribeStorm(clients: number, quickClients: number): Scenario {
@@ -21,8 +22,10 @@ export function subscribeStorm(clients: number, quickClients: number): Scenario 
 			const load = new Load(server.url);
 			try {
 				const room = load.room('storm');
+				const threads = generatorThreads();
+				await load.startThreads(threads);
 				const started = performance.now();
-				await load.connect(n, {prefix: 'u', subscribeTo: () => room});
+				await load.connectSubscribers(n, {prefix: 'u', subscribeTo: () => room, threads});
 				const stormMs = performance.now() - started;
 				// As in the seed, every join is announced to every member present, the joiner included.
 				const expected = (n * (n + 1)) / 2;
