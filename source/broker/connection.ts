@@ -61,8 +61,27 @@ let flushScheduled = false;
 
 function flushCorked(): void {
 	flushScheduled = false;
-	for (const connection of corked) connection.uncork();
+	for (const connection of corked) connection.uncork('turn');
 	corked.length = 0;
+}
+
+/**
+ * How long a socket that has only presence frames to send may stay corked. A burst of joins
+ * to a big room is n announcements to n members: sent at once, that is one write system call
+ * per member per join (n²); held this long, each member gets a few writes for the whole burst.
+ * A chat frame sent meanwhile to the same socket ends the hold at the end of its turn, and all
+ * frames leave in the order they were sent, so presence is never reordered against messages;
+ * it is only late, by at most this much, when nothing else is going out.
+ */
+export const PRESENCE_HOLD_MS = 15;
+
+const lazilyCorked: Connection[] = [];
+let lazyTimer: NodeJS.Timeout | undefined;
+
+function flushLazilyCorked(): void {
+	lazyTimer = undefined;
+	for (const connection of lazilyCorked) connection.uncork('lazy');
+	lazilyCorked.length = 0;
 }
 
 let nextConnectionId = 0;
@@ -92,8 +111,8 @@ export class Connection {
 	 * writes every frame at once and in order, never holding one back in a queue of its own.
 	 */
 	private readonly socket: Socket | undefined;
-	/** The socket is corked until the end of this turn (see flushCorked). */
-	private held = false;
+	/** Whether the socket is corked: until the end of this turn (flushCorked), or for presence only (flushLazilyCorked). */
+	private held: 'no' | 'turn' | 'lazy' = 'no';
 
 	constructor(
 		readonly ws: WebSocket,
@@ -124,8 +143,11 @@ export class Connection {
 		this.ws.send(data);
 	}
 
-	/** Send a ready-made frame from textFrame: fan-out shares one for all of a room's subscribers. */
-	sendFrame(frame: Buffer): void {
+	/**
+	 * Send a ready-made frame from textFrame: fan-out shares one for all of a room's subscribers.
+	 * `lazy` (presence announcements) lets it wait up to PRESENCE_HOLD_MS for company.
+	 */
+	sendFrame(frame: Buffer, lazy = false): void {
 		if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
 		if (this.ws.bufferedAmount > this.maxBuffered) {
 			this.onSlow(this);
@@ -135,7 +157,8 @@ export class Connection {
 			this.ws.send(framePayload(frame), {binary: false});
 			return;
 		}
-		this.hold();
+		if (lazy) this.holdLazily();
+		else this.hold();
 		this.socket.write(frame);
 	}
 
@@ -164,9 +187,10 @@ export class Connection {
 
 	/** Cork the socket for the rest of this event-loop turn: the turn's frames leave in one write. */
 	private hold(): void {
-		if (this.held || !this.socket) return;
-		this.held = true;
-		this.socket.cork();
+		if (this.held === 'turn' || !this.socket) return;
+		// Already corked for presence: it stays corked (once), but now leaves at the end of this turn.
+		if (this.held === 'no') this.socket.cork();
+		this.held = 'turn';
 		corked.push(this);
 		if (!flushScheduled) {
 			flushScheduled = true;
@@ -174,9 +198,19 @@ export class Connection {
 		}
 	}
 
-	/** End of the turn: let the socket write what the turn queued. */
-	uncork(): void {
-		this.held = false;
+	/** Cork the socket for presence: it leaves within PRESENCE_HOLD_MS, or with the next other frame. */
+	private holdLazily(): void {
+		if (this.held !== 'no' || !this.socket) return;
+		this.held = 'lazy';
+		this.socket.cork();
+		lazilyCorked.push(this);
+		lazyTimer ??= setTimeout(flushLazilyCorked, PRESENCE_HOLD_MS);
+	}
+
+	/** The hold of kind `kind` ended: let the socket write what was queued (a hold since changed to another kind is left to it). */
+	uncork(kind: 'turn' | 'lazy'): void {
+		if (this.held !== kind) return;
+		this.held = 'no';
 		this.socket?.uncork();
 	}
 

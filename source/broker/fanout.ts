@@ -170,7 +170,8 @@ export class Fanout {
 			...(event.reason === undefined ? {} : {reason: event.reason}),
 		};
 		const data = textFrame(JSON.stringify(frame));
-		for (const connection of members) connection.sendFrame(data);
+		// Lazily: a burst of joins reaches each member in a few writes (see PRESENCE_HOLD_MS).
+		for (const connection of members) connection.sendFrame(data, true);
 	}
 
 	private fanCleared(key: string, epoch: string, by: string): void {
