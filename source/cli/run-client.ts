@@ -3,6 +3,7 @@ import {setFlagsFromString} from 'node:v8';
 import {createClient} from '../client/create-client.js';
 import type {CliPlan} from './parse-flags.js';
 import {runJson} from './run-json.js';
+import {withoutFetch} from './without-fetch.js';
 
 /**
  * The chat modes (TUI and --json): start the in-process broker when --serve asks for one,
@@ -58,7 +59,7 @@ export async function runClient(plan: Extract<CliPlan, {mode: 'tui' | 'json'}>):
 			process.once('SIGTERM', stop);
 			code = await runJson(client, plan.rooms[0]!, {input: process.stdin, output: process.stdout, errors: process.stderr});
 		} else {
-			const {runTui} = await import('./run-tui.js');
+			const {runTui} = await withoutFetch(() => import('./run-tui.js'));
 			code = await runTui({client, serverUrl: urls[0]!, ...(serveAddress === undefined ? {} : {serveAddress})});
 		}
 	} finally {
