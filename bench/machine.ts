@@ -32,7 +32,7 @@ export function describeMachine(machine: MachineInfo): string {
 	];
 	if (machine.cpuCount <= 2) {
 		lines.push(
-			`note: only ${machine.cpuCount} cores: the server under test and the load generator (one process) compete for them,`,
+			`note: only ${machine.cpuCount} cores: the server under test and the load generator (one process, 3 threads) compete for them,`,
 			'      so absolute numbers are low and noisy; compare the ratios, which come from the same run.',
 		);
 	}
