@@ -11,7 +11,7 @@ type StoredEntry = {o: number; l: Array<{h: string; s: PresenceStatus; r?: strin
 
 type Listing = {running: Promise<Member[]> | undefined; next: Promise<Member[]> | undefined};
 
-/** One status for a user from all its holders: online if any holder is, else away (with a reason, if one gave it). */
+/** One status for a user from all its holders: online if any holder is, else away (with a reason, if one gave it). The one place this rule lives: the scripts return raw holder lists. */
 function combine(userId: string, holders: StoredEntry['l']): Member {
 	let reason: string | undefined;
 	for (const holder of holders) {
@@ -109,7 +109,9 @@ export class RedisPresence {
 			reason === undefined ? 0 : 1,
 			reason ?? '',
 		]);
-		return reply === null ? undefined : (JSON.parse(String(reply)) as {before: Member; after: Member});
+		if (reply === null) return undefined;
+		const holders = JSON.parse(String(reply)) as {before: StoredEntry['l']; after: StoredEntry['l']};
+		return {before: combine(userId, holders.before), after: combine(userId, holders.after)};
 	}
 
 	/**

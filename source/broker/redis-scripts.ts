@@ -130,15 +130,6 @@ local function now_ms()
 	return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
-local function combine(user, list)
-	local reason = nil
-	for _, e in ipairs(list) do
-		if e.s == 'online' then return {userId = user, status = 'online'} end
-		if e.r then reason = e.r end
-	end
-	return {userId = user, status = 'away', reason = reason}
-end
-
 local function presence_event(channel, room_json, user, action, status, reason, now)
 	local event = '{"type":"presence","room":' .. room_json .. ',"userId":' .. cjson.encode(user)
 		.. ',"action":"' .. action .. '","status":' .. cjson.encode(status)
@@ -219,7 +210,11 @@ if drop(ARGV[1], ARGV[2]) then return 1 end
 return 0
 `;
 
-/** presence_status. ARGV: holder, userId, status, has reason, reason. Returns JSON {before, after} or nil for an unknown holder. */
+/**
+ * presence_status. ARGV: holder, userId, status, has reason, reason. Returns JSON {before, after},
+ * the user's holder lists before and after the change (the node combines each into one status, as
+ * for a listing), or nil for an unknown holder.
+ */
 const PRESENCE_STATUS = `${PRESENCE_HELPERS}
 local raw = redis.call('HGET', KEYS[2], ARGV[2])
 if not raw then return false end
@@ -229,10 +224,11 @@ for i, e in ipairs(entry.l) do
 	if e.h == ARGV[1] then index = i end
 end
 if not index then return false end
-local before = combine(ARGV[2], entry.l)
+local before = cjson.encode(entry.l)
 entry.l[index] = {h = ARGV[1], s = ARGV[3], r = reason_arg(ARGV[4], ARGV[5])}
+local after = cjson.encode(entry.l)
 redis.call('HSET', KEYS[2], ARGV[2], cjson.encode(entry))
-return cjson.encode({before = before, after = combine(ARGV[2], entry.l)})
+return '{"before":' .. before .. ',"after":' .. after .. '}'
 `;
 
 /**
