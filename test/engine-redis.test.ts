@@ -258,9 +258,7 @@ function suites(url: string): void {
 		for (const [sequence, content] of acknowledged) assert.equal(stored.get(sequence), content, `acknowledged #${sequence} is in history`);
 		assert.deepEqual(page.messages.map(m => m.sequence), range(1, page.sequence), 'sequences continue without holes or reuse');
 		// The listener's link came back by itself and caught up: it heard every stored message, in order.
-		// (Its subscriber reconnects on ioredis's own backoff, up to 2 s apart, and a loaded CI machine
-		// restarts Redis slowly: a liveness bound, as generous as the publishers' above.)
-		await until(() => messages(seen, room).length >= page.sequence, 15_000);
+		await until(() => messages(seen, room).length >= page.sequence, 5000);
 		assert.deepEqual(messages(seen, room), range(1, page.sequence));
 	});
 }

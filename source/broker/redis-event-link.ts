@@ -205,15 +205,19 @@ export class RedisEventLink {
 		const generation = ++this.generation;
 		const channels = [...this.watched.keys()];
 		this.options.log(`redis: event link back, catching up ${channels.length} channel(s)`);
+		const rooms = [...this.watched.values()].filter(target => !target.startsWith('@') && this.positions.has(target));
+		// Live events of these rooms wait until their catch-up is handed on, so order holds. Held
+		// from before the SUBSCRIBE: ioredis has usually resubscribed on its own already, and a live
+		// event handed on first would move the position past the messages the catch-up must deliver
+		// (they were then dropped as duplicates: the Redis-restart test lost 201-208 under load).
+		for (const room of rooms) this.held.set(room, []);
 		try {
 			if (channels.length > 0) await this.options.subscriber.subscribe(...channels);
 		} catch (error) {
 			this.options.log(`redis: resubscribing failed: ${(error as Error).message}`);
+			for (const room of rooms) this.release(room);
 			return;
 		}
-		const rooms = [...this.watched.values()].filter(target => !target.startsWith('@') && this.positions.has(target));
-		// Live events of these rooms wait until their catch-up is handed on, so order holds.
-		for (const room of rooms) this.held.set(room, []);
 		await Promise.all(rooms.map(room => this.catchUp(room, generation)));
 	}
 
@@ -246,10 +250,15 @@ export class RedisEventLink {
 			}
 		} finally {
 			// Whatever happened, release what was held (the hub repairs a hole that is left).
-			const held = this.held.get(room) ?? [];
-			this.held.delete(room);
-			for (const event of held) this.hand(event, true);
+			this.release(room);
 		}
+	}
+
+	/** Hand on a room's live events held during its catch-up, and stop holding. */
+	private release(room: string): void {
+		const held = this.held.get(room) ?? [];
+		this.held.delete(room);
+		for (const event of held) this.hand(event, true);
 	}
 
 	/** Drop positions nobody needs any more, so the map stays as small as what this node watches. */
