@@ -3,12 +3,15 @@ import type {NatterClient} from '../../client/types.js';
 import {initialChatState, reduceBatch, type TimedEvent} from '../state/reduce.js';
 import {ensureRoom, updateRoom} from '../state/room.js';
 import type {ChatState} from '../state/types.js';
+import {DEFAULT_PACING, frameDelay} from '../state/frame-delay.js';
 import {reduceUi, type UiAction} from '../state/ui-actions.js';
 
 /** Options of useChat. */
 export type UseChatOptions = {
 	/** Shortest time between two renders caused by client events (ms, default 40: at most 25 a second). */
 	frameMs?: number;
+	/** Shortest time between two renders while a flood lasts (ms, default 100; see frameDelay). */
+	floodFrameMs?: number;
 	/** Call client.start() once subscribed (default true), so no early event is missed. */
 	start?: boolean;
 };
@@ -23,15 +26,16 @@ export type ChatHandle = {
 
 /**
  * Subscribe to a NatterClient and keep the chat state. Client events are queued and applied in
- * batches at most every `frameMs`, so a flood of messages re-renders a few times a second, not
- * once per message. UI actions apply at once.
+ * batches at most every `frameMs` (`floodFrameMs` during a flood, see frameDelay), so a flood of
+ * messages re-renders a few times a second, not once per message. UI actions apply at once.
  *
  * @example
  * const {state, dispatch} = useChat(client);
  * dispatch({type: 'switch-by', delta: 1});
  */
 export function useChat(client: NatterClient, options: UseChatOptions = {}): ChatHandle {
-	const frameMs = options.frameMs ?? 40;
+	const frameMs = options.frameMs ?? DEFAULT_PACING.frameMs;
+	const floodFrameMs = Math.max(frameMs, options.floodFrameMs ?? DEFAULT_PACING.floodFrameMs);
 	const start = options.start ?? true;
 	const current = useRef<ChatState | undefined>(undefined);
 	current.current ??= seed(client);
@@ -41,17 +45,19 @@ export function useChat(client: NatterClient, options: UseChatOptions = {}): Cha
 		const queue: TimedEvent[] = [];
 		let timer: NodeJS.Timeout | undefined;
 		let lastFlush = 0;
+		let lastBatch = 0;
+		const pacing = {...DEFAULT_PACING, frameMs, floodFrameMs};
 		const flush = (): void => {
 			timer = undefined;
 			lastFlush = Date.now();
+			lastBatch = queue.length;
 			// The whole batch is one state update: a room's timeline is copied once per frame, not once per message.
 			current.current = reduceBatch(current.current!, queue.splice(0));
 			setState(current.current);
 		};
 		const unsubscribe = client.on(event => {
 			queue.push({event, at: Date.now()});
-			// The first event after a quiet spell shows at once; a burst waits for the next frame.
-			timer ??= setTimeout(flush, Math.max(0, frameMs - (Date.now() - lastFlush)));
+			timer ??= setTimeout(flush, frameDelay(lastBatch, Date.now() - lastFlush, pacing));
 		});
 		if (start) {
 			client.start();
@@ -65,7 +71,7 @@ export function useChat(client: NatterClient, options: UseChatOptions = {}): Cha
 			unsubscribe();
 			if (timer) clearTimeout(timer);
 		};
-	}, [client, frameMs, start]);
+	}, [client, frameMs, floodFrameMs, start]);
 
 	const dispatch = useCallback((action: UiAction) => {
 		current.current = reduceUi(current.current!, action);
