@@ -22,6 +22,14 @@ export async function runClient(plan: Extract<CliPlan, {mode: 'tui' | 'json'}>):
 		// every young-generation resize, so setting it at run time takes effect.
 		setFlagsFromString('--semi-space-growth-factor=1');
 	}
+	// A client works in bursts (a flood, a history replay, a screenful of rows) between long
+	// idle spells. With V8's default budget, a burst of 10,000 messages made TurboFan compile
+	// the React and Ink code it ran, on background threads, for more CPU than the burst itself
+	// (TUI: 250 of 410 ms) and for no gain by the time the burst was over. A budget 7.4 times the
+	// default (67,584) still optimises what stays hot (a longer flood, an embedded broker under
+	// load) and leaves a burst in the baseline tiers (bench: tui-flood). Read whenever a
+	// function's budget is reset, so setting it at run time takes effect.
+	setFlagsFromString('--interrupt-budget=500000');
 	let urls = plan.urls;
 	let adminKey: string | undefined;
 	let serveAddress: string | undefined;
