@@ -1,9 +1,11 @@
 // Laying out the timeline: wrapping by display width, neutralising untrusted text, the visible slice.
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
+import {render} from 'ink-testing-library';
 import stringWidth from 'string-width';
+import {RowText} from '../source/ui/components/row-text.js';
 import {nameColour} from '../source/ui/layout/name-colour.js';
-import {entryRows, textWidth, type Row, type RowOptions} from '../source/ui/layout/rows.js';
+import {entryRows, fitSegments, textWidth, type Row, type RowOptions} from '../source/ui/layout/rows.js';
 import {pageDown, pageUp, scrollTop, viewport} from '../source/ui/layout/viewport.js';
 import {truncate, wrap} from '../source/ui/layout/wrap.js';
 import {append, emptyRoom} from '../source/ui/state/room.js';
@@ -41,6 +43,24 @@ test('a message row: time, right-aligned sender, separator, text, and the sequen
 	assert.match(line, /^\d\d:\d\d {4}bo │ hello +#42$/);
 	assert.equal(stringWidth(line), options.width);
 	assert.equal(row!.segments[1]!.color, nameColour('bo'));
+});
+
+test('a row too wide for a narrow pane loses its end, not a little of every column', () => {
+	// 30 cells cannot hold time, a 10-cell name column, the separator and the 12-cell minimum text column.
+	const narrow: RowOptions = {width: 30, nickWidth: 10, seqWidth: 4};
+	const [row] = entryRows({kind: 'message', key: 1, sequence: 7, sender: 'bartholomew', text: 'abcdefghijklmnop', timestamp: T, mine: false, mention: false}, narrow, false);
+	assert.ok(stringWidth(text(row!)) > 30, 'the laid-out row overflows');
+	const fitted = fitSegments(row!, 30);
+	assert.equal(stringWidth(fitted.map(s => s.text).join('')), 30);
+	assert.deepEqual(fitted.slice(0, 3), row!.segments.slice(0, 3), 'time, name and separator are whole');
+	assert.equal(fitted[3]!.text, 'abcdefghij…', 'the text is cut where the pane ends');
+	assert.equal(fitted.slice(4).map(s => s.text).join(''), '', 'and the sequence gutter after it is dropped');
+	assert.equal(fitSegments(row!, 200), row!.segments, 'a row that fits is left as it is');
+
+	const {lastFrame, unmount} = render(<RowText row={row!} width={30} />);
+	const shown = lastFrame()!;
+	unmount();
+	assert.match(shown, /^\d\d:\d\d bartholom… │ abcdefghij…$/);
 });
 
 test('long messages wrap under the text column; every row fits the width', () => {

@@ -1,6 +1,6 @@
 import {memo} from 'react';
 import {Box, Text} from 'ink';
-import type {Row} from '../layout/rows.js';
+import {fitSegments, type Row} from '../layout/rows.js';
 
 type Props = {row: Row; width: number};
 
@@ -12,12 +12,13 @@ type Props = {row: Row; width: number};
  * measures a Text by the width of its text with its nested styles applied, so one styled row
  * was a string full of escape codes and a `│`, which string-width strips and then walks
  * grapheme by grapheme with Intl.Segmenter. A plain segment takes its ASCII fast path, and the
- * separator is the same string in every row, measured once (bench: tui-flood).
+ * separator is the same string in every row, measured once (bench: tui-flood). Side by side,
+ * Ink would shrink every segment of a row too wide a little; fitSegments cuts its end instead.
  */
 export const RowText = memo(function RowText({row, width}: Props) {
 	return (
 		<Box height={1} width={width} flexShrink={0}>
-			{row.segments.map((segment, i) => (
+			{fitSegments(row, width).map((segment, i) => (
 				<Text
 					key={i}
 					wrap="truncate-end"

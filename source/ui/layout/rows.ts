@@ -7,7 +7,7 @@ import {sanitizeLine, sanitizeText} from '../../text/sanitize.js';
 import type {Entry, PendingEntry, SystemTone} from '../state/types.js';
 import {nameColour} from './name-colour.js';
 import {clock, dayLabel} from './time.js';
-import {cellWidth, pad, wrap} from './wrap.js';
+import {cellWidth, pad, truncate, wrap} from './wrap.js';
 
 /** A run of text in one style. Colours are Ink colour names. */
 export type Segment = {text: string; color?: string; backgroundColor?: string; dim?: boolean; bold?: boolean; inverse?: boolean; italic?: boolean};
@@ -43,6 +43,21 @@ const TONES: Record<SystemTone, {glyph: string; color: string}> = {
 /** Width of the text column for these options. */
 export function textWidth(options: RowOptions): number {
 	return Math.max(MIN_TEXT, options.width - TIME_WIDTH - 1 - options.nickWidth - SEPARATOR.length - options.seqWidth);
+}
+
+/**
+ * The segments of `row` that fit in `width` cells: the one that crosses the edge is cut with
+ * '…' and the rest dropped, so a row too wide (a pane narrower than the columns need) loses
+ * its end, as one truncated line would, rather than a little of every segment.
+ */
+export function fitSegments(row: Row, width: number): Segment[] {
+	let used = 0;
+	for (const [i, segment] of row.segments.entries()) {
+		const w = cellWidth(segment.text);
+		if (used + w > width) return [...row.segments.slice(0, i), {...segment, text: truncate(segment.text, width - used)}];
+		used += w;
+	}
+	return row.segments;
 }
 
 const cache = new WeakMap<object, {signature: string; rows: Row[]}>();
