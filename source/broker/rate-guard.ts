@@ -1,4 +1,4 @@
-import {TokenBucket} from './token-bucket.js';
+import {TokenBucket} from '../rate/token-bucket.js';
 
 /** What a connection's next frame may do. */
 export type RateVerdict = 'accept' | 'refuse' | 'disconnect';

@@ -3,7 +3,7 @@ import type {ChatMessage, ClientFrame, MessageData, ServerFrame} from '../protoc
 import {isDirectRoom} from '../protocol/names.js';
 import {compileFilter} from '../filter/compile-filter.js';
 import {backoffDelay} from './backoff.js';
-import {TokenBucket} from '../broker/token-bucket.js';
+import {TokenBucket} from '../rate/token-bucket.js';
 import {Outbox} from './outbox.js';
 import {parseServerFrame} from './parse-server-frame.js';
 import type {ReorderOutput} from './reorder-buffer.js';
