@@ -56,6 +56,10 @@ test('a row too wide for a narrow pane loses its end, not a little of every colu
 	assert.equal(fitted[3]!.text, 'abcdefghij…', 'the text is cut where the pane ends');
 	assert.equal(fitted.slice(4).map(s => s.text).join(''), '', 'and the sequence gutter after it is dropped');
 	assert.equal(fitSegments(row!, 200), row!.segments, 'a row that fits is left as it is');
+	// The edge exactly between the separator and the text: the cut is still marked.
+	const atEdge = fitSegments(row!, 19).map(s => s.text).join('');
+	assert.equal(stringWidth(atEdge), 19);
+	assert.ok(atEdge.endsWith(' │…'), JSON.stringify(atEdge));
 
 	const {lastFrame, unmount} = render(<RowText row={row!} width={30} />);
 	const shown = lastFrame()!;

@@ -54,8 +54,17 @@ export function fitSegments(row: Row, width: number): Segment[] {
 	let used = 0;
 	for (const [i, segment] of row.segments.entries()) {
 		const w = cellWidth(segment.text);
-		if (used + w > width) return [...row.segments.slice(0, i), {...segment, text: truncate(segment.text, width - used)}];
-		used += w;
+		if (used + w <= width) {
+			used += w;
+			continue;
+		}
+		if (used < width) return [...row.segments.slice(0, i), {...segment, text: truncate(segment.text, width - used)}];
+		// The edge falls exactly between two segments: the '…' takes the last cell of the last one shown.
+		const kept = row.segments.slice(0, i);
+		let last = kept.length - 1;
+		while (last >= 0 && kept[last]!.text === '') last--;
+		if (last >= 0) kept[last] = {...kept[last]!, text: truncate(`${kept[last]!.text}…`, cellWidth(kept[last]!.text))};
+		return kept;
 	}
 	return row.segments;
 }
