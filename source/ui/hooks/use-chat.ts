@@ -35,7 +35,8 @@ export type ChatHandle = {
  */
 export function useChat(client: NatterClient, options: UseChatOptions = {}): ChatHandle {
 	const frameMs = options.frameMs ?? DEFAULT_PACING.frameMs;
-	const floodFrameMs = Math.max(frameMs, options.floodFrameMs ?? DEFAULT_PACING.floodFrameMs);
+	// frameMs 0 (tests) turns batching off, in floods too, unless floodFrameMs asks for it.
+	const floodFrameMs = Math.max(frameMs, options.floodFrameMs ?? (frameMs === 0 ? 0 : DEFAULT_PACING.floodFrameMs));
 	const start = options.start ?? true;
 	const current = useRef<ChatState | undefined>(undefined);
 	current.current ??= seed(client);
