@@ -136,16 +136,17 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
 	});
 	// Every upgrade passes the gate (origin, per-address limit, token) before a WebSocket exists.
 	const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
-		socket.on('error', () => socket.destroy());
+		socket.on('error', destroySocket);
 		gate.admit(request).then(
 			verdict => {
 				if (!verdict.ok) {
 					refuseUpgrade(socket, verdict.status, verdict.reason);
 					return;
 				}
+				const {ip, identity} = verdict;
 				wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
-					ws.once('close', () => gate.release(verdict.ip));
-					hub.attach(ws, verdict.ip, verdict.identity);
+					releaseOnClose(ws, gate, ip);
+					hub.attach(ws, ip, identity);
 				});
 			},
 			() => socket.destroy(),
@@ -222,4 +223,16 @@ async function answerHttp(request: IncomingMessage, response: ServerResponse, en
 	}
 	response.writeHead(426, {'content-type': 'text/plain', upgrade: 'websocket'});
 	response.end('natter broker: connect with a WebSocket client\n');
+}
+
+// The listeners a connection keeps for its lifetime are made outside onUpgrade: a closure made
+// inside it would keep the upgrade's whole scope alive with it (V8 shares one context between a
+// scope's closures), and with it the HTTP request, its headers and the head buffer, for as long
+// as the connection lasts (bench: capacity).
+function destroySocket(this: Duplex): void {
+	this.destroy();
+}
+
+function releaseOnClose(ws: WebSocket, gate: HandshakeGate, ip: string): void {
+	ws.once('close', () => gate.release(ip));
 }
