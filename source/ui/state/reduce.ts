@@ -192,21 +192,11 @@ function messages(state: ChatState, events: readonly MessageEvent[]): ChatState 
 			run = {room, entries: [], oldest: room.oldestSequence, lastSequence: 0};
 			runs.set(name, run);
 		}
-		const {room} = run;
-		const mine = msg.sender === state.me;
-		const mention = !mine && (room.direct || mentions(msg.content, state.me));
-		let updated = widenNick(room, msg.sender);
-		run.entries.push({kind: 'message', sequence: msg.sequence, sender: msg.sender, text: msg.data === undefined ? msg.content : `${msg.content} ${compactData(msg.data)}`, timestamp: msg.timestamp, mine, mention});
+		const {room, entry} = messageEffect(run.room, msg, state.me, next.active === name);
+		run.entries.push(entry);
 		run.oldest = run.oldest === undefined ? msg.sequence : Math.min(run.oldest, msg.sequence);
 		run.lastSequence = msg.sequence;
-		const lastSequence = Math.max(room.lastSequence, msg.sequence);
-		if (lastSequence !== updated.lastSequence) updated = {...updated, lastSequence};
-		if (updated.pending.some(p => p.sequence !== undefined && p.sequence <= msg.sequence)) {
-			updated = {...updated, pending: updated.pending.filter(p => p.sequence === undefined || p.sequence > msg.sequence)};
-		}
-		if (!mine && next.active !== name) updated = {...updated, unread: updated.unread + 1, mention: updated.mention || mention};
-		if (updated.anchor !== undefined) updated = {...updated, unseen: updated.unseen + 1};
-		run.room = updated;
+		run.room = room;
 	}
 	for (const [name, run] of runs) {
 		const held = run.room.entries.length;
@@ -224,25 +214,31 @@ function message(state: ChatState, name: string, msg: ChatMessage): ChatState {
 	// A message for a room already left is a straggler; a direct message opens its tab.
 	if (!findRoom(state, name) && !isDirectRoom(name)) return state;
 	const next = ensureRoom(state, name);
-	const mine = msg.sender === state.me;
 	return updateRoom(next, name, room => {
-		const mention = !mine && (room.direct || mentions(msg.content, state.me));
-		let updated = append(widenNick(room, msg.sender), [
-			{kind: 'message', sequence: msg.sequence, sender: msg.sender, text: msg.data === undefined ? msg.content : `${msg.content} ${compactData(msg.data)}`, timestamp: msg.timestamp, mine, mention},
-		]);
-		updated = {
-			...updated,
-			lastSequence: Math.max(room.lastSequence, msg.sequence),
-			oldestSequence: updated.oldestSequence === undefined ? msg.sequence : Math.min(updated.oldestSequence, msg.sequence),
-		};
-		if (updated.pending.some(p => p.sequence !== undefined && p.sequence <= msg.sequence)) {
-			updated = {...updated, pending: updated.pending.filter(p => p.sequence === undefined || p.sequence > msg.sequence)};
-		}
-		const looking = next.active === name;
-		if (!mine && !looking) updated = {...updated, unread: updated.unread + 1, mention: updated.mention || mention};
-		if (updated.anchor !== undefined) updated = {...updated, unseen: updated.unseen + 1};
-		return updated;
+		const {room: updated, entry} = messageEffect(room, msg, state.me, next.active === name);
+		const appended = append(updated, [entry]);
+		return {...appended, oldestSequence: appended.oldestSequence === undefined ? msg.sequence : Math.min(appended.oldestSequence, msg.sequence)};
 	});
+}
+
+/**
+ * What one message does to its room besides appending its entry: the entry itself, and the
+ * fields it moves (sender column, last sequence, pending echoes, unread, unseen). `message`
+ * appends the entry at once; `messages` gathers a run's entries and appends them once per room.
+ */
+function messageEffect(room: RoomView, msg: ChatMessage, me: string, looking: boolean): {room: RoomView; entry: NewEntry} {
+	const mine = msg.sender === me;
+	const mention = !mine && (room.direct || mentions(msg.content, me));
+	let updated = widenNick(room, msg.sender);
+	const lastSequence = Math.max(room.lastSequence, msg.sequence);
+	if (lastSequence !== updated.lastSequence) updated = {...updated, lastSequence};
+	if (updated.pending.some(p => p.sequence !== undefined && p.sequence <= msg.sequence)) {
+		updated = {...updated, pending: updated.pending.filter(p => p.sequence === undefined || p.sequence > msg.sequence)};
+	}
+	if (!mine && !looking) updated = {...updated, unread: updated.unread + 1, mention: updated.mention || mention};
+	if (updated.anchor !== undefined) updated = {...updated, unseen: updated.unseen + 1};
+	const text = msg.data === undefined ? msg.content : `${msg.content} ${compactData(msg.data)}`;
+	return {room: updated, entry: {kind: 'message', sequence: msg.sequence, sender: msg.sender, text, timestamp: msg.timestamp, mine, mention}};
 }
 
 function presence(state: ChatState, incoming: Extract<ClientEvent, {type: 'presence'}>, now: number): ChatState {
