@@ -86,6 +86,8 @@ function flushLazilyCorked(): void {
 
 let nextConnectionId = 0;
 
+const NO_VIEWS: ReadonlyMap<string, ReadonlyMap<string, Subscription>> = new Map();
+
 /** A client socket and what the hub knows about it. Owns no room state beyond its own subscriptions. */
 export class Connection {
 	readonly id = ++nextConnectionId;
@@ -99,10 +101,16 @@ export class Connection {
 	reason: string | undefined;
 	/** The room subscriptions (one per engine key); they carry presence. */
 	readonly subs = new Map<string, Subscription>();
-	/** Named subscriptions: engine key -> name -> subscription (several filtered views of a room, no presence). */
-	readonly named = new Map<string, Map<string, Subscription>>();
+	/**
+	 * Named subscriptions: engine key -> name -> subscription (several filtered views of a room, no
+	 * presence). Read-only here: addView and removeView change it. Most connections never name one,
+	 * so all of them share one empty map until they do.
+	 */
+	named: ReadonlyMap<string, ReadonlyMap<string, Subscription>> = NO_VIEWS;
 	/** Answered the last ping. */
 	alive = true;
+	/** Closes a connection that has not named itself in time (requireNameWithin); gone once it has. */
+	private identifyTimer: NodeJS.Timeout | undefined;
 	/** Said goodbye (`bye` or a 1000/1001 close): leave without a grace period. */
 	clean = false;
 	closed = false;
@@ -125,6 +133,26 @@ export class Connection {
 		// ws keeps its socket in a private field (throughout ws 8); with permessage-deflate we go through ws.
 		const socket = (ws as unknown as {_socket?: Socket | null})._socket ?? undefined;
 		this.socket = ws.extensions === '' ? socket : undefined;
+	}
+
+	/** Call `onTimeout` unless the connection has a name within `ms` (nameAs). */
+	requireNameWithin(ms: number, onTimeout: () => void): void {
+		this.identifyTimer = setTimeout(() => {
+			this.identifyTimer = undefined;
+			if (this.userId === undefined) onTimeout();
+		}, ms);
+		this.identifyTimer.unref();
+	}
+
+	/** The connection now goes by `name`: the identify deadline no longer applies (nor costs a timer). */
+	nameAs(name: string): void {
+		this.userId = name;
+		this.stopIdentifyTimer();
+	}
+
+	stopIdentifyTimer(): void {
+		if (this.identifyTimer) clearTimeout(this.identifyTimer);
+		this.identifyTimer = undefined;
 	}
 
 	/** Send a frame; a client that lets too much pile up unread is cut off instead of growing memory. */
@@ -183,6 +211,33 @@ export class Connection {
 	/** Whether the connection listens to `key` in any way (a room subscription or a named one). */
 	listens(key: string): boolean {
 		return this.subs.has(key) || (this.named.get(key)?.size ?? 0) > 0;
+	}
+
+	/** Add (or replace) the named subscription `sub`, and return it. */
+	addView(sub: Subscription & {name: string}): Subscription {
+		if (this.named === NO_VIEWS) this.named = new Map();
+		const named = this.named as Map<string, Map<string, Subscription>>;
+		let views = named.get(sub.key);
+		if (!views) {
+			views = new Map();
+			named.set(sub.key, views);
+		}
+		views.set(sub.name, sub);
+		return sub;
+	}
+
+	/** Remove the named subscription `sub`; false when it is not (or no longer) this connection's. */
+	removeView(sub: Subscription): boolean {
+		const views = this.named.get(sub.key) as Map<string, Subscription> | undefined;
+		if (sub.name === undefined || !views || views.get(sub.name) !== sub) return false;
+		views.delete(sub.name);
+		if (views.size === 0) (this.named as Map<string, unknown>).delete(sub.key);
+		return true;
+	}
+
+	/** Forget every named subscription (the connection closed). */
+	dropViews(): void {
+		this.named = NO_VIEWS;
 	}
 
 	/** Cork the socket for the rest of this event-loop turn: the turn's frames leave in one write. */

@@ -67,12 +67,8 @@ export class Hub {
 		}
 		const limits = this.options.limits;
 		const guard = limits ? new RateGuard(limits.rate, limits.burst, limits.floodGraceMs) : undefined;
-		let identifyTimer: NodeJS.Timeout | undefined;
 		if (limits && limits.identifyTimeoutMs > 0 && !trusted) {
-			identifyTimer = setTimeout(() => {
-				if (connection.userId === undefined) connection.close(CloseCode.handshakeTimeout, `name yourself within ${limits.identifyTimeoutMs / 1000} s`);
-			}, limits.identifyTimeoutMs);
-			identifyTimer.unref();
+			connection.requireNameWithin(limits.identifyTimeoutMs, () => connection.close(CloseCode.handshakeTimeout, `name yourself within ${limits.identifyTimeoutMs / 1000} s`));
 		}
 		// One frame at a time per connection, in arrival order, even when a handler awaits the engine.
 		let chain: Promise<void> = Promise.resolve();
@@ -96,7 +92,7 @@ export class Hub {
 			connection.alive = true;
 		});
 		ws.on('close', (code: number) => {
-			if (identifyTimer) clearTimeout(identifyTimer);
+			connection.stopIdentifyTimer();
 			// A failed cleanup (the engine is down) is logged; a rejection left here would end the process.
 			chain = chain.then(() => this.handleClose(connection, code)).catch(error => this.failed('a close', error));
 		});
@@ -276,19 +272,11 @@ export class Hub {
 		const compiled = this.compile(connection, room, filterText);
 		if (!compiled.ok) return;
 		const key = this.key(connection, room);
-		let views = connection.named.get(key);
-		const existing = views?.get(name);
-		const sub: Subscription = existing ?? {key, wire: room, epoch: '', last: 0, queue: undefined, filter: undefined, admitted: 0, name};
+		const existing = connection.named.get(key)?.get(name);
+		const sub = existing ?? connection.addView({key, wire: room, epoch: '', last: 0, queue: undefined, filter: undefined, admitted: 0, name});
 		sub.filter = compiled.filter;
 		sub.queue ??= [];
-		if (!existing) {
-			if (!views) {
-				views = new Map();
-				connection.named.set(key, views);
-			}
-			views.set(name, sub);
-			this.fanout.join(key, connection);
-		}
+		if (!existing) this.fanout.join(key, connection);
 		try {
 			await this.replayThenLive(connection, sub, since, epoch);
 		} catch (error) {
@@ -309,10 +297,7 @@ export class Hub {
 	}
 
 	private dropNamed(connection: Connection, sub: Subscription): void {
-		const views = connection.named.get(sub.key);
-		if (!views || views.get(sub.name!) !== sub) return;
-		views.delete(sub.name!);
-		if (views.size === 0) connection.named.delete(sub.key);
+		if (!connection.removeView(sub)) return;
 		if (!connection.listens(sub.key)) this.fanout.leave(sub.key, connection);
 	}
 
@@ -516,7 +501,7 @@ export class Hub {
 		const subs = [...connection.subs.values()];
 		const listened = new Set([...connection.subs.keys(), ...connection.named.keys()]);
 		connection.subs.clear();
-		connection.named.clear();
+		connection.dropViews();
 		for (const key of listened) this.fanout.leave(key, connection);
 		const finish = async (): Promise<void> => {
 			for (const sub of subs) await this.removePresence(sub.key, userId, connection.holder, sub.wire);

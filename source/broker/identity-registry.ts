@@ -26,7 +26,7 @@ export class IdentityRegistry {
 			this.sessions.set(name, session);
 		}
 		session.connections.add(connection);
-		connection.userId = name;
+		connection.nameAs(name);
 		return {ok: true, token: session.token};
 	}
 
