@@ -150,6 +150,7 @@ export class Connection {
 		this.stopIdentifyTimer();
 	}
 
+	/** Cancel the identify deadline (named, or closed). */
 	stopIdentifyTimer(): void {
 		if (this.identifyTimer) clearTimeout(this.identifyTimer);
 		this.identifyTimer = undefined;
