@@ -3,6 +3,7 @@ import type {ChatMessage, ClientFrame, MessageData, ServerFrame} from '../protoc
 import {isDirectRoom} from '../protocol/names.js';
 import {compileFilter} from '../filter/compile-filter.js';
 import {backoffDelay} from './backoff.js';
+import {LinkProbe} from './link-probe.js';
 import {TokenBucket} from '../rate/token-bucket.js';
 import {Outbox} from './outbox.js';
 import {parseServerFrame} from './parse-server-frame.js';
@@ -55,10 +56,8 @@ export function createClient(options: ClientOptions): NatterClient {
 	let resumeToken: string | undefined;
 	let onlineSince = 0;
 	let retryTimer: NodeJS.Timeout | undefined;
-	let pingTimer: NodeJS.Timeout | undefined;
 	let publishRetryTimer: NodeJS.Timeout | undefined;
-	let pingSentAt = 0;
-	let awaitingPong = false;
+	const probe = new LinkProbe(pingMs);
 	let rtt: number | undefined;
 	let stopped = false;
 	let started = false;
@@ -180,8 +179,7 @@ export function createClient(options: ClientOptions): NatterClient {
 		socket.on('message', (data: Buffer) => onFrame(data.toString('utf8')));
 		socket.on('pong', () => {
 			if (socket !== ws) return;
-			awaitingPong = false;
-			rtt = Date.now() - pingSentAt;
+			rtt = probe.pong();
 			emit({type: 'rtt', ms: rtt});
 			if (status.state === 'online') status = {...status, rtt};
 		});
@@ -223,7 +221,7 @@ export function createClient(options: ClientOptions): NatterClient {
 		send({type: 'hello', userId: name, ...(resumeToken ? {resume: resumeToken} : {}), ...(options.adminKey ? {adminKey: options.adminKey} : {})});
 		if (away) send({type: 'status', status: 'away', ...(away.reason === undefined ? {} : {reason: away.reason})});
 		for (const sync of rooms.values()) send(sync.subscribeFrame(name));
-		startPing();
+		probe.start(socket);
 		// A seed broker says nothing to hello; the first `subscribed` tells us which kind we met.
 		if (rooms.size === 0) goOnline();
 	}
@@ -236,7 +234,7 @@ export function createClient(options: ClientOptions): NatterClient {
 	}
 
 	function onDisconnected(): void {
-		stopPing();
+		probe.stop();
 		for (const sync of rooms.values()) sync.onDisconnect();
 		historyRequests.clear();
 		for (const timer of ackTimers.values()) clearTimeout(timer);
@@ -257,34 +255,6 @@ export function createClient(options: ClientOptions): NatterClient {
 			retryTimer = undefined;
 			connect();
 		}, delay);
-	}
-
-	function startPing(): void {
-		stopPing();
-		awaitingPong = false;
-		const tick = (): void => {
-			if (!ws) return;
-			if (awaitingPong) {
-				// No pong for a whole interval: the link is dead even if TCP has not noticed.
-				ws.terminate();
-				return;
-			}
-			awaitingPong = true;
-			pingSentAt = Date.now();
-			try {
-				ws.ping();
-			} catch {
-				// The close handler deals with a socket that died under us.
-			}
-		};
-		pingTimer = setInterval(tick, pingMs);
-		pingTimer.unref?.();
-		tick();
-	}
-
-	function stopPing(): void {
-		if (pingTimer) clearInterval(pingTimer);
-		pingTimer = undefined;
 	}
 
 	// ---------------------------------------------------------------------------
