@@ -157,6 +157,20 @@ test('/history prints the last N messages as a block, apart from the live order'
 	assert.equal(room(s, 'general').lastSequence, 0, 'reprints are not live messages');
 });
 
+test('a message with structured data shows the data the same way live, scrolled back to, and reprinted', () => {
+	const order = {type: 'order', value: 150};
+	const live = {id: 'd2', room: 'shop', sender: 'bo', content: 'new order', data: order, sequence: 2, timestamp: T};
+	let s = run(start(), joined('shop', ['ana'], 1), {type: 'message', room: 'shop', message: live, replayed: false});
+	const shown = 'bo: new order {type: "order", value: 150}';
+	assert.deepEqual(texts(room(s, 'shop').entries).at(-1), shown);
+	s = reduceUi(s, {type: 'request-history', room: 'shop', request: {kind: 'scrollback'}});
+	s = run(s, {type: 'history', room: 'shop', messages: [{...live, id: 'd1', content: 'old order', sequence: 1}], first: 1});
+	assert.equal(texts(room(s, 'shop').entries)[0], 'bo: old order {type: "order", value: 150}');
+	s = reduceUi(s, {type: 'request-history', room: 'shop', request: {kind: 'print', count: 1}});
+	s = run(s, {type: 'history', room: 'shop', messages: [live], first: 1});
+	assert.ok(texts(room(s, 'shop').entries).filter(t => t === shown).length === 2, 'the reprint shows the data too');
+});
+
 test('connection changes are told in every tab; a drop forgets history requests that cannot be answered', () => {
 	let s = run(start(), joined('a'), joined('b'));
 	s = reduceUi(s, {type: 'request-history', room: 'a', request: {kind: 'scrollback'}});

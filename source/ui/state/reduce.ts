@@ -227,8 +227,8 @@ function message(state: ChatState, name: string, msg: ChatMessage): ChatState {
  * appends the entry at once; `messages` gathers a run's entries and appends them once per room.
  */
 function messageEffect(room: RoomView, msg: ChatMessage, me: string, looking: boolean): {room: RoomView; entry: NewEntry} {
-	const mine = msg.sender === me;
-	const mention = !mine && (room.direct || mentions(msg.content, me));
+	const entry = messageEntry(msg, me, room.direct);
+	const {mine, mention} = entry;
 	let updated = widenNick(room, msg.sender);
 	const lastSequence = Math.max(room.lastSequence, msg.sequence);
 	if (lastSequence !== updated.lastSequence) updated = {...updated, lastSequence};
@@ -237,8 +237,19 @@ function messageEffect(room: RoomView, msg: ChatMessage, me: string, looking: bo
 	}
 	if (!mine && !looking) updated = {...updated, unread: updated.unread + 1, mention: updated.mention || mention};
 	if (updated.anchor !== undefined) updated = {...updated, unseen: updated.unseen + 1};
-	const text = msg.data === undefined ? msg.content : `${msg.content} ${compactData(msg.data)}`;
-	return {room: updated, entry: {kind: 'message', sequence: msg.sequence, sender: msg.sender, text, timestamp: msg.timestamp, mine, mention}};
+	return {room: updated, entry};
+}
+
+/** A message's timeline entry, live or from history: its text, whether it is mine, whether it calls me. */
+function messageEntry(msg: ChatMessage, me: string, direct: boolean): NewEntry & {kind: 'message'} {
+	const mine = msg.sender === me;
+	const mention = !mine && (direct || mentions(msg.content, me));
+	return {kind: 'message', sequence: msg.sequence, sender: msg.sender, text: messageText(msg), timestamp: msg.timestamp, mine, mention};
+}
+
+/** What a message shows: its text, and its structured data compactly after it. */
+function messageText(msg: ChatMessage): string {
+	return msg.data === undefined ? msg.content : `${msg.content} ${compactData(msg.data)}`;
 }
 
 function presence(state: ChatState, incoming: Extract<ClientEvent, {type: 'presence'}>, now: number): ChatState {
@@ -297,7 +308,7 @@ function history(state: ChatState, name: string, messages: ChatMessage[], first:
 				? `${name} has no history`
 				: `the last ${shown.length} message${shown.length === 1 ? '' : 's'} of ${name}:`;
 			const lines: NewEntry[] = [system(now, 'info', header)];
-			for (const m of shown) lines.push({kind: 'reprint', sequence: m.sequence, sender: m.sender, text: m.content, timestamp: m.timestamp});
+			for (const m of shown) lines.push({kind: 'reprint', sequence: m.sequence, sender: m.sender, text: messageText(m), timestamp: m.timestamp});
 			if (shown.length > 0) lines.push(system(now, 'info', `end of the history of ${name}`));
 			for (const m of shown) updated = widenNick(updated, m.sender);
 			return append(updated, lines);
@@ -305,10 +316,7 @@ function history(state: ChatState, name: string, messages: ChatMessage[], first:
 		// Scrollback: only what is older than the oldest message already held.
 		const oldest = updated.oldestSequence ?? updated.lastSequence + 1;
 		const older = messages.filter(m => m.sequence < oldest).sort((a, b) => a.sequence - b.sequence);
-		const entries: NewEntry[] = older.map(m => ({
-			kind: 'message', sequence: m.sequence, sender: m.sender, text: m.content, timestamp: m.timestamp,
-			mine: m.sender === state.me, mention: m.sender !== state.me && (room.direct || mentions(m.content, state.me)),
-		}));
+		const entries: NewEntry[] = older.map(m => messageEntry(m, state.me, room.direct));
 		for (const m of older) updated = widenNick(updated, m.sender);
 		const newOldest = older[0]?.sequence ?? updated.oldestSequence;
 		const floor = first ?? 1;
