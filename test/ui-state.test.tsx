@@ -3,7 +3,7 @@ import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import type {ClientEvent} from '../source/client/types.js';
 import {initialChatState, reduce} from '../source/ui/state/reduce.js';
-import {activeRoom, findRoom} from '../source/ui/state/room.js';
+import {activeRoom, findRoom, scrollbackBefore} from '../source/ui/state/room.js';
 import {MAX_ENTRIES, type ChatState, type Entry} from '../source/ui/state/types.js';
 import {reduceUi} from '../source/ui/state/ui-actions.js';
 
@@ -146,6 +146,19 @@ test('scrollback history is prepended above what memory holds; exhausted history
 	assert.equal(room(s, 'general').backlog, 'none');
 	const keys = room(s, 'general').entries.map(e => e.key);
 	assert.deepEqual(keys, [...keys].sort((a, b) => a - b), 'keys increase along the timeline');
+});
+
+test('a quiet room just joined offers what was said before, and scrollback loads it', () => {
+	let s = run(start(), joined('quiet', ['ana', 'bo'], 2));
+	assert.equal(room(s, 'quiet').backlog, 'more');
+	assert.equal(scrollbackBefore(room(s, 'quiet')), 3, 'everything up to the sequence the room had at the join');
+	s = reduceUi(s, {type: 'request-history', room: 'quiet', request: {kind: 'scrollback'}});
+	const said = [1, 2].map(n => ({id: `q${n}`, room: 'quiet', sender: 'bo', content: `before ${n}`, sequence: n, timestamp: T}));
+	s = run(s, {type: 'history', room: 'quiet', messages: said, first: 1});
+	assert.deepEqual(texts(room(s, 'quiet').entries).slice(0, 2), ['bo: before 1', 'bo: before 2']);
+	assert.equal(room(s, 'quiet').backlog, 'none');
+	s = run(s, message('quiet', 'bo', 'live', 3));
+	assert.equal(scrollbackBefore(room(s, 'quiet')), 1, 'then it goes on from the oldest message held');
 });
 
 test('/history prints the last N messages as a block, apart from the live order', () => {

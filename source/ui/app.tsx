@@ -16,7 +16,7 @@ import {useTerminalSize} from './hooks/use-terminal-size.js';
 import {edit, emptyEditor, type EditAction} from './input/editor.js';
 import {editAction, viewCommand} from './input/key-map.js';
 import {bottomIndex, pageDown, pageUp, scrollTop} from './layout/viewport.js';
-import {activeRoom} from './state/room.js';
+import {activeRoom, scrollbackBefore} from './state/room.js';
 import {completionSources, peerOf} from './state/selectors.js';
 import type {RoomView} from './state/types.js';
 import {SCROLLBACK_PAGE} from './state/types.js';
@@ -122,7 +122,7 @@ export function App({client, serverUrl, serveAddress, idleMs = 5 * 60_000, colum
 	const loadOlder = (view: RoomView): void => {
 		if (view.backlog !== 'more' || client.status.state !== 'online') return;
 		dispatch({type: 'request-history', room: view.name, request: {kind: 'scrollback'}});
-		client.fetchHistory(view.name, view.oldestSequence ?? view.lastSequence + 1, SCROLLBACK_PAGE);
+		client.fetchHistory(view.name, scrollbackBefore(view), SCROLLBACK_PAGE);
 	};
 
 	const submit = (): void => {

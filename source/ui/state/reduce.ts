@@ -5,7 +5,7 @@
 import type {ClientEvent, ConnectionStatus} from '../../client/types.js';
 import type {ChatMessage, Member} from '../../protocol/messages.js';
 import {isDirectRoom} from '../../protocol/names.js';
-import {append, appendEach, emptyRoom, ensureRoom, findRoom, mentions, prepend, setMember, updateRoom, widenNick, type NewEntry} from './room.js';
+import {append, appendEach, emptyRoom, ensureRoom, findRoom, mentions, prepend, scrollbackBefore, setMember, updateRoom, widenNick, type NewEntry} from './room.js';
 import {MAX_ENTRIES, type ChatState, type MemberView, type RoomView} from './types.js';
 
 /** The state before anything happened: who I am, how the client stands, nothing joined yet. */
@@ -159,7 +159,7 @@ function joined(state: ChatState, name: string, epoch: string | undefined, seque
 		if (filter !== room.filter) {
 			updated = append(updated, [system(now, 'info', filter === undefined ? `${name}: no filter, every message arrives` : `${name}: only messages matching ${filter}`)]);
 		}
-		updated = {...updated, epoch, filter};
+		updated = {...updated, epoch, filter, joinedSequence: sequence};
 		// Earlier messages exist that this view has not loaded: offer them on scrollback.
 		if (updated.oldestSequence === undefined && sequence > 0 && updated.backlog === 'none') updated = {...updated, backlog: 'more'};
 		if (!resumed && !existing?.joined && !updated.direct) {
@@ -314,7 +314,7 @@ function history(state: ChatState, name: string, messages: ChatMessage[], first:
 			return append(updated, lines);
 		}
 		// Scrollback: only what is older than the oldest message already held.
-		const oldest = updated.oldestSequence ?? updated.lastSequence + 1;
+		const oldest = scrollbackBefore(updated);
 		const older = messages.filter(m => m.sequence < oldest).sort((a, b) => a.sequence - b.sequence);
 		const entries: NewEntry[] = older.map(m => messageEntry(m, state.me, room.direct));
 		for (const m of older) updated = widenNick(updated, m.sender);

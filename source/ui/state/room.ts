@@ -29,6 +29,7 @@ export function emptyRoom(name: string): RoomView {
 		epoch: undefined,
 		lastSequence: 0,
 		oldestSequence: undefined,
+		joinedSequence: 0,
 		backlog: 'none',
 		requests: [],
 		nickWidth: MIN_NICK_WIDTH,
@@ -105,6 +106,15 @@ export function appendEach(room: RoomView, entries: readonly NewEntry[]): RoomVi
 		if (first?.kind === 'message' && first.sequence > 1) return {...appended, backlog: 'more'};
 	}
 	return appended;
+}
+
+/**
+ * The sequence scrollback fetches history before: the oldest message held, or, when none is,
+ * everything up to the latest the room had when it was joined (a quiet room just joined holds
+ * no message, yet offers the earlier ones).
+ */
+export function scrollbackBefore(room: RoomView): number {
+	return room.oldestSequence ?? Math.max(room.lastSequence, room.joinedSequence) + 1;
 }
 
 /** Prepend older entries (scrollback) above the timeline. */

@@ -55,6 +55,8 @@ export type RoomView = {
 	/** Highest and lowest message sequence held in memory (0 / undefined when none). */
 	lastSequence: number;
 	oldestSequence: number | undefined;
+	/** The room's latest sequence when the broker last confirmed the subscription (0 before). */
+	joinedSequence: number;
 	backlog: Backlog;
 	/** Outstanding history requests, answered in order. */
 	requests: readonly HistoryRequest[];
