@@ -15,7 +15,26 @@
  */
 import {rmSync} from 'node:fs';
 import {join} from 'node:path';
+import {fileURLToPath} from 'node:url';
 import {build} from 'esbuild';
+
+/**
+ * Ink's renderer draws each frame with natter's CellOutput (source/ui/render/cell-output.ts)
+ * instead of Ink's own Output: the same text, for a fraction of the CPU and garbage (see that
+ * file). Ink offers no option for it, so the import is swapped here; the build fails if Ink's
+ * renderer no longer imports './output.js', rather than silently shipping Ink's.
+ */
+let outputSwapped = 0;
+const cellOutput = {
+	name: 'natter-cell-output',
+	setup(builder) {
+		builder.onResolve({filter: /^\.\/output\.js$/}, args => {
+			if (!/[\\/]ink[\\/]build[\\/]renderer\.js$/.test(args.importer)) return undefined;
+			outputSwapped++;
+			return {path: fileURLToPath(new URL('../source/ui/render/cell-output.ts', import.meta.url))};
+		});
+	},
+};
 
 const outdir = process.argv[2] ?? 'dist';
 // Chunk names carry content hashes: clear the last build's, or they pile up.
@@ -46,5 +65,10 @@ await build({
 	],
 	// CommonJS packages inside an ES module bundle still call require() for Node's built-ins.
 	banner: {js: "import {createRequire as __natterRequire} from 'node:module'; const require = __natterRequire(import.meta.url);"},
+	plugins: [cellOutput],
 	logLevel: 'warning',
 });
+if (outputSwapped === 0) {
+	process.stderr.write('bundle-cli: Ink\'s renderer did not import ./output.js: CellOutput was not swapped in (has Ink changed?)\n');
+	process.exit(1);
+}
