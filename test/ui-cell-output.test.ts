@@ -18,12 +18,14 @@ type Frame = {width: number; height: number; operations: Operation[]};
 
 // Pieces of text a frame may hold: plain ASCII, wide and zero-width characters, emoji
 // sequences, combining marks, a tab, box drawing, SGR codes (simple, compound, 256 and true
-// colour, intensity, resets) and hyperlinks, and line breaks.
+// colour, intensity, resets, malformed) and hyperlinks, and line breaks.
 const PIECES = [
 	'a', 'hello', ' ', '  ', 'x y', '#42', '│', '·', '漢字', 'ｶ', '😀', '👍🏽', '👩‍💻', '🇫🇷', '❤️', 'e\u0301', '\u200b', '\t', '\n', '\n\n',
 	'\x1b[31m', '\x1b[39m', '\x1b[1m', '\x1b[2m', '\x1b[22m', '\x1b[0m', '\x1b[1;31m', '\x1b[38;5;123m', '\x1b[38;2;1;2;3m',
 	'\x1b[48;5;12m', '\x1b[49m', '\x1b[4m', '\x1b[24m', '\x1b[7m', '\x1b[27m', '\x1b[3m', '\x1b[23m',
 	'\x1b]8;;https://example.com\x07', '\x1b]8;;\x07',
+	// Odd SGR: empty, an incomplete 256-colour code, an empty parameter, unterminated, and a CSI that is not SGR.
+	'\x1b[m', '\x1b[38;5m', '\x1b[;1m', '\x1b[12', '\x1b[K',
 ];
 
 // Transformers like the ones Ink's Text applies: colour a whole line, or depend on its index.

@@ -12,8 +12,8 @@
  * Here a row is two flat arrays (what each cell shows, and a style number); a style is
  * interned once as a number; the escape codes between two styles are computed once per pair;
  * a drawn line's cells are kept across frames (the presence panel, the status bar and the
- * names and times of the pane repeat from frame to frame); and a line of plain printable ASCII,
- * most of a chat, is split without the grapheme segmenter.
+ * names and times of the pane repeat from frame to frame); and a line of printable ASCII, plain
+ * or coloured (most of a chat), is split without the tokeniser's grapheme segmenter.
  *
  * The output is byte for byte Ink's: the same clipping, the same tokeniser and style algebra
  * (@alcalzone/ansi-tokenize, the version Ink runs with, see the `overrides` in package.json),
@@ -40,6 +40,15 @@ type Cells = {values: string[]; widths: number[]; styles: number[]};
 
 /** Printable ASCII only: one cell per character, one column each, no style. */
 const PLAIN = /^[\x20-\x7e]*$/;
+/**
+ * Printable ASCII and SGR sequences (ESC [ digits and semicolons m) only: what colouring ASCII
+ * text makes. The tokeniser reads such a sequence exactly so (up to its `m`), and every other
+ * character is a cell of its own, so the line needs no grapheme segmenter either.
+ */
+// eslint-disable-next-line no-control-regex
+const ASCII_AND_SGR = /^(?:[\x20-\x7e]|\x1b\[[0-9;]*m)*$/;
+// eslint-disable-next-line no-control-regex
+const SGR = /\x1b\[[0-9;]*m/g;
 
 /**
  * Bounds of the caches kept across frames. Past them everything is dropped and built again:
@@ -52,6 +61,8 @@ const STRIDE = 2 ** 21;
 
 /** Cells of lines drawn lately, by the line's text (after its transformers). */
 const lineCells = new Map<string, Cells>();
+/** The style codes of SGR sequences seen, as the tokeniser splits them. */
+const sequenceCodes = new Map<string, AnsiCode[]>();
 /** Interned styles: number → the reduced codes; 0 is no style. */
 const styleCodes: AnsiCode[][] = [[]];
 const styleNumbers = new Map<string, number>([['', 0]]);
@@ -87,7 +98,7 @@ export default class CellOutput {
 
 	get(): {output: string; height: number} {
 		// Caches are dropped only here, between frames: cells built this frame hold style numbers.
-		if (lineCells.size > MAX_LINES || styleCodes.length > MAX_STYLES || widths.size > MAX_LINES) resetCaches();
+		if (lineCells.size > MAX_LINES || styleCodes.length > MAX_STYLES || widths.size > MAX_LINES || sequenceCodes.size > MAX_STYLES) resetCaches();
 		const values: string[][] = [];
 		const styles: number[][] = [];
 		for (let y = 0; y < this.height; y++) {
@@ -198,7 +209,7 @@ function rowText(values: string[], styles: number[]): string {
 function cellsOf(line: string): Cells {
 	let cells = lineCells.get(line);
 	if (cells === undefined) {
-		cells = PLAIN.test(line) ? plainCells(line) : styledCells(line);
+		cells = PLAIN.test(line) ? plainCells(line) : ASCII_AND_SGR.test(line) ? sgrCells(line) : styledCells(line);
 		lineCells.set(line, cells);
 	}
 	return cells;
@@ -209,7 +220,40 @@ function plainCells(line: string): Cells {
 	return {values, widths: values.map(() => 1), styles: values.map(() => 0)};
 }
 
-/** A line with escape codes or non-ASCII text, cut into cells by Ink's tokeniser. */
+/** Printable ASCII between SGR sequences: each sequence goes through the tokeniser once, ever. */
+function sgrCells(line: string): Cells {
+	const cells: Cells = {values: [], widths: [], styles: []};
+	let codes: AnsiCode[] = [];
+	let style = 0;
+	let at = 0;
+	for (const match of line.matchAll(SGR)) {
+		pushPlain(cells, line, at, match.index, style);
+		codes = reduceAnsiCodesIncremental(codes, codesOf(match[0]));
+		style = styleNumber(codes);
+		at = match.index + match[0].length;
+	}
+	pushPlain(cells, line, at, line.length, style);
+	return cells;
+}
+
+function pushPlain(cells: Cells, line: string, from: number, to: number, style: number): void {
+	for (let i = from; i < to; i++) {
+		cells.values.push(line[i]!);
+		cells.widths.push(1);
+		cells.styles.push(style);
+	}
+}
+
+function codesOf(sequence: string): AnsiCode[] {
+	let codes = sequenceCodes.get(sequence);
+	if (codes === undefined) {
+		codes = tokenize(sequence).filter((token): token is AnsiCode => token.type === 'ansi');
+		sequenceCodes.set(sequence, codes);
+	}
+	return codes;
+}
+
+/** A line with other escape codes or non-ASCII text, cut into cells by Ink's tokeniser. */
 function styledCells(line: string): Cells {
 	const values: string[] = [];
 	const widthsOfCells: number[] = [];
@@ -283,6 +327,7 @@ function widestLine(text: string): number {
 
 function resetCaches(): void {
 	lineCells.clear();
+	sequenceCodes.clear();
 	styleCodes.length = 1;
 	styleNumbers.clear();
 	styleNumbers.set('', 0);
