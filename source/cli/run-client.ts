@@ -3,6 +3,7 @@ import {setFlagsFromString} from 'node:v8';
 import {createClient} from '../client/create-client.js';
 import type {CliPlan} from './parse-flags.js';
 import {runJson} from './run-json.js';
+import {recordEarlyEvents} from '../ui/state/early-events.js';
 import {withoutFetch} from './without-fetch.js';
 
 /**
@@ -69,8 +70,12 @@ export async function runClient(plan: Extract<CliPlan, {mode: 'tui' | 'json'}>):
 			process.once('SIGTERM', stop);
 			code = await runJson(client, plan.rooms[0]!, {input: process.stdin, output: process.stdout, errors: process.stderr});
 		} else {
+			// Connect while the chat window's modules load and its first frame renders (a few hundred
+			// ms at start-up), not after: the window takes over the events recorded meanwhile.
+			const early = recordEarlyEvents(client);
+			client.start();
 			const {runTui} = await withoutFetch(() => import('./run-tui.js'));
-			code = await runTui({client, serverUrl: urls[0]!, ...(serveAddress === undefined ? {} : {serveAddress})});
+			code = await runTui({client, early, serverUrl: urls[0]!, ...(serveAddress === undefined ? {} : {serveAddress})});
 		}
 	} finally {
 		await closeBroker();

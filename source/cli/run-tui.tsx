@@ -1,10 +1,13 @@
 import {render} from 'ink';
 import type {NatterClient} from '../client/types.js';
 import {App} from '../ui/app.js';
+import type {EarlyEvents} from '../ui/state/early-events.js';
 
-/** What the chat window needs: a client (not yet started), where it connects, and when hosting, the join address. */
+/** What the chat window needs: a client (started, with what it emitted so far), where it connects, and when hosting, the join address. */
 export type RunTuiOptions = {
 	client: NatterClient;
+	/** Started before the window loaded: its events until the window subscribes. Without it, the window starts the client. */
+	early?: EarlyEvents;
 	serverUrl: string;
 	serveAddress?: string;
 	/** Time without input before the user is marked away (ms, default 5 minutes). */
@@ -17,8 +20,9 @@ const ENTER = '\x1b[?1049h\x1b[H\x1b[?2004h';
 const LEAVE = '\x1b[?2004l\x1b[?1049l';
 
 /**
- * Open the chat window on this terminal, start the client, and resolve with the exit code when
- * the user quits (/quit or Ctrl+C; the client is closed first, so pending messages go out).
+ * Open the chat window on this terminal (starting the client, unless `early` says it is started),
+ * and resolve with the exit code when the user quits (/quit or Ctrl+C; the client is closed
+ * first, so pending messages go out).
  * Without a terminal on stdin it says so and returns 2.
  */
 export async function runTui(options: RunTuiOptions): Promise<number> {
@@ -42,7 +46,7 @@ export async function runTui(options: RunTuiOptions): Promise<number> {
 	process.once('SIGHUP', onSignal);
 	process.on('exit', restore);
 	const instance = render(
-		<App client={client} serverUrl={options.serverUrl} {...(options.serveAddress === undefined ? {} : {serveAddress: options.serveAddress})} {...(options.idleMs === undefined ? {} : {idleMs: options.idleMs})} />,
+		<App client={client} serverUrl={options.serverUrl} {...(options.early === undefined ? {} : {early: options.early})} {...(options.serveAddress === undefined ? {} : {serveAddress: options.serveAddress})} {...(options.idleMs === undefined ? {} : {idleMs: options.idleMs})} />,
 		{exitOnCtrlC: false, patchConsole: true, maxFps: 30},
 	);
 	try {

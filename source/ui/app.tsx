@@ -9,6 +9,7 @@ import {RoomTabs} from './components/room-tabs.js';
 import {StatusBar} from './components/status-bar.js';
 import {executeCommand} from './execute-command.js';
 import {useChat} from './hooks/use-chat.js';
+import type {EarlyEvents} from './state/early-events.js';
 import {useIdle} from './hooks/use-idle.js';
 import {useKeys} from './hooks/use-keys.js';
 import {useNow} from './hooks/use-now.js';
@@ -36,6 +37,8 @@ type Props = {
 	frameMs?: number;
 	/** Called after the client closed on /quit or Ctrl+C (the default exits Ink). */
 	onExit?: () => void;
+	/** The client was started before the window: what it emitted meanwhile (see recordEarlyEvents). */
+	early?: EarlyEvents;
 };
 
 /** Narrower than this, the member panel hides unless asked for. */
@@ -50,10 +53,10 @@ const PANEL_WIDTH = 24;
  * @example
  * render(<App client={client} serverUrl="ws://127.0.0.1:8080" />, {exitOnCtrlC: false});
  */
-export function App({client, serverUrl, serveAddress, idleMs = 5 * 60_000, columns, rows, frameMs, onExit}: Props) {
+export function App({client, serverUrl, serveAddress, idleMs = 5 * 60_000, columns, rows, frameMs, onExit, early}: Props) {
 	const {exit} = useApp();
 	const size = useTerminalSize({...(columns === undefined ? {} : {columns}), ...(rows === undefined ? {} : {rows})});
-	const {state, dispatch, latest} = useChat(client, frameMs === undefined ? {} : {frameMs});
+	const {state, dispatch, latest} = useChat(client, {...(frameMs === undefined ? {} : {frameMs}), ...(early === undefined ? {} : {early})});
 	const [editor, setEditor] = useState(emptyEditor);
 	// One input chunk can hold several keys ("hello" + Enter): each must see the one before it.
 	const editorNow = useRef(editor);

@@ -3,6 +3,7 @@ import type {NatterClient} from '../../client/types.js';
 import {initialChatState, reduceBatch, type TimedEvent} from '../state/reduce.js';
 import {ensureRoom, updateRoom} from '../state/room.js';
 import type {ChatState} from '../state/types.js';
+import type {EarlyEvents} from '../state/early-events.js';
 import {DEFAULT_PACING, frameDelay} from '../state/frame-delay.js';
 import {reduceUi, type UiAction} from '../state/ui-actions.js';
 
@@ -14,6 +15,8 @@ export type UseChatOptions = {
 	floodFrameMs?: number;
 	/** Call client.start() once subscribed (default true), so no early event is missed. */
 	start?: boolean;
+	/** The client was started before: apply what it emitted meanwhile first (start is then ignored). */
+	early?: EarlyEvents;
 };
 
 /** The chat state and the way to act on the view. */
@@ -38,6 +41,7 @@ export function useChat(client: NatterClient, options: UseChatOptions = {}): Cha
 	// frameMs 0 (tests) turns batching off, in floods too, unless floodFrameMs asks for it.
 	const floodFrameMs = Math.max(frameMs, options.floodFrameMs ?? (frameMs === 0 ? 0 : DEFAULT_PACING.floodFrameMs));
 	const start = options.start ?? true;
+	const {early} = options;
 	const current = useRef<ChatState | undefined>(undefined);
 	current.current ??= seed(client);
 	const [state, setState] = useState<ChatState>(current.current);
@@ -60,7 +64,14 @@ export function useChat(client: NatterClient, options: UseChatOptions = {}): Cha
 			queue.push({event, at: Date.now()});
 			timer ??= setTimeout(flush, frameDelay(lastBatch, Date.now() - lastFlush, pacing));
 		});
-		if (start) {
+		if (early) {
+			// Subscribed above, in the same synchronous step: the recorded events come before any the listener gets.
+			const backlog = early.take();
+			if (backlog.length > 0) {
+				queue.push(...backlog);
+				timer ??= setTimeout(flush, 0);
+			}
+		} else if (start) {
 			client.start();
 			// The rooms the client was told to join get their tabs now, before the broker answers.
 			let next = current.current!;
@@ -72,7 +83,7 @@ export function useChat(client: NatterClient, options: UseChatOptions = {}): Cha
 			unsubscribe();
 			if (timer) clearTimeout(timer);
 		};
-	}, [client, frameMs, floodFrameMs, start]);
+	}, [client, frameMs, floodFrameMs, start, early]);
 
 	const dispatch = useCallback((action: UiAction) => {
 		current.current = reduceUi(current.current!, action);
