@@ -57,12 +57,39 @@ function framePayload(frame: Buffer): Buffer {
  * publishes, a storm of joins) leaves in one write system call instead of one per frame.
  */
 const corked: Connection[] = [];
-let flushScheduled = false;
+let endScheduled = false;
 
-function flushCorked(): void {
-	flushScheduled = false;
+/**
+ * Whether a fan-out frame that is a socket's first in this turn is written at once. Corking pays
+ * when a turn sends a socket several frames (a busy room: one write call for all of them); when
+ * it sends one (a quiet room), holding it to the end of the turn only makes every member wait
+ * for the whole room's frames to be queued (bench fixed-5k). So fan-out writes directly while
+ * turns carry one frame per socket; once a socket gets a second frame in a turn, sockets cork
+ * from their first frame on, until a turn's corked sockets average fewer than two frames.
+ */
+let direct = true;
+/** In direct mode: some socket was sent a second fan-out frame in this turn. */
+let secondFrame = false;
+/** In corked mode: fan-out frames written to corked sockets in this turn. */
+let heldFrames = 0;
+/** Counts event-loop turns that wrote anything: tells a socket's first frame of a turn. */
+let turn = 0;
+
+function endOfTurn(): void {
+	endScheduled = false;
+	const sockets = corked.length;
 	for (const connection of corked) connection.uncork('turn');
 	corked.length = 0;
+	direct = direct ? !secondFrame : heldFrames < 2 * sockets;
+	secondFrame = false;
+	heldFrames = 0;
+	turn++;
+}
+
+function scheduleEndOfTurn(): void {
+	if (endScheduled) return;
+	endScheduled = true;
+	setImmediate(endOfTurn);
 }
 
 /**
@@ -119,8 +146,10 @@ export class Connection {
 	 * writes every frame at once and in order, never holding one back in a queue of its own.
 	 */
 	private readonly socket: Socket | undefined;
-	/** Whether the socket is corked: until the end of this turn (flushCorked), or for presence only (flushLazilyCorked). */
+	/** Whether the socket is corked: until the end of this turn (endOfTurn), or for presence only (flushLazilyCorked). */
 	private held: 'no' | 'turn' | 'lazy' = 'no';
+	/** The turn in which a fan-out frame was last written to the socket directly (see `direct`). */
+	private directTurn = -1;
 
 	constructor(
 		readonly ws: WebSocket,
@@ -187,7 +216,16 @@ export class Connection {
 			return;
 		}
 		if (lazy) this.holdLazily();
-		else this.hold();
+		else if (direct && this.held === 'no' && this.directTurn !== turn) {
+			// The socket's first frame in a quiet turn: it leaves now.
+			this.directTurn = turn;
+			scheduleEndOfTurn();
+		} else {
+			// A socket held only for presence counts as quiet: presence is corked whatever the mode.
+			if (!direct) heldFrames++;
+			else if (this.held !== 'lazy') secondFrame = true;
+			this.hold();
+		}
 		this.socket.write(frame);
 	}
 
@@ -248,10 +286,7 @@ export class Connection {
 		if (this.held === 'no') this.socket.cork();
 		this.held = 'turn';
 		corked.push(this);
-		if (!flushScheduled) {
-			flushScheduled = true;
-			setImmediate(flushCorked);
-		}
+		scheduleEndOfTurn();
 	}
 
 	/** Cork the socket for presence: it leaves within PRESENCE_HOLD_MS, or with the next other frame. */
