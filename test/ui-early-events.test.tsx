@@ -8,6 +8,7 @@ import {createClient} from '../source/client/create-client.js';
 import type {ClientEvent, NatterClient} from '../source/client/types.js';
 import {App} from '../source/ui/app.js';
 import {recordEarlyEvents} from '../source/ui/state/early-events.js';
+import {until} from './helpers/app-screen.js';
 import {recordClient} from './helpers/client-events.js';
 import {startBroker} from './helpers/start-broker.js';
 
@@ -29,16 +30,6 @@ function next(client: NatterClient, match: (event: ClientEvent) => boolean): Pro
 	});
 }
 
-async function frameWith(lastFrame: () => string | undefined, texts: string[], ms = 3000): Promise<string> {
-	const deadline = Date.now() + ms;
-	for (;;) {
-		const frame = lastFrame() ?? '';
-		if (texts.every(text => frame.includes(text))) return frame;
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${texts.join(', ')}; the screen is:\n${frame}`);
-		await new Promise(resolve => setTimeout(resolve, 5));
-	}
-}
-
 test('a window opened on a client started earlier shows what happened before it opened, then what comes live, in order', async () => {
 	const broker = await startBroker();
 	brokers.push(broker);
@@ -56,10 +47,10 @@ test('a window opened on a client started earlier shows what happened before it 
 	await arrived;
 
 	const screen = render(<App client={client} early={early} serverUrl={broker.url} columns={100} rows={20} frameMs={0} idleMs={0} />);
-	const first = await frameWith(screen.lastFrame, ['you joined general', 'said before the window opened', 'online']);
+	const first = await until(screen, frame => ['you joined general', 'said before the window opened', 'online'].every(text => frame.includes(text)), 3000);
 	assert.match(first, /you joined general[\s\S]*said before the window opened/);
 	bo.client.publish('general', 'said once it was open');
-	const frame = await frameWith(screen.lastFrame, ['said once it was open']);
+	const frame = await until(screen, 'said once it was open', 3000);
 	assert.match(frame, /said before the window opened[\s\S]*said once it was open/);
 	assert.deepEqual(early.take(), [], 'the window took the recording over: nothing more is recorded');
 });

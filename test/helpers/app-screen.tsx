@@ -14,7 +14,7 @@ export function renderApp(options: {columns?: number; rows?: number; idleMs?: nu
 }
 
 /** Wait until the frame satisfies `check` (a string it contains, or a predicate). */
-export async function until(screen: Screen, check: string | ((frame: string) => boolean), ms = 2000): Promise<string> {
+export async function until(screen: Pick<Screen, 'lastFrame'>, check: string | ((frame: string) => boolean), ms = 2000): Promise<string> {
 	const ok = typeof check === 'string' ? (frame: string) => frame.includes(check) : check;
 	const deadline = Date.now() + ms;
 	for (;;) {
