@@ -63,8 +63,11 @@ async function main(): Promise<number> {
 	if (loads.length > 0) console.log(`machine load average during the runs: ${Math.min(...loads)} to ${Math.max(...loads)} (${machine.cpuCount} cores)`);
 	if (options.quick) console.log('quick mode: reduced sizes and one repetition; the targets are indicative only');
 	const missed = rows.filter(r => r.result === 'FAIL' && r.target !== 'all 0').length;
+	const ties = rows.filter(r => r.result === 'tie').length;
+	const verdict = missed > 0 ? `${missed} target(s) missed` : ties > 0 ? 'every target met or tied' : 'every target met';
+	const tied = ties === 0 ? '' : ` (${ties} tied: missed by the medians, but within what the runs' spread can tell apart)`;
 	console.log(
-		`${durationSeconds} s; ${missed === 0 ? 'every target met' : `${missed} target(s) missed`}; ` +
+		`${durationSeconds} s; ${verdict}${tied}; ` +
 			`${failed ? 'CORRECTNESS OR RUN FAILURE: exit 1' : 'no loss, duplication or reordering in any run'}`,
 	);
 	writeJson(options.out, {machine, options, durationSeconds, scenarios: records, rows, exitCode});
