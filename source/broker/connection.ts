@@ -2,6 +2,7 @@ import type {Socket} from 'node:net';
 import type {WebSocket} from 'ws';
 import type {ChatMessage, ErrorCode, PresenceStatus, ServerFrame} from '../protocol/messages.js';
 import {CloseCode} from '../protocol/messages.js';
+import {directKey, isDirectRoom} from '../protocol/names.js';
 import type {CompiledFilter} from '../filter/compile-filter.js';
 
 /** One room a connection listens to. Keyed by engine key; `wire` is the name this client uses. */
@@ -162,6 +163,11 @@ export class Connection {
 		// ws keeps its socket in a private field (throughout ws 8); with permessage-deflate we go through ws.
 		const socket = (ws as unknown as {_socket?: Socket | null})._socket ?? undefined;
 		this.socket = ws.extensions === '' ? socket : undefined;
+	}
+
+	/** The engine key of a room as this connection names it: `@bob` from alice is their shared conversation. */
+	engineKey(room: string): string {
+		return isDirectRoom(room) ? directKey(this.userId!, room.slice(1)) : room;
 	}
 
 	/** Call `onTimeout` unless the connection has a name within `ms` (nameAs). */

@@ -2,13 +2,14 @@ import {timingSafeEqual} from 'node:crypto';
 import type {WebSocket} from 'ws';
 import {CloseCode, type ChatMessage, type ClientFrame} from '../protocol/messages.js';
 import {parseClientFrame, type FrameLimits} from '../protocol/parse-client-frame.js';
-import {directKey, isDirectRoom} from '../protocol/names.js';
-import {Connection, type Subscription} from './connection.js';
-import type {Engine, PresenceEvent} from './engine.js';
-import {compileFilter, type CompiledFilter} from '../filter/compile-filter.js';
+import {isDirectRoom} from '../protocol/names.js';
+import {Connection} from './connection.js';
+import type {Engine} from './engine.js';
+import type {CompiledFilter} from '../filter/compile-filter.js';
 import {Fanout} from './fanout.js';
 import {RateGuard} from './rate-guard.js';
 import {IdentityRegistry} from './identity-registry.js';
+import {presenceEvent, Subscriptions} from './subscriptions.js';
 
 /** What the hub needs from the broker that owns it. */
 export type HubOptions = {
@@ -45,11 +46,17 @@ export class Hub {
 	readonly connections = new Set<Connection>();
 	private readonly identities = new IdentityRegistry();
 	private readonly fanout: Fanout;
+	private readonly subscriptions: Subscriptions;
 	private readonly graceTimers = new Set<NodeJS.Timeout>();
 	private closing = false;
 
 	constructor(private readonly options: HubOptions) {
 		this.fanout = new Fanout(options.engine, this.identities, options.log, options.counters);
+		this.subscriptions = new Subscriptions(options.engine, this.fanout, {
+			maxFilter: options.frameLimits.maxFilter,
+			isClosing: () => this.closing,
+			log: options.log,
+		});
 	}
 
 	/** Take over a freshly accepted socket. */
@@ -162,11 +169,11 @@ export class Hub {
 				return this.onHello(connection, frame.userId, frame.resume, frame.adminKey);
 			case 'subscribe':
 				if (!this.ensureName(connection, frame.userId, frame.room)) return;
-				if (frame.sub !== undefined) return this.onNamedSubscribe(connection, frame.room, frame.sub, frame.since, frame.epoch, frame.filter);
-				return this.onSubscribe(connection, frame.room, frame.since, frame.epoch, frame.filter);
+				if (frame.sub !== undefined) return this.subscriptions.subscribeNamed(connection, frame.room, frame.sub, frame.since, frame.epoch, frame.filter);
+				return this.subscriptions.subscribe(connection, frame.room, frame.since, frame.epoch, frame.filter);
 			case 'unsubscribe':
-				if (frame.sub !== undefined) return this.onNamedUnsubscribe(connection, frame.room, frame.sub);
-				return this.onUnsubscribe(connection, frame.room);
+				if (frame.sub !== undefined) return this.subscriptions.unsubscribeNamed(connection, frame.room, frame.sub);
+				return this.subscriptions.unsubscribe(connection, frame.room);
 			case 'publish':
 				if (!this.ensureName(connection, frame.sender, frame.room, frame.clientId)) return;
 				if (!this.mayUse(connection, frame.room, 'publish in', frame.clientId)) return;
@@ -184,7 +191,7 @@ export class Hub {
 			case 'who':
 				if (!this.ensureName(connection, undefined, frame.room)) return;
 				if (!this.mayUse(connection, frame.room, 'list the members of')) return;
-				connection.send({type: 'members', room: frame.room, members: await this.options.engine.members(this.key(connection, frame.room))});
+				connection.send({type: 'members', room: frame.room, members: await this.options.engine.members(connection.engineKey(frame.room))});
 				return;
 			case 'bye':
 				// Close from our side too: "leave at once" must not wait for a client that lingers
@@ -242,172 +249,14 @@ export class Hub {
 	 */
 	private mayUse(connection: Connection, room: string, action: string, clientId?: string): boolean {
 		if (!this.options.requireMembership || connection.admin || isDirectRoom(room)) return true;
-		if (connection.listens(this.key(connection, room))) return true;
+		if (connection.listens(connection.engineKey(room))) return true;
 		connection.error('forbidden', `join ${room} before you ${action} it`, {room, ...(clientId === undefined ? {} : {clientId})});
 		return false;
 	}
 
-	/** The engine key of a room as this connection names it: `@bob` from alice is their shared conversation. */
-	private key(connection: Connection, room: string): string {
-		return isDirectRoom(room) ? directKey(connection.userId!, room.slice(1)) : room;
-	}
-
-	/** Compile a subscription's filter once; a bad one is answered here and changes nothing. */
-	private compile(connection: Connection, room: string, filterText: string | undefined): {ok: true; filter: CompiledFilter | undefined} | {ok: false} {
-		if (filterText === undefined) return {ok: true, filter: undefined};
-		const compiled = compileFilter(filterText, {maxLength: this.options.frameLimits.maxFilter});
-		if (!compiled.ok) {
-			connection.error('invalid_filter', `filter: ${compiled.error}`, {room, position: compiled.position});
-			return {ok: false};
-		}
-		return {ok: true, filter: compiled.filter};
-	}
-
-	/**
-	 * A named subscription: another view of a room on this connection (usually with its own
-	 * filter), replayed and delivered independently, its messages tagged with `sub`. It carries no
-	 * presence: the connection's plain subscription does that.
-	 */
-	private async onNamedSubscribe(connection: Connection, room: string, name: string, since: number | undefined, epoch: string | undefined, filterText: string | undefined): Promise<void> {
-		const compiled = this.compile(connection, room, filterText);
-		if (!compiled.ok) return;
-		const key = this.key(connection, room);
-		const existing = connection.named.get(key)?.get(name);
-		const sub = existing ?? connection.addView({key, wire: room, epoch: '', last: 0, queue: undefined, filter: undefined, admitted: 0, name});
-		sub.filter = compiled.filter;
-		sub.queue ??= [];
-		if (!existing) this.fanout.join(key, connection);
-		try {
-			await this.replayThenLive(connection, sub, since, epoch);
-		} catch (error) {
-			if (!existing) this.dropNamed(connection, sub);
-			else if (connection.holds(sub)) this.fanout.drain(connection, sub, []);
-			throw error;
-		}
-	}
-
-	private onNamedUnsubscribe(connection: Connection, room: string, name: string): void {
-		const sub = connection.userId === undefined ? undefined : connection.named.get(this.key(connection, room))?.get(name);
-		if (!sub) {
-			connection.error('not_subscribed', `no subscription ${JSON.stringify(name)} to ${room}`, {room});
-			return;
-		}
-		this.dropNamed(connection, sub);
-		connection.send({type: 'unsubscribed', room, sub: name});
-	}
-
-	private dropNamed(connection: Connection, sub: Subscription): void {
-		if (!connection.removeView(sub)) return;
-		if (!connection.listens(sub.key)) this.fanout.leave(sub.key, connection);
-	}
-
-	private async onSubscribe(connection: Connection, room: string, since: number | undefined, epoch: string | undefined, filterText: string | undefined): Promise<void> {
-		const {engine} = this.options;
-		const userId = connection.userId!;
-		const compiled = this.compile(connection, room, filterText);
-		if (!compiled.ok) return;
-		const filter = compiled.filter;
-		const key = this.key(connection, room);
-		const existing = connection.subs.get(key);
-		const sub: Subscription = existing ?? {key, wire: room, epoch: '', last: 0, queue: undefined, filter: undefined, admitted: 0};
-		sub.filter = filter;
-		// Queue live traffic from this moment, so nothing falls between the history read and going live.
-		sub.queue ??= [];
-		try {
-			if (!existing) {
-				connection.subs.set(key, sub);
-				this.fanout.join(key, connection);
-				if (await engine.presenceAdd(key, userId, connection.holder, connection.status, connection.reason)) {
-					if (!isDirectRoom(room)) await engine.announce(this.presence(key, userId, 'join', connection));
-				}
-			}
-			await this.replayThenLive(connection, sub, since, epoch);
-		} catch (error) {
-			await this.undoSubscribe(connection, sub, existing !== undefined);
-			throw error;
-		}
-	}
-
-	/**
-	 * A subscribe failed half-way (the engine is down): withdraw a new subscription entirely, so it
-	 * neither counts as present nor queues live traffic forever; put an existing one back to live.
-	 */
-	private async undoSubscribe(connection: Connection, sub: Subscription, existed: boolean): Promise<void> {
-		if (connection.subs.get(sub.key) !== sub) return;
-		if (existed) {
-			this.fanout.drain(connection, sub, []);
-			return;
-		}
-		connection.subs.delete(sub.key);
-		if (!connection.listens(sub.key)) this.fanout.leave(sub.key, connection);
-		await this.removePresence(sub.key, connection.userId!, connection.holder, sub.wire).catch(error => this.failed(`presence cleanup of ${sub.key}`, error));
-	}
-
-	/** Answer `subscribed`, replay what follows `since`, then let the live messages queued meanwhile through. */
-	private async replayThenLive(connection: Connection, sub: Subscription, since: number | undefined, epoch: string | undefined): Promise<void> {
-		const {engine} = this.options;
-		const {key, wire: room} = sub;
-		const userId = connection.userId!;
-		// fanCleared stamps the new epoch on this subscription if history is cleared while we read.
-		const epochBefore = sub.epoch;
-		const state = await engine.room(key);
-		let start: number;
-		if (since !== undefined && (epoch === undefined || epoch === state.epoch)) {
-			start = Math.min(since, state.sequence);
-		} else if (since !== undefined) {
-			start = 0; // A new epoch: everything in it is new to this client.
-		} else {
-			const cursor = await engine.getCursor(userId, key);
-			start = cursor && cursor.epoch === state.epoch ? Math.min(cursor.sequence, state.sequence) : state.sequence;
-		}
-		const members = await engine.members(key);
-		let page = await engine.history(key, {since: start});
-		const clearedMeanwhile = sub.epoch !== epochBefore && sub.epoch !== page.epoch;
-		if (page.epoch !== state.epoch || clearedMeanwhile) {
-			// History was cleared during the reads: `start` (or the whole page) belongs to the old epoch,
-			// and keeping it would drop the new epoch's first messages as duplicates. All of it is news.
-			start = 0;
-			page = await engine.history(key, {since: 0});
-		}
-		if (connection.closed || !connection.holds(sub)) return;
-		sub.epoch = page.epoch;
-		sub.last = start;
-		const lost = Math.max(0, Math.min(page.first, page.sequence + 1) - start - 1);
-		// A filtered replay's first `prev` must not claim the lost stretch as filtered out.
-		sub.admitted = start + lost;
-		connection.send({
-			type: 'subscribed',
-			room,
-			sequence: page.sequence,
-			epoch: page.epoch,
-			since: start,
-			first: page.first,
-			lost,
-			members,
-			...(sub.filter ? {filter: sub.filter.source} : {}),
-			...(sub.name === undefined ? {} : {sub: sub.name}),
-		});
-		this.fanout.drain(connection, sub, page.messages);
-	}
-
-	private async onUnsubscribe(connection: Connection, room: string): Promise<void> {
-		if (connection.userId === undefined) {
-			connection.error('not_subscribed', `not subscribed to ${room}`, {room});
-			return;
-		}
-		const key = this.key(connection, room);
-		if (!connection.subs.delete(key)) {
-			connection.error('not_subscribed', `not subscribed to ${room}`, {room});
-			return;
-		}
-		if (!connection.listens(key)) this.fanout.leave(key, connection);
-		await this.removePresence(key, connection.userId, connection.holder, room);
-		connection.send({type: 'unsubscribed', room});
-	}
-
 	private async onPublish(connection: Connection, frame: Extract<ClientFrame, {type: 'publish'}>): Promise<void> {
 		const result = await this.options.engine.publish({
-			room: this.key(connection, frame.room),
+			room: connection.engineKey(frame.room),
 			sender: connection.userId!,
 			content: frame.content,
 			...(frame.data === undefined ? {} : {data: frame.data}),
@@ -429,7 +278,7 @@ export class Hub {
 	}
 
 	private async onHistory(connection: Connection, frame: Extract<ClientFrame, {type: 'get_history'}>): Promise<void> {
-		const key = this.key(connection, frame.room);
+		const key = connection.engineKey(frame.room);
 		const query: {since?: number; before?: number; limit?: number} = {};
 		if (frame.since !== undefined) query.since = frame.since;
 		if (frame.before !== undefined) query.before = frame.before;
@@ -455,7 +304,7 @@ export class Hub {
 
 	private async onAck(connection: Connection, room: string, sequence: number): Promise<void> {
 		// An unnamed connection is in no room: refuse it like any other ack of a room it is not in.
-		const sub = connection.userId === undefined ? undefined : connection.subs.get(this.key(connection, room));
+		const sub = connection.userId === undefined ? undefined : connection.subs.get(connection.engineKey(room));
 		if (!sub || connection.userId === undefined) {
 			connection.error('not_subscribed', `cannot acknowledge in ${room}: not subscribed`, {room});
 			return;
@@ -471,7 +320,7 @@ export class Hub {
 			if (isDirectRoom(sub.wire)) continue;
 			const change = await this.options.engine.presenceStatus(sub.key, connection.userId, connection.holder, status, reason);
 			if (change && change.before.status !== change.after.status) {
-				await this.options.engine.announce(this.presence(sub.key, connection.userId, status === 'away' ? 'away' : 'back', connection));
+				await this.options.engine.announce(presenceEvent(sub.key, connection.userId, status === 'away' ? 'away' : 'back', connection));
 			}
 		}
 	}
@@ -485,7 +334,7 @@ export class Hub {
 			connection.error('name_required', 'say who you are first: send hello', {room});
 			return;
 		}
-		const key = this.key(connection, room);
+		const key = connection.engineKey(room);
 		const state = await this.options.engine.clearHistory(key, connection.userId);
 		// Subscribers hear it through the engine event; an admin outside the room hears it here.
 		if (!connection.listens(key)) connection.send({type: 'history_cleared', room, epoch: state.epoch, by: connection.userId});
@@ -504,7 +353,7 @@ export class Hub {
 		connection.dropViews();
 		for (const key of listened) this.fanout.leave(key, connection);
 		const finish = async (): Promise<void> => {
-			for (const sub of subs) await this.removePresence(sub.key, userId, connection.holder, sub.wire);
+			for (const sub of subs) await this.subscriptions.removePresence(sub.key, userId, connection.holder, sub.wire);
 			if (this.identities.connections(userId).size === 0) await this.options.engine.unwatch(`@${userId}`);
 		};
 		if (!ghost) {
@@ -518,27 +367,6 @@ export class Hub {
 			finish().catch(error => this.options.log(`presence cleanup failed: ${(error as Error).message}`));
 		}, this.options.graceMs);
 		this.graceTimers.add(timer);
-	}
-
-	private async removePresence(key: string, userId: string, holder: string, wire: string): Promise<void> {
-		if (this.closing) return;
-		if (await this.options.engine.presenceRemove(key, userId, holder)) {
-			if (!isDirectRoom(wire)) {
-				await this.options.engine.announce({type: 'presence', room: key, userId, action: 'leave', status: 'online', timestamp: Date.now()});
-			}
-		}
-	}
-
-	private presence(room: string, userId: string, action: PresenceEvent['action'], connection: Connection): PresenceEvent {
-		return {
-			type: 'presence',
-			room,
-			userId,
-			action,
-			status: connection.status,
-			timestamp: Date.now(),
-			...(connection.reason === undefined ? {} : {reason: connection.reason}),
-		};
 	}
 
 	/** Run an engine call nobody awaits; a failure is logged instead of escaping as an unhandled rejection. */
