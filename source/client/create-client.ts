@@ -1,9 +1,7 @@
-import WebSocket from 'ws';
 import type {ChatMessage, ClientFrame, MessageData, ServerFrame} from '../protocol/messages.js';
 import {isDirectRoom} from '../protocol/names.js';
 import {compileFilter} from '../filter/compile-filter.js';
-import {backoffDelay} from './backoff.js';
-import {LinkProbe} from './link-probe.js';
+import {BrokerLink} from './broker-link.js';
 import {TokenBucket} from '../rate/token-bucket.js';
 import {Outbox} from './outbox.js';
 import {parseServerFrame} from './parse-server-frame.js';
@@ -11,16 +9,14 @@ import type {ReorderOutput} from './reorder-buffer.js';
 import {RoomSync} from './room-sync.js';
 import type {BrokerFlavour, ClientEvent, ClientListener, ClientOptions, ConnectionStatus, NatterClient, PendingMessage} from './types.js';
 
-/** How long an online link must last before the backoff starts again from its minimum. */
-const STABLE_MS = 10_000;
 /** Retry delay for a publish the broker refused as temporarily unavailable. */
 const RETRY_MS = 1000;
 /** Publishes sent but not yet acknowledged: a bound keeps a long outbox from bursting past the broker's rate limit. */
 const WINDOW = 32;
 
 /**
- * Create natter's client core: one connection to a broker (moving through `urls` on failure,
- * reconnecting with backoff for as long as it lives), per-room ordering through the reorder
+ * Create natter's client core: one connection to a broker (a BrokerLink: moving through `urls`
+ * on failure, reconnecting with backoff for as long as it lives), per-room ordering through the reorder
  * buffer, resume after reconnects, cumulative acks, and an outbox whose messages enter their
  * room exactly once. It imports no UI: the TUI and --json mode both sit on its events.
  *
@@ -31,9 +27,6 @@ const WINDOW = 32;
  * client.publish('general', 'hello');
  */
 export function createClient(options: ClientOptions): NatterClient {
-	const minBackoff = options.minBackoffMs ?? 250;
-	const maxBackoff = options.maxBackoffMs ?? 30_000;
-	const pingMs = options.pingMs ?? 5000;
 	const gapTimeoutMs = options.gapTimeoutMs ?? 300;
 	const capacity = options.reorderCapacity ?? 1000;
 	const name = options.name;
@@ -50,16 +43,8 @@ export function createClient(options: ClientOptions): NatterClient {
 
 	let status: ConnectionStatus = {state: 'offline', reason: 'not started'};
 	let flavour: BrokerFlavour = 'unknown';
-	let ws: WebSocket | undefined;
-	let urlIndex = 0;
-	let attempt = 0;
 	let resumeToken: string | undefined;
-	let onlineSince = 0;
-	let retryTimer: NodeJS.Timeout | undefined;
 	let publishRetryTimer: NodeJS.Timeout | undefined;
-	const probe = new LinkProbe(pingMs);
-	let rtt: number | undefined;
-	let stopped = false;
 	let started = false;
 	let away: {reason?: string} | undefined;
 	/** Paces publishes below the broker's advertised rate limit, so none is refused and order holds. */
@@ -81,10 +66,28 @@ export function createClient(options: ClientOptions): NatterClient {
 		emit({type: 'status', status});
 	}
 
+	const link = new BrokerLink(
+		{
+			urls: options.urls,
+			...(options.token === undefined ? {} : {token: options.token}),
+			minBackoffMs: options.minBackoffMs ?? 250,
+			maxBackoffMs: options.maxBackoffMs ?? 30_000,
+			pingMs: options.pingMs ?? 5000,
+		},
+		{
+			status: setStatus,
+			open: onOpen,
+			frame: onFrame,
+			rtt(ms) {
+				emit({type: 'rtt', ms});
+				if (status.state === 'online') status = {...status, rtt: ms};
+			},
+			down: onDisconnected,
+		},
+	);
+
 	function send(frame: ClientFrame): boolean {
-		if (!ws || ws.readyState !== WebSocket.OPEN) return false;
-		ws.send(JSON.stringify(frame));
-		return true;
+		return link.send(JSON.stringify(frame));
 	}
 
 	const host = {
@@ -156,105 +159,29 @@ export function createClient(options: ClientOptions): NatterClient {
 	// Connection lifecycle
 	// ---------------------------------------------------------------------------
 
-	function connect(): void {
-		if (stopped) return;
-		const url = options.urls[urlIndex % options.urls.length]!;
-		attempt++;
-		setStatus({state: 'connecting', url, attempt});
-		const headers: Record<string, string> = {};
-		if (options.token) headers.authorization = `Bearer ${options.token}`;
-		let socket: WebSocket;
-		try {
-			socket = new WebSocket(url, {headers, handshakeTimeout: 10_000, perMessageDeflate: false});
-		} catch (error) {
-			scheduleReconnect(url, `bad address: ${(error as Error).message}`);
-			return;
-		}
-		ws = socket;
-		let authFailed = false;
-		let failure = 'connection closed';
-		/** An HTTP answer explains the failure better than the socket error that follows it. */
-		let explained = false;
-		socket.on('open', () => onOpen(socket));
-		socket.on('message', (data: Buffer) => onFrame(data.toString('utf8')));
-		socket.on('pong', () => {
-			if (socket !== ws) return;
-			rtt = probe.pong();
-			emit({type: 'rtt', ms: rtt});
-			if (status.state === 'online') status = {...status, rtt};
-		});
-		socket.on('unexpected-response', (_request, response) => {
-			if (response.statusCode === 401 || response.statusCode === 403) {
-				authFailed = true;
-				failure = `the broker refused the credentials (HTTP ${response.statusCode})`;
-			} else if (response.statusCode === 429) {
-				failure = 'the broker refused: too many connections from this address (HTTP 429)';
-			} else {
-				failure = `the server answered HTTP ${response.statusCode}, not a WebSocket`;
-			}
-			explained = true;
-			socket.terminate();
-		});
-		socket.on('error', (error: NodeJS.ErrnoException) => {
-			if (!explained) failure = describeSocketError(error);
-		});
-		socket.on('close', (code: number, reason: Buffer) => {
-			if (socket !== ws) return;
-			ws = undefined;
-			onDisconnected();
-			if (stopped) return;
-			if (authFailed) {
-				setStatus({state: 'auth_failed', url, reason: failure});
-				stopped = true;
-				return;
-			}
-			if (code === 4009) failure = 'the broker cut us off as a slow reader; resuming';
-			else if (code === 1009) failure = 'a frame was too large for the broker';
-			else if (code !== 1006 && reason.length > 0) failure = `closed by the broker: ${reason.toString()}`;
-			scheduleReconnect(url, failure);
-		});
-	}
-
-	function onOpen(socket: WebSocket): void {
-		if (socket !== ws) return;
+	function onOpen(): void {
 		flavour = 'unknown';
 		send({type: 'hello', userId: name, ...(resumeToken ? {resume: resumeToken} : {}), ...(options.adminKey ? {adminKey: options.adminKey} : {})});
 		if (away) send({type: 'status', status: 'away', ...(away.reason === undefined ? {} : {reason: away.reason})});
 		for (const sync of rooms.values()) send(sync.subscribeFrame(name));
-		probe.start(socket);
 		// A seed broker says nothing to hello; the first `subscribed` tells us which kind we met.
 		if (rooms.size === 0) goOnline();
 	}
 
 	function goOnline(): void {
-		if (status.state === 'online' || !ws) return;
-		onlineSince = Date.now();
-		setStatus({state: 'online', url: options.urls[urlIndex % options.urls.length]!, rtt});
+		if (status.state === 'online' || !link.connected) return;
+		link.markOnline();
+		setStatus({state: 'online', url: link.url, rtt: link.rtt});
 		flushOutbox();
 	}
 
 	function onDisconnected(): void {
-		probe.stop();
 		for (const sync of rooms.values()) sync.onDisconnect();
 		historyRequests.clear();
 		for (const timer of ackTimers.values()) clearTimeout(timer);
 		ackTimers.clear();
 		acked.clear();
 		inFlight.clear();
-	}
-
-	function scheduleReconnect(url: string, reason: string): void {
-		if (stopped) return;
-		if (onlineSince > 0 && Date.now() - onlineSince > STABLE_MS) attempt = 0;
-		onlineSince = 0;
-		// A failure moves on to the next broker; with one URL this retries the same.
-		urlIndex++;
-		const delay = backoffDelay(Math.max(1, attempt), minBackoff, maxBackoff);
-		setStatus({state: 'reconnecting', url, attempt, retryInMs: delay, retryAt: Date.now() + delay, reason});
-		retryTimer = setTimeout(() => {
-			retryTimer = undefined;
-			connect();
-		}, delay);
 	}
 
 	// ---------------------------------------------------------------------------
@@ -377,8 +304,7 @@ export function createClient(options: ClientOptions): NatterClient {
 		}
 		if (frame.code === 'name_taken') {
 			emit({type: 'error', code: frame.code, message: frame.error});
-			stopped = true;
-			ws?.close(1000);
+			void link.close();
 			setStatus({state: 'offline', reason: frame.error});
 			return;
 		}
@@ -463,7 +389,7 @@ export function createClient(options: ClientOptions): NatterClient {
 			if (started) return;
 			started = true;
 			for (const room of options.rooms ?? []) ensureRoom(room);
-			connect();
+			link.connect();
 		},
 		join(room) {
 			if (rooms.has(room)) return;
@@ -532,33 +458,15 @@ export function createClient(options: ClientOptions): NatterClient {
 			send({type: 'who', room});
 		},
 		async close(flushMs = 2000) {
-			if (stopped && !ws) return;
+			if (link.stopped && !link.connected) return;
 			const deadline = Date.now() + flushMs;
-			while (outbox.size > 0 && Date.now() < deadline && !stopped) {
+			while (outbox.size > 0 && Date.now() < deadline && !link.stopped) {
 				await new Promise(resolve => setTimeout(resolve, 20));
 			}
-			stopped = true;
-			if (retryTimer) clearTimeout(retryTimer);
+			link.stop();
 			if (publishRetryTimer) clearTimeout(publishRetryTimer);
 			for (const room of rooms.keys()) sendAck(room);
-			const socket = ws;
-			if (socket && socket.readyState === WebSocket.OPEN) {
-				send({type: 'bye'});
-				await new Promise<void>(resolve => {
-					const timer = setTimeout(() => {
-						socket.terminate();
-						resolve();
-					}, 1000);
-					socket.once('close', () => {
-						clearTimeout(timer);
-						resolve();
-					});
-					socket.close(1000, 'bye');
-				});
-			} else {
-				socket?.terminate();
-			}
-			ws = undefined;
+			await link.close(JSON.stringify({type: 'bye'} satisfies ClientFrame));
 			onDisconnected();
 			for (const sync of rooms.values()) sync.dispose();
 			setStatus({state: 'offline', reason: outbox.size > 0 ? `closed with ${outbox.size} unsent message(s)` : 'closed'});
@@ -570,20 +478,4 @@ export function createClient(options: ClientOptions): NatterClient {
 function stripType(frame: Extract<ServerFrame, {type: 'message'}>): ChatMessage {
 	const {type: _type, ...message} = frame;
 	return message;
-}
-
-function describeSocketError(error: NodeJS.ErrnoException): string {
-	switch (error.code) {
-		case 'ECONNREFUSED':
-			return 'connection refused: is the broker running on that host and port?';
-		case 'ENOTFOUND':
-		case 'EAI_AGAIN':
-			return 'unknown host';
-		case 'ETIMEDOUT':
-			return 'timed out';
-		case 'ECONNRESET':
-			return 'connection reset';
-		default:
-			return error.message || 'connection failed';
-	}
 }
