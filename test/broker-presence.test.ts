@@ -191,6 +191,39 @@ test('a connection that stops answering pings is terminated after the heartbeat 
 	});
 });
 
+test('the heartbeat pings every connection once per interval, spread over the interval instead of all at once', async () => {
+	// 1 s interval: four ticks of 250 ms, each pinging the connections of its slice.
+	await withBroker({heartbeatMs: 1000}, async broker => {
+		const clients: FrameClient[] = [];
+		const pings: number[][] = [];
+		try {
+			for (let i = 0; i < 8; i++) {
+				const client = await FrameClient.connect(broker.url);
+				const times: number[] = [];
+				client.ws.on('ping', () => times.push(Date.now()));
+				clients.push(client);
+				pings.push(times);
+			}
+			await sleep(2700);
+			for (const times of pings) {
+				assert.ok(times.length >= 2, `pinged ${times.length} times in 2.7 s`);
+				for (let i = 1; i < times.length; i++) {
+					const gap = times[i]! - times[i - 1]!;
+					assert.ok(gap > 700 && gap < 1500, `pings ${gap} ms apart, not one interval`);
+				}
+			}
+			// Eight connections in a row fall into all four slices: their first pings span most of an interval.
+			const firsts = pings.map(times => times[0]!);
+			const spread = Math.max(...firsts) - Math.min(...firsts);
+			assert.ok(spread >= 400, `the first pings all came within ${spread} ms`);
+			// Each still answers, so none is dropped.
+			for (const client of clients) assert.equal(client.ws.readyState, client.ws.OPEN);
+		} finally {
+			closeAll(...clients);
+		}
+	});
+});
+
 test('status frames announce away and back once per user, and members show each status', async () => {
 	await withBroker({}, async broker => {
 		const {client: bo} = await connectAs(broker.url, 'bo');

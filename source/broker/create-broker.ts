@@ -158,7 +158,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
 	const address = server.address() as AddressInfo;
 	const host = address.address;
 
-	const heartbeat = setInterval(() => hub.heartbeat(), heartbeatMs);
+	const heartbeat = setInterval(() => hub.heartbeat(), hub.heartbeatTickMs);
 	heartbeat.unref();
 
 	let closed: Promise<void> | undefined;

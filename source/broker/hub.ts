@@ -34,6 +34,15 @@ export type HubOptions = {
 	counters?: {published(): void; delivered(): void; slowConsumer(): void};
 };
 
+/**
+ * How often the heartbeat pings a slice of the connections. Pinging every connection in one turn
+ * is one write per socket, and as many pongs come back right after: at 10,000 connections tens
+ * of milliseconds in which no chat frame leaves, every interval. So the interval is cut into
+ * ticks of about this length, each pinging the connections whose id falls in its slice; every
+ * connection is still pinged once per interval.
+ */
+export const HEARTBEAT_TICK_MS = 250;
+
 /** An identity proven at the handshake (a verified JWT); frames cannot change it. */
 export type TrustedIdentity = {userId: string; admin: boolean};
 
@@ -49,9 +58,16 @@ export class Hub {
 	private readonly subscriptions: Subscriptions;
 	private readonly graceTimers = new Set<NodeJS.Timeout>();
 	private closing = false;
+	/** Heartbeat slices per interval (one per tick), and the tick that comes next. */
+	private readonly slices: number;
+	private tick = 0;
+	/** How often to call heartbeat(): the interval over the number of slices. */
+	readonly heartbeatTickMs: number;
 
 	constructor(private readonly options: HubOptions) {
 		this.fanout = new Fanout(options.engine, this.identities, options.log, options.counters);
+		this.slices = Math.max(1, Math.round(options.heartbeatMs / HEARTBEAT_TICK_MS));
+		this.heartbeatTickMs = options.heartbeatMs / this.slices;
 		this.subscriptions = new Subscriptions(options.engine, this.fanout, {
 			maxFilter: options.frameLimits.maxFilter,
 			isClosing: () => this.closing,
@@ -109,9 +125,14 @@ export class Hub {
 		return connection;
 	}
 
-	/** Ping every connection; terminate those that did not answer the previous ping. */
+	/**
+	 * One heartbeat tick (call every heartbeatTickMs): ping this tick's slice of the connections,
+	 * and terminate those of them that did not answer their previous ping, one interval ago.
+	 */
 	heartbeat(): void {
+		const slice = this.tick++ % this.slices;
 		for (const connection of this.connections) {
+			if (connection.id % this.slices !== slice) continue;
 			if (!connection.alive) {
 				this.options.log(`heartbeat timeout: ${connection.userId ?? connection.id}`);
 				connection.ws.terminate();
