@@ -1,4 +1,4 @@
-/** Small statistics helpers: percentiles of latency samples and medians of repetitions. */
+/** Small statistics helpers: percentiles of latency samples, medians of repetitions, and the rank-sum test behind a tie. */
 
 /** The p-th percentile (0-100) of already sorted values, nearest-rank; NaN when empty. */
 export function percentileSorted(sorted: ArrayLike<number>, p: number): number {
