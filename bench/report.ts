@@ -16,8 +16,16 @@ import {rankSumHigherP} from './stats.js';
  * read them than either takes to write (bench/README.md, "Verdicts").
  */
 export const SIGNIFICANCE = 0.05;
-/** With fewer runs a side no arrangement of them reaches SIGNIFICANCE, so a missed ratio is a miss. */
-const MIN_RUNS_FOR_TIE = 3;
+/**
+ * Whether the runs could show a difference at all: the most extreme arrangement of n and m runs
+ * has p = 1 / C(n + m, n) (3 against 3: 0.05; 2 against 4: 0.067). Where even that is above
+ * SIGNIFICANCE, a missed ratio stays a miss instead of a tie that no runs could have overturned.
+ */
+function canBeSignificant(n: number, m: number): boolean {
+	let ways = 1;
+	for (let i = 1; i <= n; i++) ways = (ways * (m + i)) / i;
+	return 1 / ways <= SIGNIFICANCE;
+}
 
 /** One run of one scenario against one server. */
 export type RunRecord = {
@@ -114,7 +122,7 @@ export function buildRows(records: ScenarioRecord[]): Row[] {
 				natter: formatNumber(natter, metric.digits),
 				seed: formatNumber(seed, metric.digits),
 				ratio: Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : '-',
-				target: metric.target ? describeTarget(metric.target, metric.unit) + (verdict?.p === undefined ? '' : ` (p ${verdict.p.toFixed(2)})`) : '',
+				target: metric.target ? describeTarget(metric.target, metric.unit) + (verdict?.p === undefined ? '' : ` (p ${verdict.p.toFixed(3)})`) : '',
 				result: verdict?.result ?? 'info',
 			};
 		};
@@ -224,7 +232,7 @@ function judge(target: Target, natter: number | undefined, ratio: number, natter
 		case 'ratio-max': {
 			if (!Number.isFinite(ratio)) return {result: 'n/a'};
 			if (target.kind === 'ratio-min' ? ratio >= target.value : ratio <= target.value) return {result: 'pass'};
-			if (natterRuns.length < MIN_RUNS_FOR_TIE || seedRuns.length < MIN_RUNS_FOR_TIE) return {result: 'FAIL'};
+			if (!canBeSignificant(natterRuns.length, seedRuns.length)) return {result: 'FAIL'};
 			// Are natter's runs measurably on the wrong side of target × the seed's?
 			const bound = seedRuns.map(value => value * target.value);
 			const p = target.kind === 'ratio-max' ? rankSumHigherP(natterRuns, bound) : rankSumHigherP(bound, natterRuns);

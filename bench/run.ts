@@ -65,7 +65,7 @@ async function main(): Promise<number> {
 	const missed = rows.filter(r => r.result === 'FAIL' && r.target !== 'all 0').length;
 	const ties = rows.filter(r => r.result === 'tie').length;
 	const verdict = missed > 0 ? `${missed} target(s) missed` : ties > 0 ? 'every target met or tied' : 'every target met';
-	const tied = ties === 0 ? '' : ` (${ties} tied: missed by the medians, but within what the runs' spread can tell apart)`;
+	const tied = ties === 0 ? '' : ` (${ties} tied: missed by the medians, but the runs cannot tell the servers apart)`;
 	console.log(
 		`${durationSeconds} s; ${verdict}${tied}; ` +
 			`${failed ? 'CORRECTNESS OR RUN FAILURE: exit 1' : 'no loss, duplication or reordering in any run'}`,

@@ -1,7 +1,9 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import {rankSumHigherP} from '../bench/stats.js';
+import {emptyChecks} from '../bench/checks.js';
+import {buildRows, type RunRecord, type ScenarioRecord} from '../bench/report.js';
+import {median, rankSumHigherP} from '../bench/stats.js';
 
 /** The same p-value by brute force: every way of choosing a.length of the pooled values as "a". */
 function bruteForceHigherP(a: number[], b: number[]): number {
@@ -63,4 +65,43 @@ test('the p-value equals a brute-force count over every split, ties included', (
 test('no runs on either side gives no answer', () => {
 	assert.ok(Number.isNaN(rankSumHigherP([], [1, 2])));
 	assert.ok(Number.isNaN(rankSumHigherP([1], [])));
+});
+
+/** One scenario with a `<= 1x seed` latency target and these per-run values, as the bench records it. */
+function latencyRecord(natter: number[], seed: number[]): ScenarioRecord {
+	const runs = (server: 'natter' | 'seed', values: number[]): RunRecord[] =>
+		values.map((p99, repetition) => ({server, repetition, values: {p99}, checks: emptyChecks(), notes: [], loadAverage: 0}));
+	return {
+		name: 'fixed',
+		title: 'fixed rate',
+		metrics: [{key: 'p99', label: 'latency p99', unit: 'ms', digits: 2, target: {kind: 'ratio-max', value: 1}}],
+		runs: [...runs('natter', natter), ...runs('seed', seed)],
+		medians: {natter: {p99: median(natter)}, seed: {p99: median(seed)}},
+	};
+}
+
+const verdictOf = (natter: number[], seed: number[]): {result: string; target: string} => {
+	const row = buildRows([latencyRecord(natter, seed)]).find(r => r.metric.startsWith('latency p99'))!;
+	return {result: row.result, target: row.target};
+};
+
+test('a ratio target the medians meet passes, whatever the spread', () => {
+	assert.equal(verdictOf([20, 25, 30], [21, 26, 31]).result, 'pass');
+});
+
+test('a ratio target the medians miss is a tie when the runs interleave, and says how likely', () => {
+	const verdict = verdictOf([21, 24, 27, 28, 29, 32], [22, 23, 25, 26, 30, 31]);
+	assert.equal(verdict.result, 'tie');
+	assert.match(verdict.target, /^<= 1x seed \(p 0\.\d{3}\)$/);
+});
+
+test('a ratio target the medians miss is a FAIL when every run of natter is worse, given enough runs to show it', () => {
+	assert.equal(verdictOf([30, 31, 32], [20, 21, 22]).result, 'FAIL');
+	assert.equal(verdictOf([30, 31, 32, 33, 34, 35], [20, 21, 22, 23, 24, 25]).result, 'FAIL');
+});
+
+test('too few runs for any arrangement to be significant leave a missed ratio a FAIL, not a tie', () => {
+	// 2 against 4: the most extreme arrangement has p = 1/15, above 0.05.
+	assert.equal(verdictOf([22, 40], [20, 21, 23, 24]).result, 'FAIL');
+	assert.equal(verdictOf([30], [20]).result, 'FAIL');
 });

@@ -22,7 +22,7 @@ export type BrokerLinkOptions = {
 export type BrokerLinkHandlers = {
 	/** The link's own states: connecting, reconnecting (with why and when) and auth_failed. */
 	status(next: Extract<ConnectionStatus, {state: 'connecting' | 'reconnecting' | 'auth_failed'}>): void;
-	/** A socket opened: say hello and subscribe (the link probe starts right after). */
+	/** A socket opened: say hello and subscribe (the link probe has just started). */
 	open(): void;
 	/** A text frame arrived. */
 	frame(text: string): void;
@@ -101,8 +101,10 @@ export class BrokerLink {
 		let explained = false;
 		socket.on('open', () => {
 			if (socket !== this.ws) return;
-			this.on.open();
+			// The probe first: its ping goes ahead of hello (harmless) rather than behind a flushed
+			// outbox, and a throwing handler cannot leave the link unwatched.
 			this.probe.start(socket);
+			this.on.open();
 		});
 		socket.on('message', (data: Buffer) => this.on.frame(data.toString('utf8')));
 		socket.on('pong', () => {
