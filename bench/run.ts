@@ -61,7 +61,7 @@ async function main(): Promise<number> {
 	console.log(describeMachine(machine));
 	const loads = records.flatMap(r => r.runs.map(run => run.loadAverage));
 	if (loads.length > 0) console.log(`machine load average during the runs: ${Math.min(...loads)} to ${Math.max(...loads)} (${machine.cpuCount} cores)`);
-	if (options.quick) console.log('quick mode: reduced sizes and one repetition; the targets are indicative only');
+	if (options.quick) console.log(`quick mode: reduced sizes and ${options.repetitions === undefined ? 'one repetition' : `${options.repetitions} repetitions (--reps)`}; the targets are indicative only`);
 	const missed = rows.filter(r => r.result === 'FAIL' && r.target !== 'all 0').length;
 	const ties = rows.filter(r => r.result === 'tie').length;
 	const verdict = missed > 0 ? `${missed} target(s) missed` : ties > 0 ? 'every target met or tied' : 'every target met';
