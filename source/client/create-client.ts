@@ -463,9 +463,9 @@ export function createClient(options: ClientOptions): NatterClient {
 			while (outbox.size > 0 && Date.now() < deadline && !link.stopped) {
 				await new Promise(resolve => setTimeout(resolve, 20));
 			}
-			link.stop();
 			if (publishRetryTimer) clearTimeout(publishRetryTimer);
 			for (const room of rooms.keys()) sendAck(room);
+			// close() stops the link (no reconnect) before it says goodbye; nothing above awaits.
 			await link.close(JSON.stringify({type: 'bye'} satisfies ClientFrame));
 			onDisconnected();
 			for (const sync of rooms.values()) sync.dispose();
