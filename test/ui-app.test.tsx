@@ -202,7 +202,7 @@ test('while scrolled up, new messages do not move the view and a marker counts t
 	await type(screen, KEYS.pageUp, KEYS.pageUp, KEYS.pageUp, KEYS.pageUp);
 	await until(screen, 'loading earlier messages');
 	assert.deepEqual(screen.client.callsOf('fetchHistory'), [['general', 181, 100]]);
-	screen.client.emit({type: 'history', room: 'general', messages: [{id: 'o', room: 'general', sender: 'cy', content: 'old one', sequence: 180, timestamp: Date.now()}], first: 180});
+	screen.client.answerHistory([{id: 'o', room: 'general', sender: 'cy', content: 'old one', sequence: 180, timestamp: Date.now()}], 180);
 	await until(screen, f => !f.includes('loading earlier'));
 	await type(screen, KEYS.pageUp);
 	await until(screen, 'old one');

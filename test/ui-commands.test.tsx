@@ -3,6 +3,7 @@ import {afterEach, test} from 'node:test';
 import assert from 'node:assert/strict';
 import {cleanup} from 'ink-testing-library';
 import {renderApp, until, type Screen} from './helpers/app-screen.js';
+import {SEED_DIALECT} from '../source/client/dialect.js';
 import {FakeClient} from './helpers/fake-client.js';
 
 afterEach(() => cleanup());
@@ -51,7 +52,7 @@ test('/history asks the broker for the last N and prints them as a block', async
 	await run(screen, '/history 2');
 	assert.deepEqual(screen.client.callsOf('fetchHistory'), [['general', Number.MAX_SAFE_INTEGER, 2]]);
 	const messages = [1, 2].map(n => ({id: `h${n}`, room: 'general', sender: 'bo', content: `old ${n}`, sequence: n, timestamp: Date.now()}));
-	screen.client.emit({type: 'history', room: 'general', messages, first: 1});
+	screen.client.answerHistory(messages, 1);
 	const frame = await until(screen, 'end of the history of general');
 	assert.match(frame, /the last 2 messages of general:/);
 	assert.match(frame, /bo │ old 1 +#1/);
@@ -103,7 +104,7 @@ test('/who asks the broker and prints the list when it comes', async () => {
 test("/who against the seed's server answers from what the window knows", async () => {
 	const client = new FakeClient('ana');
 	const screen = await open(client);
-	client.emit({type: 'welcome', userId: 'ana', admin: false, flavour: 'seed'});
+	client.emit({type: 'welcome', userId: 'ana', admin: false, flavour: 'seed', dialect: SEED_DIALECT});
 	await until(screen, "seed's protocol");
 	await run(screen, '/who');
 	await until(screen, 'general: 2 here — ana, bo');

@@ -1,7 +1,8 @@
 // The chat state reducers: client events and user actions → what the window shows.
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import type {ClientEvent} from '../source/client/types.js';
+import {SEED_DIALECT} from '../source/client/dialect.js';
+import type {ClientEvent, HistoryQuery} from '../source/client/types.js';
 import {initialChatState, reduce} from '../source/ui/state/reduce.js';
 import {activeRoom, findRoom, scrollbackBefore} from '../source/ui/state/room.js';
 import {MAX_ENTRIES, type ChatState, type Entry} from '../source/ui/state/types.js';
@@ -17,6 +18,9 @@ const message = (room: string, sender: string, content: string, sequence: number
 	type: 'message', room, message: {id: `${room}${sequence}`, room, sender, content, sequence, timestamp: T}, replayed: false,
 });
 const room = (state: ChatState, name: string) => findRoom(state, name)!;
+/** The request a history page answers (the client core matches them). */
+const scrollback = (name: string): HistoryQuery => ({id: `s-${name}`, room: name, before: Number.MAX_SAFE_INTEGER, limit: 100, purpose: 'scrollback'});
+const print = (name: string, count: number): HistoryQuery => ({id: `p-${name}`, room: name, before: Number.MAX_SAFE_INTEGER, limit: count, purpose: 'print'});
 const texts = (entries: readonly Entry[]) => entries.map(e => (e.kind === 'message' || e.kind === 'reprint' ? `${e.sender}: ${e.text}` : e.kind === 'gap' ? `gap ${e.count}` : e.text));
 
 test('rooms open as tabs in join order, the first one active, with a join line', () => {
@@ -136,12 +140,12 @@ test('scrollback history is prepended above what memory holds; exhausted history
 	s = reduceUi(s, {type: 'request-history', room: 'general', request: {kind: 'scrollback'}});
 	assert.equal(room(s, 'general').backlog, 'loading');
 	const older = [149, 150].map(n => ({id: `x${n}`, room: 'general', sender: 'cy', content: `old ${n}`, sequence: n, timestamp: T}));
-	s = run(s, {type: 'history', room: 'general', messages: older, first: 51});
+	s = run(s, {type: 'history', room: 'general', messages: older, first: 51, query: scrollback('general')});
 	assert.deepEqual(texts(room(s, 'general').entries).slice(0, 2), ['cy: old 149', 'cy: old 150']);
 	assert.equal(room(s, 'general').oldestSequence, 149);
 	assert.equal(room(s, 'general').backlog, 'more');
 	s = reduceUi(s, {type: 'request-history', room: 'general', request: {kind: 'scrollback'}});
-	s = run(s, {type: 'history', room: 'general', messages: [{id: 'y', room: 'general', sender: 'cy', content: 'oldest kept', sequence: 51, timestamp: T}], first: 51});
+	s = run(s, {type: 'history', room: 'general', messages: [{id: 'y', room: 'general', sender: 'cy', content: 'oldest kept', sequence: 51, timestamp: T}], first: 51, query: scrollback('general')});
 	assert.deepEqual(texts(room(s, 'general').entries).slice(0, 2), ['gap 50', 'cy: oldest kept']);
 	assert.equal(room(s, 'general').backlog, 'none');
 	const keys = room(s, 'general').entries.map(e => e.key);
@@ -154,7 +158,7 @@ test('a quiet room just joined offers what was said before, and scrollback loads
 	assert.equal(scrollbackBefore(room(s, 'quiet')), 3, 'everything up to the sequence the room had at the join');
 	s = reduceUi(s, {type: 'request-history', room: 'quiet', request: {kind: 'scrollback'}});
 	const said = [1, 2].map(n => ({id: `q${n}`, room: 'quiet', sender: 'bo', content: `before ${n}`, sequence: n, timestamp: T}));
-	s = run(s, {type: 'history', room: 'quiet', messages: said, first: 1});
+	s = run(s, {type: 'history', room: 'quiet', messages: said, first: 1, query: scrollback('quiet')});
 	assert.deepEqual(texts(room(s, 'quiet').entries).slice(0, 2), ['bo: before 1', 'bo: before 2']);
 	assert.equal(room(s, 'quiet').backlog, 'none');
 	s = run(s, message('quiet', 'bo', 'live', 3));
@@ -163,9 +167,8 @@ test('a quiet room just joined offers what was said before, and scrollback loads
 
 test('/history prints the last N messages as a block, apart from the live order', () => {
 	let s = run(start(), joined('general'));
-	s = reduceUi(s, {type: 'request-history', room: 'general', request: {kind: 'print', count: 2}});
 	const all = [1, 2, 3].map(n => ({id: `h${n}`, room: 'general', sender: 'bo', content: `h${n}`, sequence: n, timestamp: T}));
-	s = run(s, {type: 'history', room: 'general', messages: all, first: 1});
+	s = run(s, {type: 'history', room: 'general', messages: all, first: 1, query: print('general', 2)});
 	assert.deepEqual(texts(room(s, 'general').entries).slice(1), ['the last 2 messages of general:', 'bo: h2', 'bo: h3', 'end of the history of general']);
 	assert.equal(room(s, 'general').lastSequence, 0, 'reprints are not live messages');
 });
@@ -177,10 +180,9 @@ test('a message with structured data shows the data the same way live, scrolled 
 	const shown = 'bo: new order {type: "order", value: 150}';
 	assert.deepEqual(texts(room(s, 'shop').entries).at(-1), shown);
 	s = reduceUi(s, {type: 'request-history', room: 'shop', request: {kind: 'scrollback'}});
-	s = run(s, {type: 'history', room: 'shop', messages: [{...live, id: 'd1', content: 'old order', sequence: 1}], first: 1});
+	s = run(s, {type: 'history', room: 'shop', messages: [{...live, id: 'd1', content: 'old order', sequence: 1}], first: 1, query: scrollback('shop')});
 	assert.equal(texts(room(s, 'shop').entries)[0], 'bo: old order {type: "order", value: 150}');
-	s = reduceUi(s, {type: 'request-history', room: 'shop', request: {kind: 'print', count: 1}});
-	s = run(s, {type: 'history', room: 'shop', messages: [live], first: 1});
+	s = run(s, {type: 'history', room: 'shop', messages: [live], first: 1, query: print('shop', 1)});
 	assert.ok(texts(room(s, 'shop').entries).filter(t => t === shown).length === 2, 'the reprint shows the data too');
 });
 
@@ -189,7 +191,6 @@ test('connection changes are told in every tab; a drop forgets history requests 
 	s = reduceUi(s, {type: 'request-history', room: 'a', request: {kind: 'scrollback'}});
 	s = run(s, {type: 'status', status: {state: 'reconnecting', url: 'ws://x', attempt: 1, retryInMs: 500, retryAt: T + 500, reason: 'connection reset'}});
 	for (const name of ['a', 'b']) assert.equal(texts(room(s, name).entries).at(-1), 'connection lost (connection reset); reconnecting…');
-	assert.deepEqual(room(s, 'a').requests, []);
 	assert.equal(room(s, 'a').backlog, 'more', 'PageUp may ask again once online');
 	s = run(s, {type: 'status', status: {state: 'connecting', url: 'ws://x', attempt: 2}}, {type: 'status', status: {state: 'online', url: 'ws://x', rtt: 2}});
 	assert.equal(texts(room(s, 'b').entries).at(-1), 'reconnected to ws://x');
@@ -210,7 +211,7 @@ test('cleared history empties the timeline and says who cleared it', () => {
 });
 
 test('a seed-only broker is announced once; my away/back from the broker sets my status', () => {
-	let s = run(start(), joined('general'), {type: 'welcome', userId: 'ana', admin: false, flavour: 'seed'}, {type: 'welcome', userId: 'ana', admin: false, flavour: 'seed'});
+	let s = run(start(), joined('general'), {type: 'welcome', userId: 'ana', admin: false, flavour: 'seed', dialect: SEED_DIALECT}, {type: 'welcome', userId: 'ana', admin: false, flavour: 'seed', dialect: SEED_DIALECT});
 	assert.equal(texts(room(s, 'general').entries).filter(t => t.includes("seed's protocol")).length, 1);
 	s = run(s, {type: 'presence', room: 'general', userId: 'ana', action: 'away', status: 'away', reason: 'idle', timestamp: T});
 	assert.deepEqual(s.away, {reason: 'idle'});

@@ -82,7 +82,7 @@ function act(client: NatterClient, command: Command, room: string | undefined, d
 			return command.room === room ? client.rooms.at(-1) : room;
 		}
 		case 'history':
-			client.fetchHistory(command.room, Number.MAX_SAFE_INTEGER, command.count);
+			client.fetchHistory(command.room, Number.MAX_SAFE_INTEGER, command.count, 'print');
 			return room;
 		case 'msg':
 			client.publish(`@${command.user}`, command.text);
@@ -157,6 +157,19 @@ function jsonLine(event: ClientEvent): (Record<string, unknown> & {type: string}
 			return {type: 'status', ...event.status};
 		case 'pending':
 			return {type: 'pending', room: event.message.room, clientId: event.message.clientId, content: event.message.content};
+		// The lines scripts know: what the broker supports and which request a page answers stay inside.
+		case 'welcome': {
+			const {dialect: _dialect, ...line} = event;
+			return line;
+		}
+		case 'history': {
+			const {query: _query, ...line} = event;
+			return line;
+		}
+		case 'error': {
+			const {query: _query, ...line} = event;
+			return line;
+		}
 		default:
 			return event;
 	}

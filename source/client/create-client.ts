@@ -1,24 +1,23 @@
-import type {ChatMessage, ClientFrame, MessageData, ServerFrame} from '../protocol/messages.js';
+import type {ChatMessage, ClientFrame, ServerFrame} from '../protocol/messages.js';
 import {isDirectRoom} from '../protocol/names.js';
 import {compileFilter} from '../filter/compile-filter.js';
 import {BrokerLink} from './broker-link.js';
-import {TokenBucket} from '../rate/token-bucket.js';
-import {Outbox} from './outbox.js';
+import {NATTER_DIALECT, SEED_DIALECT, UNKNOWN_DIALECT, type Dialect} from './dialect.js';
+import {HistoryRequests} from './history-requests.js';
 import {parseServerFrame} from './parse-server-frame.js';
+import {Publisher} from './publisher.js';
+import {ReadAcks} from './read-acks.js';
 import type {ReorderOutput} from './reorder-buffer.js';
 import {RoomSync} from './room-sync.js';
-import type {BrokerFlavour, ClientEvent, ClientListener, ClientOptions, ConnectionStatus, NatterClient, PendingMessage} from './types.js';
-
-/** Retry delay for a publish the broker refused as temporarily unavailable. */
-const RETRY_MS = 1000;
-/** Publishes sent but not yet acknowledged: a bound keeps a long outbox from bursting past the broker's rate limit. */
-const WINDOW = 32;
+import type {ClientEvent, ClientListener, ClientOptions, ConnectionStatus, NatterClient} from './types.js';
 
 /**
  * Create natter's client core: one connection to a broker (a BrokerLink: moving through `urls`
- * on failure, reconnecting with backoff for as long as it lives), per-room ordering through the reorder
- * buffer, resume after reconnects, cumulative acks, and an outbox whose messages enter their
- * room exactly once. It imports no UI: the TUI and --json mode both sit on its events.
+ * on failure, reconnecting with backoff for as long as it lives), per-room ordering (RoomSync),
+ * resume after reconnects, cumulative acks, an outbox whose messages enter their room exactly
+ * once (Publisher), history requests matched to their answers (HistoryRequests), and what the
+ * broker supports (Dialect). This function routes frames between them and owns the rest: the
+ * rooms, acks and presence. It imports no UI: the TUI and --json mode both sit on its events.
  *
  * @example
  * const client = createClient({urls: ['ws://127.0.0.1:8080'], name: 'ana', rooms: ['general']});
@@ -33,23 +32,12 @@ export function createClient(options: ClientOptions): NatterClient {
 
 	const listeners = new Set<ClientListener>();
 	const rooms = new Map<string, RoomSync>();
-	const outbox = new Outbox();
-	/** Per room, what each outstanding get_history was for (the broker answers in order). */
-	const historyRequests = new Map<string, Array<{kind: 'fill'} | {kind: 'scroll'; before: number; limit: number}>>();
-	const ackTimers = new Map<string, NodeJS.Timeout>();
-	const acked = new Map<string, number>();
-	/** clientIds sent on the current connection: each goes out once per connection, again only after a reconnect. */
-	const inFlight = new Set<string>();
 
 	let status: ConnectionStatus = {state: 'offline', reason: 'not started'};
-	let flavour: BrokerFlavour = 'unknown';
+	let dialect: Dialect = UNKNOWN_DIALECT;
 	let resumeToken: string | undefined;
-	let publishRetryTimer: NodeJS.Timeout | undefined;
 	let started = false;
 	let away: {reason?: string} | undefined;
-	/** Paces publishes below the broker's advertised rate limit, so none is refused and order holds. */
-	let pacer: {bucket: TokenBucket; intervalMs: number} | undefined;
-	let paceTimer: NodeJS.Timeout | undefined;
 
 	function emit(event: ClientEvent): void {
 		for (const listener of listeners) {
@@ -90,61 +78,38 @@ export function createClient(options: ClientOptions): NatterClient {
 		return link.send(JSON.stringify(frame));
 	}
 
+	const publisher = new Publisher({
+		name,
+		send,
+		emit,
+		online: () => status.state === 'online',
+		dialect: () => dialect,
+		room: room => rooms.get(room),
+	});
+	const history = new HistoryRequests(send);
+	const acks = new ReadAcks(send, room => {
+		const sync = rooms.get(room);
+		return sync?.synced ? sync.delivered : undefined;
+	});
+
 	const host = {
 		deliver(room: string, outputs: ReorderOutput<ChatMessage>[], replayed: boolean): void {
 			for (const output of outputs) {
 				if (output.type === 'message') {
-					const message = output.message;
-					// The seed's broker has no publish acks: our own echo is the acknowledgement.
-					if (flavour !== 'natter' && message.sender === name) {
-						const settled = outbox.settleEcho(room, message.content);
-						if (settled) {
-							inFlight.delete(settled.clientId);
-							emit({type: 'sent', room, clientId: settled.clientId, sequence: message.sequence, duplicate: false});
-							flushOutbox();
-						}
-					}
-					emit({type: 'message', room, message, replayed});
+					publisher.onMessage(room, output.message);
+					emit({type: 'message', room, message: output.message, replayed});
 				} else {
 					emit({type: 'gap', room, from: output.from, to: output.to, count: output.count});
 				}
 			}
 		},
 		requestFill(room: string, since: number, limit: number, epoch: string | undefined): void {
-			queueHistory(room, {kind: 'fill'});
-			if (!send({type: 'get_history', room, since, limit, ...(epoch === undefined ? {} : {epoch})})) historyRequests.get(room)?.pop();
+			history.request(room, {since, limit, ...(epoch === undefined ? {} : {epoch})}, 'fill');
 		},
 		delivered(room: string): void {
-			scheduleAck(room);
+			if (dialect.acks) acks.schedule(room);
 		},
 	};
-
-	function queueHistory(room: string, request: {kind: 'fill'} | {kind: 'scroll'; before: number; limit: number}): void {
-		let queue = historyRequests.get(room);
-		if (!queue) {
-			queue = [];
-			historyRequests.set(room, queue);
-		}
-		queue.push(request);
-	}
-
-	function scheduleAck(room: string): void {
-		if (flavour !== 'natter' || ackTimers.has(room)) return;
-		const timer = setTimeout(() => {
-			ackTimers.delete(room);
-			sendAck(room);
-		}, 250);
-		timer.unref?.();
-		ackTimers.set(room, timer);
-	}
-
-	function sendAck(room: string): void {
-		const sync = rooms.get(room);
-		if (!sync || !sync.synced) return;
-		const sequence = sync.delivered;
-		if (sequence <= (acked.get(room) ?? 0)) return;
-		if (send({type: 'ack', room, sequence})) acked.set(room, sequence);
-	}
 
 	function ensureRoom(room: string, startAfter?: number): RoomSync {
 		let sync = rooms.get(room);
@@ -160,7 +125,7 @@ export function createClient(options: ClientOptions): NatterClient {
 	// ---------------------------------------------------------------------------
 
 	function onOpen(): void {
-		flavour = 'unknown';
+		dialect = UNKNOWN_DIALECT;
 		send({type: 'hello', userId: name, ...(resumeToken ? {resume: resumeToken} : {}), ...(options.adminKey ? {adminKey: options.adminKey} : {})});
 		if (away) send({type: 'status', status: 'away', ...(away.reason === undefined ? {} : {reason: away.reason})});
 		for (const sync of rooms.values()) send(sync.subscribeFrame(name));
@@ -172,16 +137,14 @@ export function createClient(options: ClientOptions): NatterClient {
 		if (status.state === 'online' || !link.connected) return;
 		link.markOnline();
 		setStatus({state: 'online', url: link.url, rtt: link.rtt});
-		flushOutbox();
+		publisher.flush();
 	}
 
 	function onDisconnected(): void {
 		for (const sync of rooms.values()) sync.onDisconnect();
-		historyRequests.clear();
-		for (const timer of ackTimers.values()) clearTimeout(timer);
-		ackTimers.clear();
-		acked.clear();
-		inFlight.clear();
+		history.clear();
+		acks.clear();
+		publisher.onDisconnect();
 	}
 
 	// ---------------------------------------------------------------------------
@@ -200,21 +163,17 @@ export function createClient(options: ClientOptions): NatterClient {
 	function handle(frame: ServerFrame): void {
 		switch (frame.type) {
 			case 'welcome':
-				flavour = 'natter';
+				dialect = NATTER_DIALECT;
 				resumeToken = frame.resume;
-				if (frame.limits && frame.limits.rate > 0) {
-					// Leave room for acks and other frames: publishes take at most 80% of the allowance.
-					const rate = frame.limits.rate * 0.8;
-					pacer = {bucket: new TokenBucket(rate, Math.max(1, Math.floor(frame.limits.burst * 0.8))), intervalMs: Math.ceil(1000 / rate)};
-				}
-				emit({type: 'welcome', userId: frame.userId, admin: frame.admin === true, flavour});
+				publisher.limit(frame.limits);
+				emit({type: 'welcome', userId: frame.userId, admin: frame.admin === true, flavour: dialect.name, dialect});
 				goOnline();
 				return;
 			case 'subscribed': {
 				const natter = typeof frame.epoch === 'string';
-				if (flavour === 'unknown') {
-					flavour = natter ? 'natter' : 'seed';
-					if (!natter) emit({type: 'welcome', userId: name, admin: false, flavour});
+				if (!dialect.known) {
+					dialect = natter ? NATTER_DIALECT : SEED_DIALECT;
+					if (!natter) emit({type: 'welcome', userId: name, admin: false, flavour: dialect.name, dialect});
 				}
 				const sync = rooms.get(frame.room);
 				if (!sync) return;
@@ -230,7 +189,7 @@ export function createClient(options: ClientOptions): NatterClient {
 					...(frame.filter === undefined ? {} : {filter: frame.filter}),
 				});
 				goOnline();
-				flushOutbox();
+				publisher.flush();
 				return;
 			}
 			case 'unsubscribed':
@@ -258,29 +217,18 @@ export function createClient(options: ClientOptions): NatterClient {
 				});
 				return;
 			case 'history': {
-				const request = historyRequests.get(frame.room)?.shift();
-				if (request?.kind === 'fill') {
-					rooms.get(frame.room)?.onFill(frame);
-					return;
-				}
-				let messages = frame.messages;
-				if (request?.kind === 'scroll') {
-					// The seed's broker ignores before/limit: apply them here.
-					messages = messages.filter(m => m.sequence < request.before).slice(-request.limit);
-				}
-				emit({type: 'history', room: frame.room, messages, first: frame.first ?? messages[0]?.sequence});
+				const answer = history.onHistory(frame, dialect);
+				if (answer && frame.id !== undefined) learnHistoryIds();
+				if (answer?.purpose === 'fill') rooms.get(frame.room)?.onFill(answer.page);
+				else if (answer) emit(answer.event);
 				return;
 			}
-			case 'published': {
-				const settled = outbox.settle(frame.clientId);
-				inFlight.delete(frame.clientId);
-				if (settled) emit({type: 'sent', room: settled.room, clientId: frame.clientId, sequence: frame.sequence, duplicate: frame.duplicate === true});
-				flushOutbox();
+			case 'published':
+				publisher.onPublished(frame);
 				return;
-			}
 			case 'history_cleared': {
 				rooms.get(frame.room)?.onCleared(frame.epoch);
-				acked.delete(frame.room);
+				acks.reset(frame.room);
 				emit({type: 'cleared', room: frame.room, epoch: frame.epoch, by: frame.by});
 				return;
 			}
@@ -294,73 +242,23 @@ export function createClient(options: ClientOptions): NatterClient {
 	}
 
 	function onError(frame: Extract<ServerFrame, {type: 'error'}>): void {
-		if (frame.clientId !== undefined) {
-			if (frame.code === 'unavailable' || frame.code === 'rate_limited' || frame.code === 'internal') {
-				schedulePublishRetry();
-			} else {
-				// The broker will never take this one (too long, forbidden …): stop retrying it.
-				outbox.settle(frame.clientId);
-			}
-		}
+		if (frame.clientId !== undefined) publisher.onError({...frame, clientId: frame.clientId});
 		if (frame.code === 'name_taken') {
 			emit({type: 'error', code: frame.code, message: frame.error});
 			void link.close();
 			setStatus({state: 'offline', reason: frame.error});
 			return;
 		}
-		emit({type: 'error', code: frame.code ?? 'internal', message: frame.error, ...(frame.room === undefined ? {} : {room: frame.room})});
+		const refused = history.onError(frame, dialect.historyIds);
+		if (refused && frame.id !== undefined) learnHistoryIds();
+		if (refused?.purpose === 'fill') rooms.get(refused.room)?.onFillFailed();
+		const query = refused?.query === undefined ? {} : {query: refused.query};
+		emit({type: 'error', code: frame.code ?? 'internal', message: frame.error, ...(frame.room === undefined ? {} : {room: frame.room}), ...query});
 	}
 
-	// ---------------------------------------------------------------------------
-	// Outbox
-	// ---------------------------------------------------------------------------
-
-	/** Send every pending message whose room is ready, in the order the user wrote them. */
-	function flushOutbox(): void {
-		if (status.state !== 'online') return;
-		for (const entry of [...outbox.all]) {
-			if (inFlight.size >= WINDOW) break;
-			const sync = rooms.get(entry.room);
-			if ((sync && !sync.synced) || inFlight.has(entry.clientId)) continue;
-			if (pacer && !pacer.bucket.take()) {
-				if (!paceTimer) {
-					paceTimer = setTimeout(() => {
-						paceTimer = undefined;
-						flushOutbox();
-					}, pacer.intervalMs);
-					paceTimer.unref?.();
-				}
-				break;
-			}
-			sendPublish(entry);
-		}
-	}
-
-	function sendPublish(entry: PendingMessage): void {
-		const sent = send({
-			type: 'publish',
-			room: entry.room,
-			content: entry.content,
-			sender: name,
-			clientId: entry.clientId,
-			...(entry.data === undefined ? {} : {data: entry.data}),
-		});
-		if (sent) inFlight.add(entry.clientId);
-		if (sent && flavour === 'seed' && !rooms.has(entry.room)) {
-			// No echo will come for a room we are not in: the seed gives no other acknowledgement.
-			outbox.settle(entry.clientId);
-			emit({type: 'sent', room: entry.room, clientId: entry.clientId, sequence: 0, duplicate: false});
-		}
-	}
-
-	function schedulePublishRetry(): void {
-		if (publishRetryTimer) return;
-		publishRetryTimer = setTimeout(() => {
-			publishRetryTimer = undefined;
-			inFlight.clear();
-			flushOutbox();
-		}, RETRY_MS);
-		publishRetryTimer.unref?.();
+	/** The broker echoed a history id: from now on an error without one answers no history request. */
+	function learnHistoryIds(): void {
+		if (!dialect.historyIds) dialect = {...dialect, historyIds: true};
 	}
 
 	// ---------------------------------------------------------------------------
@@ -373,13 +271,16 @@ export function createClient(options: ClientOptions): NatterClient {
 			return status;
 		},
 		get flavour() {
-			return flavour;
+			return dialect.name;
+		},
+		get dialect() {
+			return dialect;
 		},
 		get rooms() {
 			return [...rooms.keys()];
 		},
 		get pending() {
-			return outbox.all;
+			return publisher.pending;
 		},
 		on(listener) {
 			listeners.add(listener);
@@ -399,24 +300,19 @@ export function createClient(options: ClientOptions): NatterClient {
 		leave(room) {
 			const sync = rooms.get(room);
 			if (!sync) return;
-			sendAck(room);
+			acks.flush(room);
 			sync.dispose();
 			rooms.delete(room);
-			historyRequests.delete(room);
+			history.forgetRoom(room);
 			send({type: 'unsubscribe', room});
 			emit({type: 'left', room});
 		},
-		publish(room, content, data?: MessageData) {
+		publish(room, content, data) {
 			if (isDirectRoom(room) && !rooms.has(room)) client.join(room);
-			const entry = outbox.add(room, content, data, Date.now());
-			emit({type: 'pending', message: entry});
-			// Through the outbox, in order: an older message still waiting must go first.
-			flushOutbox();
-			return entry.clientId;
+			return publisher.add(room, content, data).clientId;
 		},
-		fetchHistory(room, before, limit) {
-			queueHistory(room, {kind: 'scroll', before, limit});
-			if (!send({type: 'get_history', room, before, limit})) historyRequests.get(room)?.pop();
+		fetchHistory(room, before, limit, purpose = 'scrollback') {
+			return history.request(room, {before, limit}, purpose)?.id;
 		},
 		setAway(reason) {
 			away = reason === undefined ? {} : {reason};
@@ -444,7 +340,7 @@ export function createClient(options: ClientOptions): NatterClient {
 					return;
 				}
 			}
-			if (flavour === 'seed') {
+			if (!dialect.filters) {
 				emit({type: 'error', code: 'client', message: 'this broker (the seed reference server) has no content filters', room});
 				return;
 			}
@@ -460,16 +356,16 @@ export function createClient(options: ClientOptions): NatterClient {
 		async close(flushMs = 2000) {
 			if (link.stopped && !link.connected) return;
 			const deadline = Date.now() + flushMs;
-			while (outbox.size > 0 && Date.now() < deadline && !link.stopped) {
+			while (publisher.size > 0 && Date.now() < deadline && !link.stopped) {
 				await new Promise(resolve => setTimeout(resolve, 20));
 			}
-			if (publishRetryTimer) clearTimeout(publishRetryTimer);
-			for (const room of rooms.keys()) sendAck(room);
+			publisher.stop();
+			for (const room of rooms.keys()) acks.flush(room);
 			// close() stops the link (no reconnect) before it says goodbye; nothing above awaits.
 			await link.close(JSON.stringify({type: 'bye'} satisfies ClientFrame));
 			onDisconnected();
 			for (const sync of rooms.values()) sync.dispose();
-			setStatus({state: 'offline', reason: outbox.size > 0 ? `closed with ${outbox.size} unsent message(s)` : 'closed'});
+			setStatus({state: 'offline', reason: publisher.size > 0 ? `closed with ${publisher.size} unsent message(s)` : 'closed'});
 		},
 	};
 	return client;

@@ -1,4 +1,4 @@
-import type {ChatMessage, Member, ServerFrame} from '../protocol/messages.js';
+import type {ChatMessage, ErrorFrame, HistoryFrame, Member, ServerFrame} from '../protocol/messages.js';
 
 /**
  * Read one frame from a broker, which is untrusted too (a hostile or buggy server must not
@@ -28,19 +28,30 @@ export function parseServerFrame(text: string): ServerFrame | undefined {
 			return isMessage(f) ? (f as ServerFrame) : undefined;
 		case 'presence':
 			return str(f.userId) && str(f.action) ? (f as ServerFrame) : undefined;
-		case 'history':
-			return str(f.room) && Array.isArray(f.messages) ? {...(f as ServerFrame & {type: 'history'}), messages: f.messages.filter(isMessage)} : undefined;
+		case 'history': {
+			if (!str(f.room) || !Array.isArray(f.messages)) return undefined;
+			const {id: _id, more: _more, ...rest} = f as HistoryFrame;
+			return {...rest, messages: f.messages.filter(isMessage), ...requestId(f.id), ...(f.more === true ? {more: true} : {})};
+		}
 		case 'published':
 			return str(f.clientId) && seq(f.sequence) ? (f as ServerFrame) : undefined;
 		case 'history_cleared':
 			return str(f.room) && str(f.epoch) ? (f as ServerFrame) : undefined;
 		case 'members':
 			return str(f.room) ? {type: 'members', room: f.room as string, members: members(f.members)} : undefined;
-		case 'error':
-			return str(f.error) ? (f as ServerFrame) : undefined;
+		case 'error': {
+			if (!str(f.error)) return undefined;
+			const {id: _id, ...rest} = f as ErrorFrame;
+			return {...rest, ...requestId(f.id)};
+		}
 		default:
 			return undefined;
 	}
+}
+
+/** A request id echoed back: kept only when it is one the client could have sent. */
+function requestId(value: unknown): {id?: string} {
+	return str(value) && value.length <= 64 ? {id: value} : {};
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -134,6 +134,12 @@ export class RoomSync {
 		this.emit(outputs, true);
 	}
 
+	/** The broker refused a fill (e.g. its engine was unavailable): try again once the gap timer says so. */
+	onFillFailed(): void {
+		this.filling = false;
+		this.watchGap();
+	}
+
 	/** An admin cleared history: a new epoch starts at sequence 1. */
 	onCleared(epoch: string): void {
 		this.epoch = epoch;

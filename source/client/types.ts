@@ -1,4 +1,7 @@
 import type {ChatMessage, ErrorCode, Member, MessageData, PresenceAction, PresenceStatus} from '../protocol/messages.js';
+import type {BrokerFlavour, Dialect} from './dialect.js';
+
+export type {BrokerFlavour, Dialect} from './dialect.js';
 
 /** Where the connection stands; the UI shows exactly this. */
 export type ConnectionStatus =
@@ -8,8 +11,11 @@ export type ConnectionStatus =
 	| {state: 'offline'; reason: string}
 	| {state: 'auth_failed'; url: string; reason: string};
 
-/** Whether the broker speaks natter's extensions (acks, resume) or only the seed's protocol. */
-export type BrokerFlavour = 'natter' | 'seed' | 'unknown';
+/** What a page of history was asked for (scrollback, or printing the last N); it comes back with the page. */
+export type HistoryPurpose = 'scrollback' | 'print';
+
+/** A history request as the caller made it; the client core matches its answer to it. */
+export type HistoryQuery = {id: string; room: string; before: number; limit: number; purpose: HistoryPurpose};
 
 /** An outgoing message that the broker has not yet acknowledged. */
 export type PendingMessage = {room: string; clientId: string; content: string; data?: MessageData; queuedAt: number};
@@ -21,7 +27,8 @@ export type PendingMessage = {room: string; clientId: string; content: string; d
  */
 export type ClientEvent =
 	| {type: 'status'; status: ConnectionStatus}
-	| {type: 'welcome'; userId: string; admin: boolean; flavour: BrokerFlavour}
+	/** The broker said who we are and what it supports (`flavour` names it; read `dialect`'s capabilities). */
+	| {type: 'welcome'; userId: string; admin: boolean; flavour: BrokerFlavour; dialect: Dialect}
 	| {type: 'joined'; room: string; epoch: string | undefined; sequence: number; members: Member[]; resumed: boolean; filter?: string}
 	| {type: 'left'; room: string}
 	| {type: 'message'; room: string; message: ChatMessage; replayed: boolean}
@@ -30,11 +37,12 @@ export type ClientEvent =
 	| {type: 'members'; room: string; members: Member[]}
 	| {type: 'pending'; message: PendingMessage}
 	| {type: 'sent'; room: string; clientId: string; sequence: number; duplicate: boolean}
-	/** An older page of a room's history (scrollback), oldest first; not part of the live order. */
-	| {type: 'history'; room: string; messages: ChatMessage[]; first: number | undefined}
+	/** The answer to fetchHistory: a page of the room's history, oldest first; not part of the live order. */
+	| {type: 'history'; room: string; messages: ChatMessage[]; first: number | undefined; query: HistoryQuery}
 	| {type: 'cleared'; room: string; epoch: string; by: string}
 	| {type: 'rtt'; ms: number}
-	| {type: 'error'; code: ErrorCode | 'client'; message: string; room?: string};
+	/** `query`: the history request this refuses (it will get no `history`). */
+	| {type: 'error'; code: ErrorCode | 'client'; message: string; room?: string; query?: HistoryQuery};
 
 export type ClientListener = (event: ClientEvent) => void;
 
@@ -64,7 +72,10 @@ export type ClientOptions = {
 export type NatterClient = {
 	readonly name: string;
 	readonly status: ConnectionStatus;
+	/** Which broker this is; branch on `dialect`'s capabilities, not on this. */
 	readonly flavour: BrokerFlavour;
+	/** What the broker supports (see Dialect); every capability not known yet counts as absent or allowed as it documents. */
+	readonly dialect: Dialect;
 	/** Rooms joined (or being joined), in join order. */
 	readonly rooms: readonly string[];
 	/** Messages queued or in flight, oldest first. */
@@ -76,8 +87,13 @@ export type NatterClient = {
 	leave(room: string): void;
 	/** Queue a message; it is sent when online and exactly once in the room. Returns its clientId. */
 	publish(room: string, content: string, data?: MessageData): string;
-	/** Ask for older history of a room (scrollback): `limit` messages before `before`. */
-	fetchHistory(room: string, before: number, limit: number): void;
+	/**
+	 * Ask for `limit` messages of a room's history before `before`. The answer is a `history`
+	 * event carrying this request (its id and `purpose`, default scrollback), or an `error` event
+	 * carrying it when the broker refused; a dropped connection answers nothing (the `status`
+	 * event says so). Returns the request's id, or undefined when there is no connection to ask on.
+	 */
+	fetchHistory(room: string, before: number, limit: number, purpose?: HistoryPurpose): string | undefined;
 	setAway(reason?: string): void;
 	setBack(): void;
 	clearHistory(room: string): void;

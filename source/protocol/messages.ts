@@ -88,6 +88,8 @@ export type GetHistoryFrame = {
 	epoch?: string;
 	/** Read through the filter of this named subscription. */
 	sub?: string;
+	/** The request's id (at most 64 characters): every `history` page and any `error` answering it carry it back. */
+	id?: string;
 };
 
 /** natter extension: cumulative acknowledgement of everything up to `sequence` in `room`. */
@@ -181,6 +183,10 @@ export type HistoryFrame = {
 	since?: number;
 	/** Every message up to this sequence that the request admits is in `messages` (filtered pages). */
 	through?: number;
+	/** The `id` of the `get_history` this answers, when it had one. */
+	id?: string;
+	/** More pages of this answer follow (every page but the last). */
+	more?: boolean;
 };
 
 export type PublishedFrame = {
@@ -209,6 +215,8 @@ export type ErrorFrame = {
 	clientId?: string;
 	/** Position in a filter expression that failed to parse. */
 	position?: number;
+	/** The `id` of the refused `get_history`, when it had one. */
+	id?: string;
 };
 
 export type ServerFrame =

@@ -184,7 +184,7 @@ export function App({client, serverUrl, serveAddress, idleMs = 5 * 60_000, colum
 				rtt={state.rtt}
 				serverUrl={serverUrl}
 				{...(serveAddress === undefined ? {} : {serveAddress})}
-				flavour={state.flavour}
+				flavour={state.dialect.name}
 				pending={state.rooms.reduce((sum, r) => sum + r.pending.length, 0)}
 				closing={closing}
 				now={now}

@@ -53,8 +53,7 @@ export function executeCommand(command: Command, context: CommandContext): void 
 				say('error', 'the history lives on the broker: wait until you are online');
 				return;
 			}
-			dispatch({type: 'request-history', room: command.room, request: {kind: 'print', count: command.count}});
-			client.fetchHistory(command.room, Number.MAX_SAFE_INTEGER, command.count);
+			client.fetchHistory(command.room, Number.MAX_SAFE_INTEGER, command.count, 'print');
 			return;
 		case 'msg': {
 			if (command.user === state.me) {
@@ -79,7 +78,7 @@ export function executeCommand(command: Command, context: CommandContext): void 
 		case 'who': {
 			const tab = findRoom(state, command.room);
 			// The broker has the freshest list; without it (offline, the seed's server) say what we know.
-			if (online && state.flavour !== 'seed' && tab && !tab.direct) {
+			if (online && state.dialect.who && tab && !tab.direct) {
 				dispatch({type: 'want-who', room: command.room});
 				client.who(command.room);
 			} else if (tab) {
@@ -90,7 +89,7 @@ export function executeCommand(command: Command, context: CommandContext): void 
 			return;
 		}
 		case 'clear_history':
-			if (state.flavour === 'seed') {
+			if (!state.dialect.clearHistory) {
 				say('error', "this broker (the seed's server) cannot clear history");
 				return;
 			}
@@ -102,7 +101,7 @@ export function executeCommand(command: Command, context: CommandContext): void 
 				say('info', current === undefined ? `${command.room} has no filter: every message arrives` : `filter of ${command.room}: ${current}`);
 				return;
 			}
-			if (state.flavour === 'seed') {
+			if (!state.dialect.filters) {
 				say('error', "this broker (the seed's server) has no content filters");
 				return;
 			}

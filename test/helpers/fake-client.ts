@@ -1,5 +1,6 @@
 import type {ChatMessage, Member, MessageData} from '../../source/protocol/messages.js';
-import type {BrokerFlavour, ClientEvent, ClientListener, ConnectionStatus, NatterClient, PendingMessage} from '../../source/client/types.js';
+import {NATTER_DIALECT} from '../../source/client/dialect.js';
+import type {BrokerFlavour, ClientEvent, ClientListener, ConnectionStatus, Dialect, HistoryPurpose, HistoryQuery, NatterClient, PendingMessage} from '../../source/client/types.js';
 
 /** One recorded call to the client: the method name and its arguments. */
 export type Call = {method: string; args: unknown[]};
@@ -11,7 +12,9 @@ export type Call = {method: string; args: unknown[]};
 export class FakeClient implements NatterClient {
 	readonly calls: Call[] = [];
 	status: ConnectionStatus;
-	flavour: BrokerFlavour = 'natter';
+	dialect: Dialect = NATTER_DIALECT;
+	/** Every history request made, oldest first (answer them with answerHistory). */
+	readonly historyQueries: HistoryQuery[] = [];
 	rooms: string[] = [];
 	pending: PendingMessage[] = [];
 	closed = false;
@@ -31,6 +34,7 @@ export class FakeClient implements NatterClient {
 	/** Deliver an event to the UI, as the client core would. */
 	emit(event: ClientEvent): void {
 		if (event.type === 'status') this.status = event.status;
+		if (event.type === 'welcome') this.dialect = event.dialect;
 		for (const listener of this.listeners) listener(event);
 	}
 
@@ -39,7 +43,18 @@ export class FakeClient implements NatterClient {
 		return this.calls.filter(call => call.method === method).map(call => call.args);
 	}
 
+	get flavour(): BrokerFlavour {
+		return this.dialect.name;
+	}
+
 	// -- conveniences for tests ---------------------------------------------------------------
+
+	/** Answer the latest history request (as the client core would, carrying the request back). */
+	answerHistory(messages: ChatMessage[], first: number | undefined): void {
+		const query = this.historyQueries.at(-1);
+		if (!query) throw new Error('no history request to answer');
+		this.emit({type: 'history', room: query.room, messages, first, query});
+	}
 
 	/** Emit `joined` for a room with these members (me included). */
 	joined(room: string, members: string[] = [this.name], sequence = 0): void {
@@ -80,8 +95,11 @@ export class FakeClient implements NatterClient {
 		return message.clientId;
 	}
 
-	fetchHistory(room: string, before: number, limit: number): void {
+	fetchHistory(room: string, before: number, limit: number, purpose: HistoryPurpose = 'scrollback'): string {
 		this.record('fetchHistory', [room, before, limit]);
+		const query: HistoryQuery = {id: `h${this.historyQueries.length + 1}`, room, before, limit, purpose};
+		this.historyQueries.push(query);
+		return query.id;
 	}
 
 	setAway(reason?: string): void {

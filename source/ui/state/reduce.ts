@@ -2,7 +2,8 @@
  * Client events → chat state. Pure: `now` is passed in for events that carry no time of their
  * own, so tests replay any sequence of events deterministically.
  */
-import type {ClientEvent, ConnectionStatus} from '../../client/types.js';
+import {UNKNOWN_DIALECT, type Dialect} from '../../client/dialect.js';
+import type {ClientEvent, ConnectionStatus, HistoryQuery} from '../../client/types.js';
 import type {ChatMessage, Member} from '../../protocol/messages.js';
 import {isDirectRoom} from '../../protocol/names.js';
 import {append, appendEach, emptyRoom, ensureRoom, findRoom, mentions, prepend, scrollbackBefore, setMember, updateRoom, widenNick, type NewEntry} from './room.js';
@@ -13,7 +14,7 @@ export function initialChatState(options: {me: string; connection: ConnectionSta
 	return {
 		me: options.me,
 		admin: false,
-		flavour: 'unknown',
+		dialect: UNKNOWN_DIALECT,
 		connection: options.connection,
 		rtt: options.connection.state === 'online' ? options.connection.rtt : undefined,
 		rooms: [],
@@ -32,8 +33,9 @@ export function reduce(state: ChatState, event: ClientEvent, now: number = Date.
 		case 'status':
 			return connectionChanged(state, event.status, now);
 		case 'welcome': {
-			const next = {...state, me: event.userId, admin: event.admin, flavour: event.flavour};
-			if (event.flavour !== 'seed' || state.flavour === 'seed') return next;
+			const next = {...state, me: event.userId, admin: event.admin, dialect: event.dialect};
+			// Say once that this broker lacks natter's delivery guarantees.
+			if (!limited(event.dialect) || limited(state.dialect)) return next;
 			const line = system(now, 'info', "this broker speaks only the seed's protocol: chat works, but without acknowledgements or resume");
 			return updateRoom(next, next.active, room => append(room, [line]));
 		}
@@ -72,7 +74,7 @@ export function reduce(state: ChatState, event: ClientEvent, now: number = Date.
 					: room.pending.filter(p => p.clientId !== event.clientId),
 			}));
 		case 'history':
-			return history(state, event.room, event.messages, event.first, now);
+			return history(state, event.room, event.messages, event.first, event.query, now);
 		case 'cleared':
 			return updateRoom(state, event.room, room => append(
 				{...emptyRoom(room.name), joined: room.joined, members: room.members, nickWidth: room.nickWidth, pending: room.pending, epoch: event.epoch, filter: room.filter},
@@ -84,8 +86,8 @@ export function reduce(state: ChatState, event: ClientEvent, now: number = Date.
 			const target = event.room !== undefined && findRoom(state, event.room) ? event.room : state.active;
 			const line = system(now, 'error', event.message);
 			return updateRoom(state, target, room => append(
-				// A refused history request is still an answer: stop waiting for it.
-				event.room === room.name && room.backlog === 'loading' ? {...room, backlog: 'more', requests: room.requests.slice(1)} : room,
+				// A refused scrollback request is still an answer: stop waiting for it.
+				event.query?.purpose === 'scrollback' && event.query.room === room.name && room.backlog === 'loading' ? {...room, backlog: 'more'} : room,
 				[line],
 			));
 		}
@@ -118,6 +120,11 @@ export function reduceBatch(state: ChatState, events: readonly TimedEvent[]): Ch
 	return next;
 }
 
+/** A broker without natter's acknowledgements or resume (the seed's server). */
+function limited(dialect: Dialect): boolean {
+	return dialect.known && !(dialect.acks && dialect.resume);
+}
+
 /** A system line (the room assigns its key). */
 export function system(timestamp: number, tone: Extract<NewEntry, {kind: 'system'}>['tone'], text: string): NewEntry {
 	return {kind: 'system', timestamp, tone, text};
@@ -134,7 +141,7 @@ function connectionChanged(state: ChatState, status: ConnectionStatus, now: numb
 	};
 	if (status.state !== 'online' && status.state !== 'connecting') {
 		// History requests die with the connection: stop waiting for their answers.
-		next = {...next, rooms: next.rooms.map(room => (room.requests.length === 0 ? room : {...room, requests: [], backlog: room.backlog === 'loading' ? 'more' : room.backlog}))};
+		next = {...next, rooms: next.rooms.map(room => (room.backlog === 'loading' ? {...room, backlog: 'more'} : room))};
 	}
 	let text: string | undefined;
 	if (status.state === 'reconnecting' && before === 'online') text = `connection lost (${status.reason}); reconnecting…`;
@@ -298,12 +305,11 @@ export function describeMembers(name: string, list: readonly MemberView[]): stri
 	return `${name}: ${present.length} here — ${names.join(', ')}`;
 }
 
-function history(state: ChatState, name: string, messages: ChatMessage[], first: number | undefined, now: number): ChatState {
+function history(state: ChatState, name: string, messages: ChatMessage[], first: number | undefined, query: HistoryQuery, now: number): ChatState {
 	return updateRoom(state, name, room => {
-		const [request, ...requests] = room.requests;
-		let updated: RoomView = {...room, requests};
-		if (request?.kind === 'print') {
-			const shown = messages.slice(-request.count);
+		let updated: RoomView = room;
+		if (query.purpose === 'print') {
+			const shown = messages.slice(-query.limit);
 			const header = shown.length === 0
 				? `${name} has no history`
 				: `the last ${shown.length} message${shown.length === 1 ? '' : 's'} of ${name}:`;

@@ -31,7 +31,6 @@ export function emptyRoom(name: string): RoomView {
 		oldestSequence: undefined,
 		joinedSequence: 0,
 		backlog: 'none',
-		requests: [],
 		nickWidth: MIN_NICK_WIDTH,
 		filter: undefined,
 		whoWanted: false,

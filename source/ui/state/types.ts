@@ -3,7 +3,7 @@
  * position), the connection, and view toggles. Pure data: the reducers in this folder are the
  * only writers, components only read it.
  */
-import type {BrokerFlavour, ConnectionStatus} from '../../client/types.js';
+import type {ConnectionStatus, Dialect} from '../../client/types.js';
 
 /** How a system line looks: which glyph and colour the pane gives it. */
 export type SystemTone = 'join' | 'leave' | 'away' | 'back' | 'info' | 'error' | 'help' | 'connection';
@@ -27,8 +27,8 @@ export type PendingEntry = {clientId: string; text: string; queuedAt: number; se
 /** A member as the presence panel shows them: `offline` once they left (kept, dimmed). */
 export type MemberView = {userId: string; status: 'online' | 'away' | 'offline'; reason?: string};
 
-/** Why a room asked for history: to extend scrollback, or to print the last N (/history). */
-export type HistoryRequest = {kind: 'scrollback'} | {kind: 'print'; count: number};
+/** Why the view asked for history: to extend scrollback (a /history print needs no view state: its answer says what it was for). */
+export type HistoryRequest = {kind: 'scrollback'};
 
 /** Whether there is older history to fetch above what memory holds. */
 export type Backlog = 'none' | 'more' | 'loading';
@@ -57,9 +57,8 @@ export type RoomView = {
 	oldestSequence: number | undefined;
 	/** The room's latest sequence when the broker last confirmed the subscription (0 before). */
 	joinedSequence: number;
+	/** 'loading' while a scrollback page is asked for; the client core matches the answer to the request. */
 	backlog: Backlog;
-	/** Outstanding history requests, answered in order. */
-	requests: readonly HistoryRequest[];
 	/** Width of the sender column: the widest sender seen, within bounds. */
 	nickWidth: number;
 	filter: string | undefined;
@@ -71,7 +70,8 @@ export type RoomView = {
 export type ChatState = {
 	me: string;
 	admin: boolean;
-	flavour: BrokerFlavour;
+	/** What the broker supports (the client's Dialect): commands read its capabilities. */
+	dialect: Dialect;
 	connection: ConnectionStatus;
 	rtt: number | undefined;
 	/** Tabs in order: rooms as joined, direct conversations as they start. */

@@ -16,6 +16,7 @@ export type UiAction =
 	| {type: 'switch-to'; index: number}
 	/** Put the entry with key `anchor` at the bottom of the view; undefined follows live. */
 	| {type: 'scroll'; room: string; anchor: number | undefined}
+	/** A scrollback page was asked for: show it loading (and ask no more) until the answer or a refusal. */
 	| {type: 'request-history'; room: string; request: HistoryRequest}
 	| {type: 'notice'; room?: string; lines: ReadonlyArray<{tone: SystemTone; text: string}>; at: number}
 	| {type: 'want-who'; room: string}
@@ -55,11 +56,7 @@ export function reduceUi(state: ChatState, action: UiAction): ChatState {
 				unseen: action.anchor === undefined ? 0 : room.unseen,
 			}));
 		case 'request-history':
-			return updateRoom(state, action.room, room => ({
-				...room,
-				requests: [...room.requests, action.request],
-				backlog: action.request.kind === 'scrollback' ? 'loading' : room.backlog,
-			}));
+			return updateRoom(state, action.room, room => ({...room, backlog: 'loading'}));
 		case 'notice': {
 			const room = action.room !== undefined && findRoom(state, action.room) ? action.room : state.active;
 			const lines: NewEntry[] = action.lines.map(line => ({kind: 'system', timestamp: action.at, tone: line.tone, text: line.text}));

@@ -1,0 +1,153 @@
+import type {ChatMessage, ClientFrame, ErrorFrame, MessageData, PublishedFrame} from '../protocol/messages.js';
+import {TokenBucket} from '../rate/token-bucket.js';
+import type {Dialect} from './dialect.js';
+import {Outbox} from './outbox.js';
+import type {ClientEvent, PendingMessage} from './types.js';
+
+/** Retry delay for a publish the broker refused as temporarily unavailable. */
+const RETRY_MS = 1000;
+/** Publishes sent but not yet acknowledged: a bound keeps a long outbox from bursting past the broker's rate limit. */
+const WINDOW = 32;
+
+/** What the publisher needs from the client core around it. */
+export type PublisherHost = {
+	readonly name: string;
+	send(frame: ClientFrame): boolean;
+	emit(event: ClientEvent): void;
+	/** The connection is online (publishes may go out). */
+	online(): boolean;
+	dialect(): Dialect;
+	/** Whether the client holds `room`, and whether that room is synced on this connection. */
+	room(room: string): {synced: boolean} | undefined;
+};
+
+/**
+ * Everything about the user's own messages: the outbox (each message enters its room exactly
+ * once, in the order written), the window of publishes in flight, pacing below the broker's
+ * advertised rate, retries of refused publishes, and their acknowledgements — `published`
+ * frames, or with a broker without acks (see Dialect.acks) the sender's own echo.
+ */
+export class Publisher {
+	private readonly outbox = new Outbox();
+	/** clientIds sent on the current connection: each goes out once per connection, again only after a reconnect. */
+	private readonly inFlight = new Set<string>();
+	/** Paces publishes below the broker's advertised rate limit, so none is refused and order holds. */
+	private pacer: {bucket: TokenBucket; intervalMs: number} | undefined;
+	private paceTimer: NodeJS.Timeout | undefined;
+	private retryTimer: NodeJS.Timeout | undefined;
+
+	constructor(private readonly host: PublisherHost) {}
+
+	/** Messages queued or in flight, oldest first. */
+	get pending(): readonly PendingMessage[] {
+		return this.outbox.all;
+	}
+
+	get size(): number {
+		return this.outbox.size;
+	}
+
+	/** Queue a message (announced as `pending`) and send what may go. */
+	add(room: string, content: string, data: MessageData | undefined): PendingMessage {
+		const entry = this.outbox.add(room, content, data, Date.now());
+		this.host.emit({type: 'pending', message: entry});
+		// Through the outbox, in order: an older message still waiting must go first.
+		this.flush();
+		return entry;
+	}
+
+	/** The broker's advertised rate limit (from `welcome`): publishes take at most 80% of it. */
+	limit(limits: {rate: number; burst: number} | undefined): void {
+		if (!limits || limits.rate <= 0) return;
+		// Leave room for acks and other frames.
+		const rate = limits.rate * 0.8;
+		this.pacer = {bucket: new TokenBucket(rate, Math.max(1, Math.floor(limits.burst * 0.8))), intervalMs: Math.ceil(1000 / rate)};
+	}
+
+	/** Send every pending message whose room is ready, in the order the user wrote them. */
+	flush(): void {
+		if (!this.host.online()) return;
+		for (const entry of [...this.outbox.all]) {
+			if (this.inFlight.size >= WINDOW) break;
+			const room = this.host.room(entry.room);
+			if ((room && !room.synced) || this.inFlight.has(entry.clientId)) continue;
+			if (this.pacer && !this.pacer.bucket.take()) {
+				if (!this.paceTimer) {
+					this.paceTimer = setTimeout(() => {
+						this.paceTimer = undefined;
+						this.flush();
+					}, this.pacer.intervalMs);
+					this.paceTimer.unref?.();
+				}
+				break;
+			}
+			this.sendPublish(entry);
+		}
+	}
+
+	/** A `published` acknowledgement. */
+	onPublished(frame: PublishedFrame): void {
+		const settled = this.outbox.settle(frame.clientId);
+		this.inFlight.delete(frame.clientId);
+		if (settled) this.host.emit({type: 'sent', room: settled.room, clientId: frame.clientId, sequence: frame.sequence, duplicate: frame.duplicate === true});
+		this.flush();
+	}
+
+	/** A message of `room` came through the ordered stream: with a broker without acks, our own echo is the acknowledgement. */
+	onMessage(room: string, message: ChatMessage): void {
+		if (this.host.dialect().acks || message.sender !== this.host.name) return;
+		const settled = this.outbox.settleEcho(room, message.content);
+		if (!settled) return;
+		this.inFlight.delete(settled.clientId);
+		this.host.emit({type: 'sent', room, clientId: settled.clientId, sequence: message.sequence, duplicate: false});
+		this.flush();
+	}
+
+	/** An error naming one of our publishes: retry it later, or give it up if the broker will never take it. */
+	onError(frame: ErrorFrame & {clientId: string}): void {
+		if (frame.code === 'unavailable' || frame.code === 'rate_limited' || frame.code === 'internal') {
+			this.scheduleRetry();
+		} else {
+			// The broker will never take this one (too long, forbidden …): stop retrying it.
+			this.outbox.settle(frame.clientId);
+		}
+	}
+
+	/** The connection dropped: everything unacknowledged goes out again on the next one. */
+	onDisconnect(): void {
+		this.inFlight.clear();
+	}
+
+	/** Stop retrying (closing). */
+	stop(): void {
+		if (this.retryTimer) clearTimeout(this.retryTimer);
+	}
+
+	private sendPublish(entry: PendingMessage): void {
+		const sent = this.host.send({
+			type: 'publish',
+			room: entry.room,
+			content: entry.content,
+			sender: this.host.name,
+			clientId: entry.clientId,
+			...(entry.data === undefined ? {} : {data: entry.data}),
+		});
+		if (sent) this.inFlight.add(entry.clientId);
+		const dialect = this.host.dialect();
+		if (sent && dialect.known && !dialect.acks && !this.host.room(entry.room)) {
+			// No echo will come for a room we are not in, and such a broker gives no other acknowledgement.
+			this.outbox.settle(entry.clientId);
+			this.host.emit({type: 'sent', room: entry.room, clientId: entry.clientId, sequence: 0, duplicate: false});
+		}
+	}
+
+	private scheduleRetry(): void {
+		if (this.retryTimer) return;
+		this.retryTimer = setTimeout(() => {
+			this.retryTimer = undefined;
+			this.inFlight.clear();
+			this.flush();
+		}, RETRY_MS);
+		this.retryTimer.unref?.();
+	}
+}
