@@ -198,6 +198,15 @@ test('connection changes are told in every tab; a drop forgets history requests 
 	assert.deepEqual(texts(room(first, 'a').entries), ['you joined a — nobody else is here yet'], 'a first connection is no reconnection');
 });
 
+test('a refusal of a scrollback request ends its loading; another error in the room does not', () => {
+	let s = run(start(), joined('a', ['ana'], 50));
+	s = reduceUi(s, {type: 'request-history', room: 'a', request: {kind: 'scrollback'}});
+	s = run(s, {type: 'error', code: 'forbidden', message: 'only admins may clear history', room: 'a'});
+	assert.equal(room(s, 'a').backlog, 'loading', 'that error answers no history request');
+	s = run(s, {type: 'error', code: 'unavailable', message: 'try again', room: 'a', query: scrollback('a')});
+	assert.equal(room(s, 'a').backlog, 'more', 'PageUp may ask again');
+});
+
 test('errors land in their room, or in the active one', () => {
 	const s = run(start(), joined('a'), joined('b'), {type: 'error', code: 'forbidden', message: 'only admins may clear history', room: 'b'}, {type: 'error', code: 'client', message: 'odd frame'});
 	assert.equal(texts(room(s, 'b').entries).at(-1), 'only admins may clear history');
