@@ -1,7 +1,10 @@
 import {createInterface} from 'node:readline';
 import {COMMANDS, usage} from '../commands/commands.js';
+import {applyCall} from '../commands/apply-call.js';
 import {parseCommand, type Command} from '../commands/parse-command.js';
+import {planCommand} from '../commands/plan-command.js';
 import type {MessageData} from '../protocol/messages.js';
+import {isDirectRoom} from '../protocol/names.js';
 import type {ClientEvent, NatterClient} from '../client/types.js';
 
 /** Streams --json mode reads and writes; the CLI passes the process's own. */
@@ -68,54 +71,44 @@ export async function runJson(client: NatterClient, initialRoom: string, streams
 	return 0;
 }
 
-/** Carry out one command; returns the new current room, or 'quit'. */
+/**
+ * Present one command's outcome (planCommand decides it): its calls go to the client, refusals
+ * and answers to stderr (confirmations are the window's chatter: events say what happened).
+ * Returns the new current room, or 'quit'.
+ */
 function act(client: NatterClient, command: Command, room: string | undefined, diag: (line: string) => void): string | undefined | 'quit' {
-	switch (command.type) {
-		case 'say':
-			client.publish(command.room, command.text);
-			return room;
-		case 'join':
-			client.join(command.room);
-			return command.room;
-		case 'leave': {
-			client.leave(command.room);
-			return command.room === room ? client.rooms.at(-1) : room;
+	const steps = planCommand(command, {
+		me: client.name,
+		dialect: client.dialect,
+		online: client.status.state === 'online',
+		room: name => (client.rooms.includes(name) ? {subscribed: true, joined: true, direct: isDirectRoom(name), filter: client.filterOf(name)} : undefined),
+	});
+	let current = room;
+	for (const step of steps) {
+		switch (step.type) {
+			case 'call':
+				applyCall(client, step.call);
+				if (step.call.call === 'leave' && step.call.room === current) current = client.rooms.at(-1);
+				break;
+			case 'notice':
+				if (step.kind !== 'feedback') diag(step.text);
+				break;
+			case 'focus':
+				current = step.room;
+				break;
+			case 'help':
+				for (const spec of COMMANDS) diag(`${usage(spec).padEnd(24)} ${spec.help}`);
+				break;
+			case 'quit':
+				return 'quit';
+			// A tab to open or close, a member list to print when it comes: the window's; here events say it.
+			case 'open':
+			case 'close':
+			case 'await-members':
+				break;
 		}
-		case 'history':
-			client.fetchHistory(command.room, Number.MAX_SAFE_INTEGER, command.count, 'print');
-			return room;
-		case 'msg':
-			client.publish(`@${command.user}`, command.text);
-			return room;
-		case 'away':
-			client.setAway(command.reason);
-			return room;
-		case 'back':
-			client.setBack();
-			return room;
-		case 'who':
-			client.who(command.room);
-			return room;
-		case 'clear_history':
-			client.clearHistory(command.room);
-			return room;
-		case 'filter':
-			if (command.expr === undefined) {
-				const current = client.filterOf(command.room);
-				diag(current === undefined ? `${command.room} has no filter` : `filter of ${command.room}: ${current}`);
-			} else {
-				client.setFilter(command.room, command.expr === 'off' ? undefined : command.expr);
-			}
-			return room;
-		case 'help':
-			for (const spec of COMMANDS) diag(`${usage(spec).padEnd(24)} ${spec.help}`);
-			return room;
-		case 'quit':
-			return 'quit';
-		case 'error':
-			diag(command.message);
-			return room;
 	}
+	return current;
 }
 
 /** A JSON input line: `{"content": "...", "data": {...}, "room"?: "..."}`, or why it is not one. */

@@ -4,6 +4,7 @@ import {compileFilter} from '../filter/compile-filter.js';
 import {BrokerLink} from './broker-link.js';
 import {NATTER_DIALECT, SEED_DIALECT, UNKNOWN_DIALECT, type Dialect} from './dialect.js';
 import {HistoryRequests} from './history-requests.js';
+import {chatMessage, joinedEvent, presenceEvent} from './frame-events.js';
 import {parseServerFrame} from './parse-server-frame.js';
 import {Publisher} from './publisher.js';
 import {ReadAcks} from './read-acks.js';
@@ -120,9 +121,7 @@ export function createClient(options: ClientOptions): NatterClient {
 		return sync;
 	}
 
-	// ---------------------------------------------------------------------------
-	// Connection lifecycle
-	// ---------------------------------------------------------------------------
+	// --- Connection lifecycle ---
 
 	function onOpen(): void {
 		dialect = UNKNOWN_DIALECT;
@@ -147,9 +146,7 @@ export function createClient(options: ClientOptions): NatterClient {
 		publisher.onDisconnect();
 	}
 
-	// ---------------------------------------------------------------------------
-	// Frames from the broker
-	// ---------------------------------------------------------------------------
+	// --- Frames from the broker ---
 
 	function onFrame(text: string): void {
 		const frame = parseServerFrame(text);
@@ -179,15 +176,7 @@ export function createClient(options: ClientOptions): NatterClient {
 				if (!sync) return;
 				const resumed = sync.epoch !== undefined && sync.epoch === frame.epoch;
 				sync.onSubscribed(frame, natter);
-				emit({
-					type: 'joined',
-					room: frame.room,
-					epoch: natter ? frame.epoch : undefined,
-					sequence: frame.sequence,
-					members: frame.members,
-					resumed,
-					...(frame.filter === undefined ? {} : {filter: frame.filter}),
-				});
+				emit(joinedEvent(frame, natter, resumed));
 				goOnline();
 				publisher.flush();
 				return;
@@ -201,20 +190,11 @@ export function createClient(options: ClientOptions): NatterClient {
 					sync = ensureRoom(frame.room, frame.sequence - 1);
 					send(sync.subscribeFrame(name));
 				}
-				sync?.onMessage(stripType(frame));
+				sync?.onMessage(chatMessage(frame));
 				return;
 			}
 			case 'presence':
-				emit({
-					type: 'presence',
-					// The seed's presence names no room: '*' means "whichever room you are looking at".
-					room: frame.room ?? (rooms.size === 1 ? [...rooms.keys()][0]! : '*'),
-					userId: frame.userId,
-					action: frame.action,
-					status: frame.status ?? (frame.action === 'away' ? 'away' : 'online'),
-					timestamp: frame.timestamp,
-					...(frame.reason === undefined ? {} : {reason: frame.reason}),
-				});
+				emit(presenceEvent(frame, rooms));
 				return;
 			case 'history': {
 				const answer = history.onHistory(frame, dialect);
@@ -261,9 +241,7 @@ export function createClient(options: ClientOptions): NatterClient {
 		if (!dialect.historyIds) dialect = {...dialect, historyIds: true};
 	}
 
-	// ---------------------------------------------------------------------------
-	// The API
-	// ---------------------------------------------------------------------------
+	// --- The API ---
 
 	const client: NatterClient = {
 		name,
@@ -369,9 +347,4 @@ export function createClient(options: ClientOptions): NatterClient {
 		},
 	};
 	return client;
-}
-
-function stripType(frame: Extract<ServerFrame, {type: 'message'}>): ChatMessage {
-	const {type: _type, ...message} = frame;
-	return message;
 }

@@ -1,12 +1,13 @@
 /**
- * Carry out a parsed command in the chat window: call the client, and put a line in the pane
- * for everything the user should see (what happened, or why nothing did).
+ * Present a command's outcome in the chat window: planCommand decides what the command does;
+ * this makes its calls on the client, and turns its other steps into view actions and lines.
  */
 import type {NatterClient} from '../client/types.js';
+import {applyCall} from '../commands/apply-call.js';
 import type {Command} from '../commands/parse-command.js';
-import {describeMembers} from './state/reduce.js';
+import {planCommand, type RoomFacts, type Step} from '../commands/plan-command.js';
 import {findRoom} from './state/room.js';
-import type {ChatState, SystemTone} from './state/types.js';
+import type {ChatState} from './state/types.js';
 import type {UiAction} from './state/ui-actions.js';
 import {helpLines} from './help.js';
 
@@ -21,100 +22,49 @@ export type CommandContext = {
 
 /** Run one command. */
 export function executeCommand(command: Command, context: CommandContext): void {
-	const {client, state, dispatch, now} = context;
-	const say = (tone: SystemTone, text: string, room?: string): void => {
-		dispatch({type: 'notice', lines: [{tone, text}], at: now, ...(room === undefined ? {} : {room})});
-	};
-	const online = client.status.state === 'online';
-	switch (command.type) {
-		case 'say':
-			client.publish(command.room, command.text);
+	const {client, state} = context;
+	const steps = planCommand(command, {
+		me: state.me,
+		dialect: state.dialect,
+		online: client.status.state === 'online',
+		room: name => roomFacts(state, client, name),
+	});
+	for (const step of steps) present(step, context);
+}
+
+/** What the window holds for a room: its tab, and whether the client holds a subscription. */
+function roomFacts(state: ChatState, client: NatterClient, name: string): RoomFacts | undefined {
+	const tab = findRoom(state, name);
+	if (!tab) return undefined;
+	return {subscribed: client.rooms.includes(name), joined: tab.joined, direct: tab.direct, filter: tab.filter, members: tab.members};
+}
+
+function present(step: Step, {client, dispatch, quit, now}: CommandContext): void {
+	switch (step.type) {
+		case 'call':
+			applyCall(client, step.call);
+			// My own status shows at once; the broker's presence confirms it later.
+			if (step.call.call === 'setAway') dispatch({type: 'set-away', away: true, reason: step.call.reason});
+			if (step.call.call === 'setBack') dispatch({type: 'set-away', away: false, reason: undefined});
 			return;
-		case 'join': {
-			const tab = findRoom(state, command.room);
-			dispatch({type: 'open', room: command.room});
-			if (tab && (tab.joined || tab.direct)) return;
-			client.join(command.room);
-			// Online, the tab shows "room…" until the broker confirms; offline that could take a while.
-			if (!online) say('info', `you will join ${command.room} once connected`, command.room);
+		case 'notice':
+			dispatch({type: 'notice', lines: [{tone: step.tone, text: step.text}], at: now, ...(step.room === undefined ? {} : {room: step.room})});
 			return;
-		}
-		case 'leave': {
-			if (!findRoom(state, command.room)) {
-				say('error', `you are not in ${command.room}`);
-				return;
-			}
-			if (client.rooms.includes(command.room)) client.leave(command.room);
-			else dispatch({type: 'close', room: command.room, at: now});
+		case 'focus':
+		case 'open':
+			dispatch({type: 'open', room: step.room});
 			return;
-		}
-		case 'history':
-			if (!online) {
-				say('error', 'the history lives on the broker: wait until you are online');
-				return;
-			}
-			client.fetchHistory(command.room, Number.MAX_SAFE_INTEGER, command.count, 'print');
+		case 'close':
+			dispatch({type: 'close', room: step.room, at: now});
 			return;
-		case 'msg': {
-			if (command.user === state.me) {
-				say('error', 'that is you: a direct message needs someone else');
-				return;
-			}
-			const room = `@${command.user}`;
-			dispatch({type: 'open', room});
-			client.publish(room, command.text);
-			return;
-		}
-		case 'away':
-			client.setAway(command.reason);
-			dispatch({type: 'set-away', away: true, reason: command.reason});
-			say('away', `you are away${command.reason ? `: ${command.reason}` : ''} — /back when you return`);
-			return;
-		case 'back':
-			client.setBack();
-			dispatch({type: 'set-away', away: false, reason: undefined});
-			say('back', 'you are back');
-			return;
-		case 'who': {
-			const tab = findRoom(state, command.room);
-			// The broker has the freshest list; without it (offline, the seed's server) say what we know.
-			if (online && state.dialect.who && tab && !tab.direct) {
-				dispatch({type: 'want-who', room: command.room});
-				client.who(command.room);
-			} else if (tab) {
-				say('info', describeMembers(command.room, tab.members), command.room);
-			} else {
-				say('error', `you are not in ${command.room}`);
-			}
-			return;
-		}
-		case 'clear_history':
-			if (!state.dialect.clearHistory) {
-				say('error', "this broker (the seed's server) cannot clear history");
-				return;
-			}
-			client.clearHistory(command.room);
-			return;
-		case 'filter':
-			if (command.expr === undefined) {
-				const current = findRoom(state, command.room)?.filter;
-				say('info', current === undefined ? `${command.room} has no filter: every message arrives` : `filter of ${command.room}: ${current}`);
-				return;
-			}
-			if (!state.dialect.filters) {
-				say('error', "this broker (the seed's server) has no content filters");
-				return;
-			}
-			client.setFilter(command.room, command.expr === 'off' ? undefined : command.expr);
+		case 'await-members':
+			dispatch({type: 'want-who', room: step.room});
 			return;
 		case 'help':
-			dispatch({type: 'notice', lines: helpLines(command.command).map(text => ({tone: 'help' as const, text})), at: now});
+			dispatch({type: 'notice', lines: helpLines(step.topic).map(text => ({tone: 'help' as const, text})), at: now});
 			return;
 		case 'quit':
-			context.quit();
-			return;
-		case 'error':
-			say('error', command.message);
+			quit();
 			return;
 	}
 }

@@ -3,6 +3,7 @@
  * own, so tests replay any sequence of events deterministically.
  */
 import {UNKNOWN_DIALECT, type Dialect} from '../../client/dialect.js';
+import {describeMembers} from '../../commands/describe-members.js';
 import type {ClientEvent, ConnectionStatus, HistoryQuery} from '../../client/types.js';
 import type {ChatMessage, Member} from '../../protocol/messages.js';
 import {isDirectRoom} from '../../protocol/names.js';
@@ -297,13 +298,6 @@ function members(state: ChatState, name: string, list: Member[], now: number): C
 	});
 }
 
-/** "general: 3 here — ana, bo (away: lunch), cy": the /who answer. */
-export function describeMembers(name: string, list: readonly MemberView[]): string {
-	const present = list.filter(m => m.status !== 'offline');
-	if (present.length === 0) return `${name}: nobody here`;
-	const names = present.map(m => (m.status === 'away' ? `${m.userId} (away${m.reason ? `: ${m.reason}` : ''})` : m.userId));
-	return `${name}: ${present.length} here — ${names.join(', ')}`;
-}
 
 function history(state: ChatState, name: string, messages: ChatMessage[], first: number | undefined, query: HistoryQuery, now: number): ChatState {
 	return updateRoom(state, name, room => {

@@ -1,0 +1,35 @@
+import type {ChatMessage, MessageFrame, PresenceFrame, SubscribedFrame} from '../protocol/messages.js';
+import type {ClientEvent} from './types.js';
+
+/** A `presence` frame as the client's event; `rooms` are the rooms held. */
+export function presenceEvent(frame: PresenceFrame, rooms: ReadonlyMap<string, unknown>): Extract<ClientEvent, {type: 'presence'}> {
+	return {
+		type: 'presence',
+		// The seed's presence names no room: '*' means "whichever room you are looking at".
+		room: frame.room ?? (rooms.size === 1 ? [...rooms.keys()][0]! : '*'),
+		userId: frame.userId,
+		action: frame.action,
+		status: frame.status ?? (frame.action === 'away' ? 'away' : 'online'),
+		timestamp: frame.timestamp,
+		...(frame.reason === undefined ? {} : {reason: frame.reason}),
+	};
+}
+
+/** A `subscribed` frame as the `joined` event; `natter` says whether it carries natter's fields. */
+export function joinedEvent(frame: SubscribedFrame, natter: boolean, resumed: boolean): Extract<ClientEvent, {type: 'joined'}> {
+	return {
+		type: 'joined',
+		room: frame.room,
+		epoch: natter ? frame.epoch : undefined,
+		sequence: frame.sequence,
+		members: frame.members,
+		resumed,
+		...(frame.filter === undefined ? {} : {filter: frame.filter}),
+	};
+}
+
+/** The message a `message` frame carries. */
+export function chatMessage(frame: MessageFrame): ChatMessage {
+	const {type: _type, ...message} = frame;
+	return message;
+}

@@ -1,0 +1,125 @@
+/**
+ * What a parsed command does, decided once for every front end: the calls on the client core,
+ * and what to tell the user. The chat window and --json only present the outcome (see
+ * ui/execute-command.ts and cli/run-json.ts); neither decides anything a command means.
+ */
+import type {Dialect, HistoryPurpose} from '../client/types.js';
+import {describeMembers, type KnownMember} from './describe-members.js';
+import type {Command} from './parse-command.js';
+
+/** What a front end holds for a room the user named. */
+export type RoomFacts = {
+	/** The client core holds a subscription for it (NatterClient.rooms). */
+	subscribed: boolean;
+	/** The broker confirmed it, or it is a direct conversation: joining again changes nothing. */
+	joined: boolean;
+	/** A direct conversation (`@user`). */
+	direct: boolean;
+	filter: string | undefined;
+	/** Who is there, when the front end keeps track (the window does; --json does not). */
+	members?: readonly KnownMember[];
+};
+
+/** What a command may know: who I am, what the broker supports, and what the front end holds. */
+export type PlanContext = {
+	me: string;
+	dialect: Dialect;
+	online: boolean;
+	/** The front end's facts about `room`, or undefined when it holds nothing for it. */
+	room(room: string): RoomFacts | undefined;
+};
+
+/** One call on the client core. */
+export type ClientCall =
+	| {call: 'publish'; room: string; text: string}
+	| {call: 'join'; room: string}
+	| {call: 'leave'; room: string}
+	| {call: 'fetchHistory'; room: string; before: number; limit: number; purpose: HistoryPurpose}
+	| {call: 'setAway'; reason?: string}
+	| {call: 'setBack'}
+	| {call: 'who'; room: string}
+	| {call: 'clearHistory'; room: string}
+	| {call: 'setFilter'; room: string; filter: string | undefined};
+
+/**
+ * One step of an outcome, in order. A notice is a `refusal` (nothing was done, and why), an
+ * `answer` (what the user asked to see) or `feedback` (confirmation of what was done).
+ */
+export type Step =
+	| {type: 'call'; call: ClientCall}
+	| {type: 'notice'; kind: 'refusal' | 'answer' | 'feedback'; tone: 'info' | 'error' | 'away' | 'back'; text: string; room?: string}
+	/** The user now works in this room (the window looks at its tab; --json makes it the current room). */
+	| {type: 'focus'; room: string}
+	/** A conversation to show (the window opens its tab; --json has no tabs). */
+	| {type: 'open'; room: string}
+	/** A view the core holds no subscription for ends (the window closes a direct conversation's tab). */
+	| {type: 'close'; room: string}
+	/** The broker's member list for `room` answers this command (the window prints it when it arrives). */
+	| {type: 'await-members'; room: string}
+	/** List the commands, or explain one (`topic`): each front end knows its own help. */
+	| {type: 'help'; topic?: string}
+	| {type: 'quit'};
+
+const call = (c: ClientCall): Step => ({type: 'call', call: c});
+const refuse = (text: string, room?: string): Step => ({type: 'notice', kind: 'refusal', tone: 'error', text, ...(room === undefined ? {} : {room})});
+const answer = (text: string, room?: string): Step => ({type: 'notice', kind: 'answer', tone: 'info', text, ...(room === undefined ? {} : {room})});
+
+/** Decide what one command does. Pure: the same command and context give the same steps. */
+export function planCommand(command: Command, context: PlanContext): Step[] {
+	const {dialect, online} = context;
+	switch (command.type) {
+		case 'say':
+			return [call({call: 'publish', room: command.room, text: command.text})];
+		case 'join': {
+			const steps: Step[] = [{type: 'focus', room: command.room}];
+			const facts = context.room(command.room);
+			if (facts && (facts.joined || facts.direct)) return steps;
+			steps.push(call({call: 'join', room: command.room}));
+			// Online, the tab shows "room…" until the broker confirms; offline that could take a while.
+			if (!online) steps.push({type: 'notice', kind: 'feedback', tone: 'info', text: `you will join ${command.room} once connected`, room: command.room});
+			return steps;
+		}
+		case 'leave': {
+			const facts = context.room(command.room);
+			if (!facts) return [refuse(`you are not in ${command.room}`)];
+			return [facts.subscribed ? call({call: 'leave', room: command.room}) : {type: 'close', room: command.room}];
+		}
+		case 'history':
+			if (!online) return [refuse('the history lives on the broker: wait until you are online')];
+			return [call({call: 'fetchHistory', room: command.room, before: Number.MAX_SAFE_INTEGER, limit: command.count, purpose: 'print'})];
+		case 'msg': {
+			if (command.user === context.me) return [refuse('that is you: a direct message needs someone else')];
+			const room = `@${command.user}`;
+			return [{type: 'open', room}, call({call: 'publish', room, text: command.text})];
+		}
+		case 'away':
+			return [call({call: 'setAway', ...(command.reason === undefined ? {} : {reason: command.reason})}), {type: 'notice', kind: 'feedback', tone: 'away', text: `you are away${command.reason ? `: ${command.reason}` : ''} — /back when you return`}];
+		case 'back':
+			return [call({call: 'setBack'}), {type: 'notice', kind: 'feedback', tone: 'back', text: 'you are back'}];
+		case 'who': {
+			const facts = context.room(command.room);
+			// The broker has the freshest list; without it (offline, the seed's server) say what we know.
+			if (online && dialect.who && facts && !facts.direct) return [{type: 'await-members', room: command.room}, call({call: 'who', room: command.room})];
+			if (!facts) return [refuse(`you are not in ${command.room}`)];
+			if (facts.members) return [answer(describeMembers(command.room, facts.members), command.room)];
+			return [refuse(online ? `this broker cannot list who is in ${command.room}` : 'the member list lives on the broker: wait until you are online', command.room)];
+		}
+		case 'clear_history':
+			if (!dialect.clearHistory) return [refuse("this broker (the seed's server) cannot clear history")];
+			return [call({call: 'clearHistory', room: command.room})];
+		case 'filter': {
+			if (command.expr === undefined) {
+				const current = context.room(command.room)?.filter;
+				return [answer(current === undefined ? `${command.room} has no filter: every message arrives` : `filter of ${command.room}: ${current}`)];
+			}
+			if (!dialect.filters) return [refuse("this broker (the seed's server) has no content filters")];
+			return [call({call: 'setFilter', room: command.room, filter: command.expr === 'off' ? undefined : command.expr})];
+		}
+		case 'help':
+			return [{type: 'help', ...(command.command === undefined ? {} : {topic: command.command})}];
+		case 'quit':
+			return [{type: 'quit'}];
+		case 'error':
+			return [refuse(command.message)];
+	}
+}
