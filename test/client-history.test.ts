@@ -123,3 +123,15 @@ test('a broker that echoes no ids answers each room in order: a scrollback page 
 	assert.deepEqual(histories(ana).map(e => [e.query.id, e.messages.map(m => m.content)]), [[scroll, ['n2', 'n3']], [print, ['n6', 'n7', 'n8']]]);
 	assert.equal(ana.client.dialect.historyIds, false, 'this broker echoes no ids');
 });
+
+test('pages past what a request asked for cannot grow its answer: it holds at most its limit', async () => {
+	const broker = await scriptedBroker();
+	const ana = client({urls: [broker.url], name: 'ana', rooms: ['general']});
+	await ana.waitFor(e => e.type === 'joined');
+	const id = ana.client.fetchHistory('general', Number.MAX_SAFE_INTEGER, 5, 'print');
+	await broker.requests.waitFor(f => f.id === id, 2000, 'the get_history');
+	for (let i = 0; i < 50; i++) broker.answer({type: 'history', room: 'general', id, messages: page('general', 1, 30), first: 1, more: true});
+	broker.answer({type: 'history', room: 'general', id, messages: page('general', 1, 30), first: 1});
+	const answer = await ana.waitFor(e => e.type === 'history');
+	assert.equal(answer.type === 'history' && answer.messages.length, 5);
+});

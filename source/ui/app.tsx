@@ -124,8 +124,10 @@ export function App({client, serverUrl, serveAddress, idleMs = 5 * 60_000, colum
 
 	const loadOlder = (view: RoomView): void => {
 		if (view.backlog !== 'more' || client.status.state !== 'online') return;
-		dispatch({type: 'request-history', room: view.name, request: {kind: 'scrollback'}});
-		client.fetchHistory(view.name, scrollbackBefore(view), SCROLLBACK_PAGE);
+		// The answer carries its request back (the client core matches it), so the order of these two is free.
+		if (client.fetchHistory(view.name, scrollbackBefore(view), SCROLLBACK_PAGE, 'scrollback') !== undefined) {
+			dispatch({type: 'request-history', room: view.name, request: {kind: 'scrollback'}});
+		}
 	};
 
 	const submit = (): void => {
