@@ -5,7 +5,7 @@ export {createSqliteEngine} from './broker/sqlite-engine.js';
 export {createRedisEngine} from './broker/redis-engine.js';
 export type {Engine, EngineEvent, EngineOptions, RoomState, HistoryPage, PublishInput, PublishResult, Cursor} from './broker/engine.js';
 export {createClient} from './client/create-client.js';
-export type {ClientEvent, ClientOptions, ConnectionStatus, NatterClient, PendingMessage} from './client/types.js';
+export type {BrokerFlavour, ClientEvent, ClientOptions, ConnectionStatus, Dialect, HistoryPurpose, HistoryQuery, NatterClient, PendingMessage} from './client/types.js';
 export {compileFilter, type CompiledFilter} from './filter/compile-filter.js';
 export {signToken, verifyToken} from './auth/tokens.js';
 export type * from './protocol/messages.js';
