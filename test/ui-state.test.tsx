@@ -81,7 +81,7 @@ test('presence joins, leaves, away and back become lines and member statuses; my
 		{type: 'presence', room: 'general', userId: 'bo', action: 'leave', status: 'online', timestamp: T},
 	);
 	assert.deepEqual(texts(room(s, 'general').entries), ['you joined general — nobody else is here yet', 'bo joined general', 'bo is away: lunch', 'bo is back', 'bo left general']);
-	assert.deepEqual(room(s, 'general').members.find(m => m.userId === 'bo'), {userId: 'bo', status: 'offline'});
+	assert.deepEqual(room(s, 'general').members.find(m => m.userId === 'bo'), {userId: 'bo', status: 'offline', leftAt: T});
 	const tones = room(s, 'general').entries.map(e => (e.kind === 'system' ? e.tone : ''));
 	assert.deepEqual(tones, ['join', 'join', 'away', 'back', 'leave']);
 });

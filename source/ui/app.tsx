@@ -175,7 +175,7 @@ export function App({client, serverUrl, serveAddress, idleMs = 5 * 60_000, colum
 			<RoomTabs rooms={state.rooms} active={state.active} width={size.columns} />
 			<Box flexDirection="row" height={paneHeight} width={size.columns}>
 				<MessagePane room={room} me={state.me} width={paneWidth} height={paneHeight} showSequence={state.showSequence} home={room === state.home} />
-				{panelShown ? <PresencePanel room={room === state.home ? undefined : room} {...peerOf(state, room)} me={state.me} width={size.columns - paneWidth} height={paneHeight} /> : null}
+				{panelShown ? <PresencePanel room={room === state.home ? undefined : room} {...peerOf(state, room)} me={state.me} width={size.columns - paneWidth} height={paneHeight} now={now} /> : null}
 			</Box>
 			<StatusBar
 				connection={state.connection}

@@ -5,7 +5,7 @@
 import type {ClientEvent, ConnectionStatus} from '../../client/types.js';
 import type {ChatMessage, Member} from '../../protocol/messages.js';
 import {isDirectRoom} from '../../protocol/names.js';
-import {append, appendEach, emptyRoom, ensureRoom, findRoom, mentions, prepend, scrollbackBefore, setMember, updateRoom, widenNick, type NewEntry} from './room.js';
+import {append, appendEach, emptyRoom, ensureRoom, findRoom, mentions, prepend, scrollbackBefore, setMember, updateRoom, widenNick, withRecentlyLeft, type NewEntry} from './room.js';
 import {MAX_ENTRIES, type ChatState, type MemberView, type RoomView} from './types.js';
 
 /** The state before anything happened: who I am, how the client stands, nothing joined yet. */
@@ -151,8 +151,7 @@ function joined(state: ChatState, name: string, epoch: string | undefined, seque
 	const existing = findRoom(state, name);
 	let next = ensureRoom(state, name);
 	next = updateRoom(next, name, room => {
-		const offline = room.members.filter(m => m.status === 'offline' && !list.some(l => l.userId === m.userId));
-		let updated: RoomView = {...room, joined: true, members: [...list.map(memberView), ...offline]};
+		let updated: RoomView = {...room, joined: true, members: withRecentlyLeft(list.map(memberView), room.members, now)};
 		if (room.epoch !== undefined && epoch !== undefined && room.epoch !== epoch) {
 			updated = append({...updated, lastSequence: 0, oldestSequence: undefined}, [system(now, 'info', `${name} started over (its history was reset)`)]);
 		}
@@ -266,7 +265,8 @@ function presence(state: ChatState, incoming: Extract<ClientEvent, {type: 'prese
 	return updateRoom(next, event.room, room => {
 		const status: MemberView['status'] = action === 'leave' ? 'offline' : action === 'away' ? 'away' : 'online';
 		const before = room.members.find(m => m.userId === userId);
-		const updated = {...room, members: setMember(room.members, {userId, status, ...(event.reason === undefined ? {} : {reason: event.reason})})};
+		const member: MemberView = {userId, status, ...(event.reason === undefined ? {} : {reason: event.reason}), ...(status === 'offline' ? {leftAt: now} : {})};
+		const updated = {...room, members: setMember(room.members, member, now)};
 		// My own join and leave are told by `joined`/`left`; a repeated state is no news.
 		if (me && (action === 'join' || action === 'leave')) return updated;
 		if (before?.status === status && before.reason === event.reason) return updated;
@@ -283,8 +283,7 @@ function presence(state: ChatState, incoming: Extract<ClientEvent, {type: 'prese
 
 function members(state: ChatState, name: string, list: Member[], now: number): ChatState {
 	return updateRoom(state, name, room => {
-		const offline = room.members.filter(m => m.status === 'offline' && !list.some(l => l.userId === m.userId));
-		let updated: RoomView = {...room, members: [...list.map(memberView), ...offline], whoWanted: false};
+		let updated: RoomView = {...room, members: withRecentlyLeft(list.map(memberView), room.members, now), whoWanted: false};
 		if (room.whoWanted) updated = append(updated, [system(now, 'info', describeMembers(name, updated.members))]);
 		return updated;
 	});

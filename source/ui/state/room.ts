@@ -1,6 +1,6 @@
 /** Helpers that build and update one room's view; pure, used by both reducers. */
 import type {ChatState, Entry, MemberView, RoomView} from './types.js';
-import {MAX_ENTRIES} from './types.js';
+import {DEPARTED_LINGER_MS, MAX_ENTRIES} from './types.js';
 import {isDirectRoom} from '../../protocol/names.js';
 import stringWidth from 'string-width';
 import {sanitizeLine} from '../../text/sanitize.js';
@@ -145,10 +145,24 @@ function nickWidth(sender: string): number {
 	return width;
 }
 
-/** Set one member's status (adding them when new). */
-export function setMember(members: readonly MemberView[], member: MemberView): MemberView[] {
-	const rest = members.filter(m => m.userId !== member.userId);
+/** Set one member's status (adding them when new); forgets those who left too long ago. */
+export function setMember(members: readonly MemberView[], member: MemberView, now: number): MemberView[] {
+	const rest = members.filter(m => m.userId !== member.userId && !departed(m, now));
 	return [...rest, member];
+}
+
+/** True for a member who left more than DEPARTED_LINGER_MS before `now`: the panel no longer shows them. */
+export function departed(member: MemberView, now: number): boolean {
+	return member.status === 'offline' && now - (member.leftAt ?? Number.NEGATIVE_INFINITY) >= DEPARTED_LINGER_MS;
+}
+
+/**
+ * A fresh member list from the broker, plus whoever left recently and is not in it (still shown
+ * dimmed for a while, so a leave just seen does not vanish before it is read).
+ */
+export function withRecentlyLeft(list: readonly MemberView[], before: readonly MemberView[], now: number): MemberView[] {
+	const lingering = before.filter(m => m.status === 'offline' && !departed(m, now) && !list.some(l => l.userId === m.userId));
+	return [...list, ...lingering];
 }
 
 function firstSequence(entries: readonly Entry[]): number | undefined {

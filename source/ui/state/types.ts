@@ -24,8 +24,14 @@ export type Entry =
 /** A message the user sent that is not in the room's timeline yet (shown greyed at the bottom); `sequence` once the broker assigned one. */
 export type PendingEntry = {clientId: string; text: string; queuedAt: number; sequence?: number};
 
-/** A member as the presence panel shows them: `offline` once they left (kept, dimmed). */
-export type MemberView = {userId: string; status: 'online' | 'away' | 'offline'; reason?: string};
+/**
+ * A member as the presence panel shows them: `offline` once they left, kept dimmed for
+ * DEPARTED_LINGER_MS after `leftAt` (when the leave arrived), then gone.
+ */
+export type MemberView = {userId: string; status: 'online' | 'away' | 'offline'; reason?: string; leftAt?: number};
+
+/** How long someone who left stays in the member panel (dimmed) before it forgets them. */
+export const DEPARTED_LINGER_MS = 60_000;
 
 /** Why a room asked for history: to extend scrollback, or to print the last N (/history). */
 export type HistoryRequest = {kind: 'scrollback'} | {kind: 'print'; count: number};
