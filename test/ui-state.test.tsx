@@ -61,14 +61,14 @@ test('a joined event for a DM room adds no join line; a message for a room alrea
 	assert.equal(findRoom(s, 'general'), undefined);
 });
 
-test('leaving the active room switches to its neighbour and says so there', () => {
+test('leaving the active room goes back to the room looked at before it and says so there', () => {
 	const s = run(start(), joined('a'), joined('b'), joined('c'));
-	const viewingB = reduceUi(s, {type: 'switch-to', index: 1});
+	const viewingB = reduceUi(reduceUi(s, {type: 'switch-to', number: 3}), {type: 'switch-to', number: 2});
 	const after = run(viewingB, {type: 'left', room: 'b'});
 	assert.equal(after.active, 'c');
 	assert.deepEqual(texts(room(after, 'c').entries).at(-1), 'you left b');
-	const last = run(reduceUi(s, {type: 'switch-to', index: 2}), {type: 'left', room: 'c'});
-	assert.equal(last.active, 'b');
+	const last = run(reduceUi(s, {type: 'switch-to', number: 3}), {type: 'left', room: 'c'});
+	assert.equal(last.active, 'a');
 });
 
 test('presence joins, leaves, away and back become lines and member statuses; my own join is not repeated', () => {
@@ -222,9 +222,9 @@ test('tab switching wraps around and Alt+n picks a tab by number', () => {
 	assert.equal(s.active, 'c');
 	s = reduceUi(s, {type: 'switch-by', delta: 1});
 	assert.equal(s.active, 'a');
-	s = reduceUi(s, {type: 'switch-to', index: 1});
+	s = reduceUi(s, {type: 'switch-to', number: 2});
 	assert.equal(activeRoom(s).name, 'b');
-	assert.equal(reduceUi(s, {type: 'switch-to', index: 7}).active, 'b');
+	assert.equal(reduceUi(s, {type: 'switch-to', number: 8}).active, 'b');
 });
 
 test('a message with structured data shows it compactly after the text', async () => {

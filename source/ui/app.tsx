@@ -163,7 +163,7 @@ export function App({client, serverUrl, serveAddress, idleMs = 5 * 60_000, colum
 			case 'toggle-sequence':
 				return dispatch({type: 'toggle-sequence'});
 			case undefined:
-				if (key.name === 'alt' && /^[1-9]$/.test(key.key)) dispatch({type: 'switch-to', index: Number(key.key) - 1});
+				if (key.name === 'alt' && /^[1-9]$/.test(key.key)) dispatch({type: 'switch-to', number: Number(key.key)});
 				return;
 			default:
 				return scroll(command);
@@ -172,7 +172,7 @@ export function App({client, serverUrl, serveAddress, idleMs = 5 * 60_000, colum
 
 	return (
 		<Box flexDirection="column" width={size.columns} height={height}>
-			<RoomTabs rooms={state.rooms} active={state.active} width={size.columns} />
+			<RoomTabs rooms={state.rooms} numbers={state.tabNumbers} active={state.active} width={size.columns} />
 			<Box flexDirection="row" height={paneHeight} width={size.columns}>
 				<MessagePane room={room} me={state.me} width={paneWidth} height={paneHeight} showSequence={state.showSequence} home={room === state.home} />
 				{panelShown ? <PresencePanel room={room === state.home ? undefined : room} {...peerOf(state, room)} me={state.me} width={size.columns - paneWidth} height={paneHeight} now={now} /> : null}

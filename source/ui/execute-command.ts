@@ -80,10 +80,10 @@ export function executeCommand(command: Command, context: CommandContext): void 
 			const tab = findRoom(state, command.room);
 			// The broker has the freshest list; without it (offline, the seed's server) say what we know.
 			if (online && state.flavour !== 'seed' && tab && !tab.direct) {
-				dispatch({type: 'want-who', room: command.room});
+				dispatch({type: 'want-who', room: command.room, from: state.active});
 				client.who(command.room);
 			} else if (tab) {
-				say('info', describeMembers(command.room, tab.members), command.room);
+				say('info', describeMembers(command.room, tab.members));
 			} else {
 				say('error', `you are not in ${command.room}`);
 			}

@@ -5,7 +5,7 @@
 import type {ClientEvent, ConnectionStatus} from '../../client/types.js';
 import type {ChatMessage, Member} from '../../protocol/messages.js';
 import {isDirectRoom} from '../../protocol/names.js';
-import {append, appendEach, emptyRoom, ensureRoom, findRoom, mentions, prepend, scrollbackBefore, setMember, updateRoom, widenNick, withRecentlyLeft, type NewEntry} from './room.js';
+import {append, appendEach, emptyRoom, ensureRoom, findRoom, mentions, prepend, removeTab, scrollbackBefore, setMember, updateRoom, widenNick, withRecentlyLeft, type NewEntry} from './room.js';
 import {MAX_ENTRIES, type ChatState, type MemberView, type RoomView} from './types.js';
 
 /** The state before anything happened: who I am, how the client stands, nothing joined yet. */
@@ -18,6 +18,8 @@ export function initialChatState(options: {me: string; connection: ConnectionSta
 		rtt: options.connection.state === 'online' ? options.connection.rtt : undefined,
 		rooms: [],
 		active: undefined,
+		tabNumbers: new Map(),
+		recent: [],
 		home: emptyRoom(''),
 		away: undefined,
 		lostAt: undefined,
@@ -40,12 +42,9 @@ export function reduce(state: ChatState, event: ClientEvent, now: number = Date.
 		case 'joined':
 			return joined(state, event.room, event.epoch, event.sequence, event.members, event.resumed, now, event.filter);
 		case 'left': {
-			const index = state.rooms.findIndex(room => room.name === event.room);
-			if (index < 0) return state;
-			const rooms = state.rooms.filter(room => room.name !== event.room);
-			const active = state.active === event.room ? (rooms[Math.min(index, rooms.length - 1)]?.name) : state.active;
-			const next = {...state, rooms, active};
-			return updateRoom(next, active, room => append(room, [system(now, 'leave', `you left ${event.room}`)]));
+			if (!findRoom(state, event.room)) return state;
+			const next = removeTab(state, event.room);
+			return updateRoom(next, next.active, room => append(room, [system(now, 'leave', `you left ${event.room}`)]));
 		}
 		case 'message':
 			return message(state, event.room, event.message);
@@ -282,11 +281,12 @@ function presence(state: ChatState, incoming: Extract<ClientEvent, {type: 'prese
 }
 
 function members(state: ChatState, name: string, list: Member[], now: number): ChatState {
-	return updateRoom(state, name, room => {
-		let updated: RoomView = {...room, members: withRecentlyLeft(list.map(memberView), room.members, now), whoWanted: false};
-		if (room.whoWanted) updated = append(updated, [system(now, 'info', describeMembers(name, updated.members))]);
-		return updated;
-	});
+	const asked = findRoom(state, name)?.whoWanted;
+	const next = updateRoom(state, name, room => ({...room, members: withRecentlyLeft(list.map(memberView), room.members, now), whoWanted: undefined}));
+	if (asked === undefined) return next;
+	// The answer goes where /who was typed (that tab, or this room's if it was closed meanwhile).
+	const line = system(now, 'info', describeMembers(name, findRoom(next, name)!.members));
+	return updateRoom(next, findRoom(next, asked) ? asked : name, room => append(room, [line]));
 }
 
 /** "general: 3 here — ana, bo (away: lunch), cy": the /who answer. */

@@ -69,8 +69,8 @@ export type RoomView = {
 	/** Width of the sender column: the widest sender seen, within bounds. */
 	nickWidth: number;
 	filter: string | undefined;
-	/** /who asked for the member list: print it when it arrives. */
-	whoWanted: boolean;
+	/** /who asked for this room's member list from the tab named here: print it there when it arrives. */
+	whoWanted: string | undefined;
 };
 
 /** Everything the chat window shows. */
@@ -80,9 +80,16 @@ export type ChatState = {
 	flavour: BrokerFlavour;
 	connection: ConnectionStatus;
 	rtt: number | undefined;
-	/** Tabs in order: rooms as joined, direct conversations as they start. */
+	/** Tabs in the order of their numbers: rooms as joined, direct conversations as they start. */
 	rooms: readonly RoomView[];
 	active: string | undefined;
+	/**
+	 * Each tab's number (shown in the tab bar, picked by Alt+N), kept for the session: a room
+	 * left and joined again gets its old number back, a new one the next unused number.
+	 */
+	tabNumbers: ReadonlyMap<string, number>;
+	/** Tabs in the order they were last looked at, most recent first (where /leave goes back to). */
+	recent: readonly string[];
 	/** Lines for when no tab is open (before the first join, after leaving the last room). */
 	home: RoomView;
 	/** I marked myself away (by /away or idleness); the reason shown in the status bar. */
