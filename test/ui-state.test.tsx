@@ -194,7 +194,7 @@ test('connection changes are told in every tab; a drop forgets history requests 
 	s = run(s, {type: 'status', status: {state: 'connecting', url: 'ws://x', attempt: 2}}, {type: 'status', status: {state: 'online', url: 'ws://x', rtt: 2}});
 	assert.equal(texts(room(s, 'b').entries).at(-1), 'reconnected to ws://x');
 	const first = run(initialChatState({me: 'ana', connection: {state: 'connecting', url: 'ws://x', attempt: 1}}), joined('a'), {type: 'status', status: {state: 'online', url: 'ws://x', rtt: 2}});
-	assert.deepEqual(texts(room(first, 'a').entries), ['you joined a — nobody else is here yet'], 'a first connection is no reconnection');
+	assert.deepEqual(texts(room(first, 'a').entries), ['you joined a — nobody else is here yet', 'connected to ws://x'], 'a first connection is no reconnection');
 });
 
 test('errors land in their room, or in the active one', () => {

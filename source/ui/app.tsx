@@ -88,12 +88,14 @@ export function App({client, serverUrl, serveAddress, idleMs = 5 * 60_000, colum
 			autoAway.current = true;
 			client.setAway('idle');
 			dispatch({type: 'set-away', away: true, reason: 'idle'});
+			dispatch({type: 'notice', lines: [{tone: 'away', text: 'you are away: idle'}], at: Date.now()});
 		},
 		onActive: () => {
 			if (!autoAway.current) return;
 			autoAway.current = false;
 			client.setBack();
 			dispatch({type: 'set-away', away: false, reason: undefined});
+			dispatch({type: 'notice', lines: [{tone: 'back', text: 'you are back'}], at: Date.now()});
 		},
 	});
 

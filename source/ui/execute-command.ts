@@ -19,6 +19,9 @@ export type CommandContext = {
 	now: number;
 };
 
+/** /msg and /join to oneself: one refusal for both. */
+const THAT_IS_YOU = 'that is you: a direct message needs someone else';
+
 /** Run one command. */
 export function executeCommand(command: Command, context: CommandContext): void {
 	const {client, state, dispatch, now} = context;
@@ -31,6 +34,10 @@ export function executeCommand(command: Command, context: CommandContext): void 
 			client.publish(command.room, command.text);
 			return;
 		case 'join': {
+			if (command.room === `@${state.me}`) {
+				say('error', THAT_IS_YOU);
+				return;
+			}
 			const tab = findRoom(state, command.room);
 			dispatch({type: 'open', room: command.room});
 			if (tab && (tab.joined || tab.direct)) return;
@@ -58,7 +65,7 @@ export function executeCommand(command: Command, context: CommandContext): void 
 			return;
 		case 'msg': {
 			if (command.user === state.me) {
-				say('error', 'that is you: a direct message needs someone else');
+				say('error', THAT_IS_YOU);
 				return;
 			}
 			const room = `@${command.user}`;

@@ -80,6 +80,8 @@ export function reduce(state: ChatState, event: ClientEvent, now: number = Date.
 		case 'rtt':
 			return {...state, rtt: event.ms};
 		case 'error': {
+			// The client goes offline with the same reason at once: that line (and the status bar) tells it.
+			if (event.code === 'name_taken') return state;
 			const target = event.room !== undefined && findRoom(state, event.room) ? event.room : state.active;
 			const line = system(now, 'error', event.message);
 			return updateRoom(state, target, room => append(
@@ -128,8 +130,10 @@ function connectionChanged(state: ChatState, status: ConnectionStatus, now: numb
 		...state,
 		connection: status,
 		rtt: status.state === 'online' ? (status.rtt ?? state.rtt) : state.rtt,
-		// Remember a lost connection until it is back, however many attempts that takes.
-		lostAt: status.state === 'online' ? undefined : before === 'online' ? now : state.lostAt,
+		// Remember a lost connection until it is back, however many attempts that takes. Losing it
+		// says why (reconnecting, offline …); 'connecting' right after 'online' is the window
+		// replaying what the client did before it opened (early events), not a loss.
+		lostAt: status.state === 'online' ? undefined : before === 'online' && status.state !== 'connecting' ? now : state.lostAt,
 	};
 	if (status.state !== 'online' && status.state !== 'connecting') {
 		// History requests die with the connection: stop waiting for their answers.
@@ -137,7 +141,7 @@ function connectionChanged(state: ChatState, status: ConnectionStatus, now: numb
 	}
 	let text: string | undefined;
 	if (status.state === 'reconnecting' && before === 'online') text = `connection lost (${status.reason}); reconnecting…`;
-	else if (status.state === 'online' && before !== 'online' && state.lostAt !== undefined) text = `reconnected to ${status.url}`;
+	else if (status.state === 'online' && before !== 'online') text = `${state.lostAt === undefined ? 'connected' : 'reconnected'} to ${status.url}`;
 	else if (status.state === 'auth_failed') text = `the broker refused the login: ${status.reason}`;
 	else if (status.state === 'offline' && before !== 'offline') text = `offline: ${status.reason}`;
 	if (text === undefined) return next;
@@ -258,6 +262,9 @@ function presence(state: ChatState, incoming: Extract<ClientEvent, {type: 'prese
 	const reason = event.reason === undefined ? '' : `: ${event.reason}`;
 	const me = userId === state.me;
 	let next = state;
+	// My own away/back: /away, /back and idleness set it and said so already; the broker's echo
+	// (one per room) only confirms it. Set by another window of mine, it is news.
+	const known = me && (action === 'away' ? state.away !== undefined && (state.away.reason ?? '') === (event.reason ?? '') : action === 'back' && state.away === undefined);
 	if (me && (action === 'away' || action === 'back')) {
 		next = {...next, away: action === 'away' ? {reason: event.reason} : undefined};
 	}
@@ -267,7 +274,7 @@ function presence(state: ChatState, incoming: Extract<ClientEvent, {type: 'prese
 		const member: MemberView = {userId, status, ...(event.reason === undefined ? {} : {reason: event.reason}), ...(status === 'offline' ? {leftAt: now} : {})};
 		const updated = {...room, members: setMember(room.members, member, now)};
 		// My own join and leave are told by `joined`/`left`; a repeated state is no news.
-		if (me && (action === 'join' || action === 'leave')) return updated;
+		if (known || (me && (action === 'join' || action === 'leave'))) return updated;
 		if (before?.status === status && before.reason === event.reason) return updated;
 		const who = me ? 'you are' : `${userId} is`;
 		const text = {
