@@ -1,6 +1,42 @@
 #!/usr/bin/env node
 import meow from 'meow';
-import {parseFlags} from './source/cli/parse-flags.js';
+import {parseFlags, refuseUnknownFlags} from './source/cli/parse-flags.js';
+
+const FLAGS = {
+	serve: {type: 'boolean', default: false},
+	headless: {type: 'boolean', default: false},
+	json: {type: 'boolean', default: false},
+	host: {type: 'string'},
+	port: {type: 'string'},
+	url: {type: 'string', isMultiple: true},
+	name: {type: 'string'},
+	room: {type: 'string', isMultiple: true},
+	historySize: {type: 'string'},
+	historyTtl: {type: 'string'},
+	maxPayload: {type: 'string'},
+	heartbeat: {type: 'string'},
+	grace: {type: 'string'},
+	maxBuffered: {type: 'string'},
+	data: {type: 'string'},
+	redis: {type: 'string'},
+	presenceTtl: {type: 'string'},
+	secret: {type: 'string'},
+	token: {type: 'string'},
+	admin: {type: 'boolean'},
+	ttl: {type: 'string'},
+	rate: {type: 'string'},
+	burst: {type: 'string'},
+	identifyTimeout: {type: 'string'},
+	maxConnsPerIp: {type: 'string'},
+	allowOrigin: {type: 'string', isMultiple: true},
+	compress: {type: 'boolean'},
+} as const;
+
+const unknownFlag = refuseUnknownFlags(process.argv.slice(2), FLAGS);
+if (unknownFlag !== undefined) {
+	process.stderr.write(`natter: ${unknownFlag}\n`);
+	process.exit(2);
+}
 
 const cli = meow(
 	`
@@ -61,36 +97,9 @@ const cli = meow(
 `,
 	{
 		importMeta: import.meta,
+		// Unknown flags are refused above, before meow, which lets some through (see refuseUnknownFlags).
 		allowUnknownFlags: false,
-		flags: {
-			serve: {type: 'boolean', default: false},
-			headless: {type: 'boolean', default: false},
-			json: {type: 'boolean', default: false},
-			host: {type: 'string'},
-			port: {type: 'string'},
-			url: {type: 'string', isMultiple: true},
-			name: {type: 'string'},
-			room: {type: 'string', isMultiple: true},
-			historySize: {type: 'string'},
-			historyTtl: {type: 'string'},
-			maxPayload: {type: 'string'},
-			heartbeat: {type: 'string'},
-			grace: {type: 'string'},
-			maxBuffered: {type: 'string'},
-			data: {type: 'string'},
-			redis: {type: 'string'},
-			presenceTtl: {type: 'string'},
-			secret: {type: 'string'},
-			token: {type: 'string'},
-			admin: {type: 'boolean'},
-			ttl: {type: 'string'},
-			rate: {type: 'string'},
-			burst: {type: 'string'},
-			identifyTimeout: {type: 'string'},
-			maxConnsPerIp: {type: 'string'},
-			allowOrigin: {type: 'string', isMultiple: true},
-			compress: {type: 'boolean'},
-		},
+		flags: FLAGS,
 	},
 );
 

@@ -118,8 +118,8 @@ test('bad flags exit 2 with a specific sentence: --port abc, --history-size -1, 
 	const cases: Array<{args: string[]; pattern: RegExp}> = [
 		{args: ['--port', 'abc'], pattern: /^natter: --port must be a whole number, not "abc"$/},
 		{args: ['--history-size', '-1'], pattern: /^natter: --history-size must be between 1 and \d+, not -1$/},
-		// meow reports unknown flags itself (see cli.tsx); it names the flag and exits 2.
-		{args: ['--bogus'], pattern: /Unknown flag/},
+		// natter refuses unknown flags itself, before meow (see refuseUnknownFlags and test/cli-unknown-flags.test.ts).
+		{args: ['--bogus'], pattern: /^natter: --bogus is not a natter flag; natter --help lists them all$/},
 	];
 	const results = await Promise.all(cases.map(c => natter(['--serve', '--headless', ...c.args]).exit));
 	for (const [i, result] of results.entries()) {

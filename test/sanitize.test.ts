@@ -1,7 +1,8 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import {isTerminalSafe, sanitizeLine, sanitizeText} from '../source/text/sanitize.js';
+import stringWidth from 'string-width';
+import {isTerminalSafe, sanitizeLine, sanitizeLineSlice, sanitizeText} from '../source/text/sanitize.js';
 
 const RUNS = 3000;
 
@@ -11,7 +12,7 @@ function isForbidden(code: number, allowNewline: boolean): boolean {
 	if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return true; // C0, DEL, C1
 	if ((code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069)) return true; // bidi embeddings, isolates
 	if (code === 0x200e || code === 0x200f || code === 0x061c) return true; // direction marks
-	if ((code >= 0x200b && code <= 0x200d) || (code >= 0x2060 && code <= 0x2064)) return true; // zero-width, invisible operators
+	if (code === 0x200b || (code >= 0x2060 && code <= 0x2064)) return true; // zero-width space, invisible operators
 	if (code === 0xfeff || code === 0x00ad || code === 0x180e || code === 0x034f) return true;
 	if (code >= 0xe0000 && code <= 0xe007f) return true; // tag characters
 	// Beyond the minimum: line/paragraph separators, deprecated format controls, interlinear annotation.
@@ -19,11 +20,31 @@ function isForbidden(code: number, allowNewline: boolean): boolean {
 	return code >= 0xd800 && code <= 0xdfff; // only reachable as a lone surrogate when iterating by code point
 }
 
+const JOINERS = new Set([0x200c, 0x200d]);
+
+/**
+ * A joiner (ZWJ, ZWNJ) may reach the terminal only between two characters that are themselves
+ * allowed, not joiners, outside ASCII and Latin script (so it can never sit inside or at the edge
+ * of an ASCII word, or stand alone), and that are letters, marks or emoji parts: looser than
+ * the sanitiser's own rule, so a safety property, not a copy of it.
+ */
+function joinerAllowed(chars: string[], index: number, allowNewline: boolean): boolean {
+	const fits = (char: string | undefined): boolean => {
+		if (char === undefined) return false;
+		const code = char.codePointAt(0)!;
+		return code > 0x7f && !JOINERS.has(code) && !isForbidden(code, allowNewline) && !/\p{scx=Latin}/u.test(char)
+			&& /[\p{L}\p{M}\p{Extended_Pictographic}\p{Emoji_Modifier}\ufe0f]/u.test(char);
+	};
+	return fits(chars[index - 1]) && fits(chars[index + 1]);
+}
+
 function forbiddenIn(output: string, allowNewline: boolean): string[] {
 	const found: string[] = [];
-	for (const char of output) {
+	const chars = [...output];
+	for (const [i, char] of chars.entries()) {
 		const code = char.codePointAt(0) ?? 0;
-		if (isForbidden(code, allowNewline)) found.push(`U+${code.toString(16).toUpperCase().padStart(4, '0')}`);
+		const bad = JOINERS.has(code) ? !joinerAllowed(chars, i, allowNewline) : isForbidden(code, allowNewline);
+		if (bad) found.push(`U+${code.toString(16).toUpperCase().padStart(4, '0')}`);
 	}
 	return found;
 }
@@ -123,7 +144,7 @@ test('names that differ only by invisible characters render differently', () => 
 // Arbitraries: any UTF-16 (lone surrogates included), and printable text laced with dangerous pieces.
 const anyUtf16 = fc.string({unit: fc.integer({min: 0, max: 0xffff}).map(code => String.fromCharCode(code)), maxLength: 40});
 const binary = fc.string({unit: 'binary', maxLength: 40});
-const printable = fc.constantFrom('a', 'Z', ' ', '0', '[', ']', '\\', ';', 'P', '^', '_', 'é', '日', '👍🏽', 'ق', '—');
+const printable = fc.constantFrom('a', 'Z', ' ', '0', '[', ']', '\\', ';', 'P', '^', '_', 'é', '日', '👍🏽', 'ق', '—', 'م', 'ی', 'क', '्', '👨', '🌈', '🏳', '\ufe0f', 'д');
 const dangerous = fc.constantFrom(
 	'\x1b', '\x1b[', '\x1b]', '\x1bP', '\x1bX', '\x1b^', '\x1b_', '\x1b\\', '\x1b]0;', '\x1b]8;;', '\x1b]52;c;',
 	'\x1b[2J', '\x1b[6n', '\x1bc', '\x07', '\x00', '\b', '\t', '\r', '\n', '\r\n', '\x7f',
@@ -170,7 +191,7 @@ test('clean printable text, CJK and emoji included, comes back unchanged', () =>
 	assert.equal(sanitizeLine('日本語 👍🏽 café'), '日本語 👍🏽 café');
 	assert.equal(isTerminalSafe('日本語 👍🏽 café'), true);
 	const clean = fc.string({unit: fc.oneof(printable, fc.constantFrom('ü', 'ß', '한', 'Ω', '🎉', '€', '~')), maxLength: 40});
-	const cleanGraphemes = fc.string({unit: 'grapheme', maxLength: 20}).filter(s => forbiddenIn(s, false).length === 0);
+	const cleanGraphemes = fc.string({unit: 'grapheme', maxLength: 20}).filter(s => forbiddenIn(s, false).length === 0 && !/[\u200c\u200d]/.test(s));
 	fc.assert(
 		fc.property(fc.oneof(clean, cleanGraphemes), input => {
 			assert.equal(sanitizeLine(input), input);
@@ -178,4 +199,61 @@ test('clean printable text, CJK and emoji included, comes back unchanged', () =>
 		}),
 		{numRuns: RUNS},
 	);
+});
+
+test('joiners inside emoji sequences and between letters of joining scripts render as the sequence they form', () => {
+	const sequences = [
+		['family (ZWJ between emoji)', '👨\u200d👩\u200d👧'],
+		['rainbow flag (VS16 then ZWJ)', '🏳\ufe0f\u200d🌈'],
+		['technologist with a skin tone', '👨🏽\u200d💻'],
+		['Persian mi with a non-joiner', 'م\u200cی'],
+		['Devanagari half form with a joiner after the virama', 'क्\u200dष'],
+	];
+	for (const [name, text] of sequences) {
+		const line = `before ${text} after`;
+		assert.equal(sanitizeLine(line), line, name);
+		assert.equal(sanitizeText(line), line, name);
+		assert.equal(isTerminalSafe(line), true, name);
+	}
+	// Width as the terminal draws the sequence: one emoji, two cells; not three emoji and two codes.
+	assert.equal(stringWidth(sanitizeLine('👨\u200d👩\u200d👧')), 2);
+	assert.equal(stringWidth(sanitizeLine('🏳\ufe0f\u200d🌈')), 2);
+	assert.equal(stringWidth(sanitizeLine('م\u200cی')), 2);
+});
+
+test('a joiner that forms nothing is shown, so it cannot hide in a word, split it, or stand alone', () => {
+	const cases: Array<[string, string]> = [
+		['al\u200dice', 'al⟨U+200D⟩ice'],
+		['al\u200cice', 'al⟨U+200C⟩ice'],
+		['\u200dalice', '⟨U+200D⟩alice'],
+		['alice\u200c', 'alice⟨U+200C⟩'],
+		['\u200d', '⟨U+200D⟩'],
+		// A run of joiners forms nothing either: every one of them shows.
+		['👨\u200d\u200d👩', '👨⟨U+200D⟩⟨U+200D⟩👩'],
+		['م\u200c\u200cی', 'م⟨U+200C⟩⟨U+200C⟩ی'],
+		// ZWNJ does not join emoji; ZWJ between an emoji and a letter forms nothing.
+		['👨\u200c👩', '👨⟨U+200C⟩👩'],
+		['👨\u200da', '👨⟨U+200D⟩a'],
+		// Latin, Cyrillic and CJK do not use joiners.
+		['д\u200dд', 'д⟨U+200D⟩д'],
+		['日\u200c本', '日⟨U+200C⟩本'],
+		// Next to something neutralised (a bidi override), the joiner is not trusted either.
+		['م\u200c\u202eی', 'م⟨U+200C⟩⟨U+202E⟩ی'],
+		// Inside an escape sequence it is payload.
+		['\x1b]0;م\u200cی\x07', '␛]0;م⟨U+200C⟩ی␇'],
+	];
+	for (const [input, shown] of cases) {
+		assert.equal(sanitizeLine(input), shown, JSON.stringify(input));
+		assert.equal(isTerminalSafe(input), false, JSON.stringify(input));
+	}
+	assert.notEqual(sanitizeLine('b\u200dob'), sanitizeLine('bob'));
+});
+
+test('one grapheme of a line is shown with its joiner judged by the whole line', () => {
+	// ZWNJ is part of the grapheme before it, so on its own it would look like a stray one.
+	const text = 'م\u200cی';
+	assert.equal(sanitizeLineSlice(text, 0, 2), 'م\u200c');
+	assert.equal(sanitizeLineSlice(text, 2, 3), 'ی');
+	assert.equal(sanitizeLineSlice('a\u200cb', 0, 2), 'a⟨U+200C⟩');
+	assert.equal(sanitizeLineSlice('x\x1b[2Jy', 1, 5), '␛[2J');
 });

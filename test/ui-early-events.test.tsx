@@ -49,6 +49,9 @@ test('a window opened on a client started earlier shows what happened before it 
 	const screen = render(<App client={client} early={early} serverUrl={broker.url} columns={100} rows={20} frameMs={0} idleMs={0} />);
 	const first = await until(screen, frame => ['you joined general', 'said before the window opened', 'online'].every(text => frame.includes(text)), 3000);
 	assert.match(first, /you joined general[\s\S]*said before the window opened/);
+	// The first connection, replayed on a window that opened with the client already online, is no reconnection.
+	assert.match(first, new RegExp(`-- │ connected to ${broker.url.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
+	assert.doesNotMatch(first, /reconnected/);
 	bo.client.publish('general', 'said once it was open');
 	const frame = await until(screen, 'said once it was open', 3000);
 	assert.match(frame, /said before the window opened[\s\S]*said once it was open/);

@@ -65,14 +65,14 @@ test('a joined event for a DM room adds no join line; a message for a room alrea
 	assert.equal(findRoom(s, 'general'), undefined);
 });
 
-test('leaving the active room switches to its neighbour and says so there', () => {
+test('leaving the active room goes back to the room looked at before it and says so there', () => {
 	const s = run(start(), joined('a'), joined('b'), joined('c'));
-	const viewingB = reduceUi(s, {type: 'switch-to', index: 1});
+	const viewingB = reduceUi(reduceUi(s, {type: 'switch-to', number: 3}), {type: 'switch-to', number: 2});
 	const after = run(viewingB, {type: 'left', room: 'b'});
 	assert.equal(after.active, 'c');
 	assert.deepEqual(texts(room(after, 'c').entries).at(-1), 'you left b');
-	const last = run(reduceUi(s, {type: 'switch-to', index: 2}), {type: 'left', room: 'c'});
-	assert.equal(last.active, 'b');
+	const last = run(reduceUi(s, {type: 'switch-to', number: 3}), {type: 'left', room: 'c'});
+	assert.equal(last.active, 'a');
 });
 
 test('presence joins, leaves, away and back become lines and member statuses; my own join is not repeated', () => {
@@ -85,7 +85,7 @@ test('presence joins, leaves, away and back become lines and member statuses; my
 		{type: 'presence', room: 'general', userId: 'bo', action: 'leave', status: 'online', timestamp: T},
 	);
 	assert.deepEqual(texts(room(s, 'general').entries), ['you joined general — nobody else is here yet', 'bo joined general', 'bo is away: lunch', 'bo is back', 'bo left general']);
-	assert.deepEqual(room(s, 'general').members.find(m => m.userId === 'bo'), {userId: 'bo', status: 'offline'});
+	assert.deepEqual(room(s, 'general').members.find(m => m.userId === 'bo'), {userId: 'bo', status: 'offline', leftAt: T});
 	const tones = room(s, 'general').entries.map(e => (e.kind === 'system' ? e.tone : ''));
 	assert.deepEqual(tones, ['join', 'join', 'away', 'back', 'leave']);
 });
@@ -195,7 +195,7 @@ test('connection changes are told in every tab; a drop forgets history requests 
 	s = run(s, {type: 'status', status: {state: 'connecting', url: 'ws://x', attempt: 2}}, {type: 'status', status: {state: 'online', url: 'ws://x', rtt: 2}});
 	assert.equal(texts(room(s, 'b').entries).at(-1), 'reconnected to ws://x');
 	const first = run(initialChatState({me: 'ana', connection: {state: 'connecting', url: 'ws://x', attempt: 1}}), joined('a'), {type: 'status', status: {state: 'online', url: 'ws://x', rtt: 2}});
-	assert.deepEqual(texts(room(first, 'a').entries), ['you joined a — nobody else is here yet'], 'a first connection is no reconnection');
+	assert.deepEqual(texts(room(first, 'a').entries), ['you joined a — nobody else is here yet', 'connected to ws://x'], 'a first connection is no reconnection');
 });
 
 test('a refusal of a scrollback request ends its loading; another error in the room does not', () => {
@@ -232,9 +232,9 @@ test('tab switching wraps around and Alt+n picks a tab by number', () => {
 	assert.equal(s.active, 'c');
 	s = reduceUi(s, {type: 'switch-by', delta: 1});
 	assert.equal(s.active, 'a');
-	s = reduceUi(s, {type: 'switch-to', index: 1});
+	s = reduceUi(s, {type: 'switch-to', number: 2});
 	assert.equal(activeRoom(s).name, 'b');
-	assert.equal(reduceUi(s, {type: 'switch-to', index: 7}).active, 'b');
+	assert.equal(reduceUi(s, {type: 'switch-to', number: 8}).active, 'b');
 });
 
 test('a message with structured data shows it compactly after the text', async () => {

@@ -237,3 +237,80 @@ function osUserName(): string {
 		return 'anonymous';
 	}
 }
+
+/** What refuseUnknownFlags needs to know of each flag natter defines (meow's flag specs fit). */
+export type FlagSpecs = Record<string, {type: 'string' | 'boolean' | 'number'}>;
+
+/**
+ * The sentence refusing the first flag in `argv` that natter does not define, or undefined when
+ * every flag is known. Checked before meow parses: meow (yargs-parser) takes a flag that starts
+ * like a known one followed by a non-word character as known (`--data-dir` reads as `--data` in
+ * its unknown-flag check, then becomes an unused `dataDir`), so `--data-dir PATH` would start a
+ * broker on the memory engine without a word. Only the documented kebab-case names count
+ * (`--history-size`, not `--historySize`), plus `--no-NAME` for boolean flags, `--help` and
+ * `--version`; a value after a string flag is skipped; `--` ends the flags.
+ *
+ * @example
+ * refuseUnknownFlags(['--data-dir', '/x'], {data: {type: 'string'}}) // '--data-dir is not a natter flag; did you mean --data?'
+ */
+export function refuseUnknownFlags(argv: readonly string[], specs: FlagSpecs): string | undefined {
+	const known = new Map<string, 'string' | 'boolean' | 'number'>([['help', 'boolean'], ['version', 'boolean']]);
+	for (const [key, spec] of Object.entries(specs)) known.set(kebab(key), spec.type);
+	for (let i = 0; i < argv.length; i++) {
+		const arg = argv[i]!;
+		if (arg === '--') return undefined;
+		if (!arg.startsWith('-') || arg === '-' || /^-\d/.test(arg)) continue;
+		const [flag = '', value] = splitOnce(arg.replace(/^-+/, ''), '=');
+		const type = known.get(flag) ?? (flag.startsWith('no-') && known.get(flag.slice(3)) === 'boolean' && value === undefined ? 'negated' : undefined);
+		if (type === undefined || !arg.startsWith('--')) {
+			const name = arg.split('=')[0]!;
+			const shown = JSON.stringify(name.length > 40 ? `${name.slice(0, 40)}…` : name).slice(1, -1);
+			const near = closestFlag(flag, [...known.keys()]);
+			return `${shown} is not a natter flag; ${near === undefined ? 'natter --help lists them all' : `did you mean --${near}?`}`;
+		}
+		// A string flag's value is the next argument unless it is given with = or the next one is a flag.
+		if (type !== 'boolean' && type !== 'negated' && value === undefined && i + 1 < argv.length && !/^-[^\d]/.test(argv[i + 1]!)) i++;
+	}
+	return undefined;
+}
+
+function splitOnce(text: string, separator: string): [string, string | undefined] {
+	const at = text.indexOf(separator);
+	return at < 0 ? [text, undefined] : [text.slice(0, at), text.slice(at + 1)];
+}
+
+function kebab(key: string): string {
+	return key.replace(/[A-Z]/g, letter => `-${letter.toLowerCase()}`);
+}
+
+/**
+ * The known flag a mistyped one most likely meant: the same name in kebab-case (`historySize`),
+ * a known flag the unknown one extends (`data-dir` → `data`, `redis-cluster` → `redis`), or one
+ * within a small edit distance (`nmae` → `name`); undefined when none is close.
+ */
+function closestFlag(flag: string, known: readonly string[]): string | undefined {
+	const wanted = kebab(flag).toLowerCase();
+	if (known.includes(wanted)) return wanted;
+	const extended = known.filter(name => wanted.startsWith(`${name}-`) || name.startsWith(`${wanted}-`)).sort((a, b) => b.length - a.length);
+	if (extended.length > 0) return extended[0];
+	let best: {name: string; distance: number} | undefined;
+	for (const name of known) {
+		const distance = editDistance(wanted, name);
+		if (distance <= Math.max(1, Math.floor(name.length / 3)) && (best === undefined || distance < best.distance)) best = {name, distance};
+	}
+	return best?.name;
+}
+
+/** Damerau–Levenshtein distance (optimal string alignment): a swap of two letters counts once. */
+function editDistance(a: string, b: string): number {
+	const rows = Array.from({length: a.length + 1}, (_, i) => Array.from({length: b.length + 1}, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+	for (let i = 1; i <= a.length; i++) {
+		for (let j = 1; j <= b.length; j++) {
+			const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+			let value = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+			if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, rows[i - 2]![j - 2]! + 1);
+			rows[i]![j] = value;
+		}
+	}
+	return rows[a.length]![b.length]!;
+}

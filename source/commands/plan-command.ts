@@ -60,6 +60,9 @@ export type Step =
 	| {type: 'help'; topic?: string}
 	| {type: 'quit'};
 
+/** /msg and /join to oneself: one refusal for both. */
+const THAT_IS_YOU = 'that is you: a direct message needs someone else';
+
 const call = (c: ClientCall): Step => ({type: 'call', call: c});
 const refuse = (text: string, room?: string): Step => ({type: 'notice', kind: 'refusal', tone: 'error', text, ...(room === undefined ? {} : {room})});
 const answer = (text: string, room?: string): Step => ({type: 'notice', kind: 'answer', tone: 'info', text, ...(room === undefined ? {} : {room})});
@@ -71,6 +74,7 @@ export function planCommand(command: Command, context: PlanContext): Step[] {
 		case 'say':
 			return [call({call: 'publish', room: command.room, text: command.text})];
 		case 'join': {
+			if (command.room === `@${context.me}`) return [refuse(THAT_IS_YOU)];
 			const steps: Step[] = [{type: 'focus', room: command.room}];
 			const facts = context.room(command.room);
 			if (facts && (facts.joined || facts.direct)) return steps;
@@ -88,7 +92,7 @@ export function planCommand(command: Command, context: PlanContext): Step[] {
 			if (!online) return [refuse('the history lives on the broker: wait until you are online')];
 			return [call({call: 'fetchHistory', room: command.room, before: Number.MAX_SAFE_INTEGER, limit: command.count, purpose: 'print'})];
 		case 'msg': {
-			if (command.user === context.me) return [refuse('that is you: a direct message needs someone else')];
+			if (command.user === context.me) return [refuse(THAT_IS_YOU)];
 			const room = `@${command.user}`;
 			return [{type: 'open', room}, call({call: 'publish', room, text: command.text})];
 		}
@@ -101,8 +105,9 @@ export function planCommand(command: Command, context: PlanContext): Step[] {
 			// The broker has the freshest list; without it (offline, the seed's server) say what we know.
 			if (online && dialect.who && facts && !facts.direct) return [{type: 'await-members', room: command.room}, call({call: 'who', room: command.room})];
 			if (!facts) return [refuse(`you are not in ${command.room}`)];
-			if (facts.members) return [answer(describeMembers(command.room, facts.members), command.room)];
-			return [refuse(online ? `this broker cannot list who is in ${command.room}` : 'the member list lives on the broker: wait until you are online', command.room)];
+			// Answers show where the user typed /who (the active tab), not in the room asked about.
+			if (facts.members) return [answer(describeMembers(command.room, facts.members))];
+			return [refuse(online ? `this broker cannot list who is in ${command.room}` : 'the member list lives on the broker: wait until you are online')];
 		}
 		case 'clear_history':
 			if (!dialect.clearHistory) return [refuse("this broker (the seed's server) cannot clear history")];

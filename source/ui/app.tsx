@@ -88,12 +88,14 @@ export function App({client, serverUrl, serveAddress, idleMs = 5 * 60_000, colum
 			autoAway.current = true;
 			client.setAway('idle');
 			dispatch({type: 'set-away', away: true, reason: 'idle'});
+			dispatch({type: 'notice', lines: [{tone: 'away', text: 'you are away: idle'}], at: Date.now()});
 		},
 		onActive: () => {
 			if (!autoAway.current) return;
 			autoAway.current = false;
 			client.setBack();
 			dispatch({type: 'set-away', away: false, reason: undefined});
+			dispatch({type: 'notice', lines: [{tone: 'back', text: 'you are back'}], at: Date.now()});
 		},
 	});
 
@@ -165,7 +167,7 @@ export function App({client, serverUrl, serveAddress, idleMs = 5 * 60_000, colum
 			case 'toggle-sequence':
 				return dispatch({type: 'toggle-sequence'});
 			case undefined:
-				if (key.name === 'alt' && /^[1-9]$/.test(key.key)) dispatch({type: 'switch-to', index: Number(key.key) - 1});
+				if (key.name === 'alt' && /^[1-9]$/.test(key.key)) dispatch({type: 'switch-to', number: Number(key.key)});
 				return;
 			default:
 				return scroll(command);
@@ -174,10 +176,10 @@ export function App({client, serverUrl, serveAddress, idleMs = 5 * 60_000, colum
 
 	return (
 		<Box flexDirection="column" width={size.columns} height={height}>
-			<RoomTabs rooms={state.rooms} active={state.active} width={size.columns} />
+			<RoomTabs rooms={state.rooms} numbers={state.tabNumbers} active={state.active} width={size.columns} />
 			<Box flexDirection="row" height={paneHeight} width={size.columns}>
 				<MessagePane room={room} me={state.me} width={paneWidth} height={paneHeight} showSequence={state.showSequence} home={room === state.home} />
-				{panelShown ? <PresencePanel room={room === state.home ? undefined : room} {...peerOf(state, room)} me={state.me} width={size.columns - paneWidth} height={paneHeight} /> : null}
+				{panelShown ? <PresencePanel room={room === state.home ? undefined : room} {...peerOf(state, room)} me={state.me} width={size.columns - paneWidth} height={paneHeight} now={now} /> : null}
 			</Box>
 			<StatusBar
 				connection={state.connection}

@@ -39,7 +39,7 @@ function roomFacts(state: ChatState, client: NatterClient, name: string): RoomFa
 	return {subscribed: client.rooms.includes(name), joined: tab.joined, direct: tab.direct, filter: tab.filter, members: tab.members};
 }
 
-function present(step: Step, {client, dispatch, quit, now}: CommandContext): void {
+function present(step: Step, {client, state, dispatch, quit, now}: CommandContext): void {
 	switch (step.type) {
 		case 'call':
 			applyCall(client, step.call);
@@ -58,7 +58,8 @@ function present(step: Step, {client, dispatch, quit, now}: CommandContext): voi
 			dispatch({type: 'close', room: step.room, at: now});
 			return;
 		case 'await-members':
-			dispatch({type: 'want-who', room: step.room});
+			// The answer shows where the user typed /who, not in the room asked about.
+			dispatch({type: 'want-who', room: step.room, from: state.active});
 			return;
 		case 'help':
 			dispatch({type: 'notice', lines: helpLines(step.topic).map(text => ({tone: 'help' as const, text})), at: now});

@@ -1,6 +1,6 @@
 import {memo} from 'react';
 import {Box, Text} from 'ink';
-import {sanitizeLine} from '../../text/sanitize.js';
+import {sanitizeLine, sanitizeLineSlice} from '../../text/sanitize.js';
 import type {EditorState} from '../input/editor.js';
 import {cellWidth, graphemes, truncate} from '../layout/wrap.js';
 
@@ -48,9 +48,16 @@ export const InputLine = memo(function InputLine({editor, target, width, notice}
 
 /** What to show of `text` in `space` cells so the cursor is visible: before it, under it, after it. */
 export function visible(text: string, cursor: number, space: number): {before: string; at: string; after: string} {
-	const shown = (part: string) => graphemes(part).map(display);
-	const before = shown(text.slice(0, cursor));
-	const rest = shown(text.slice(cursor));
+	// Each grapheme is neutralised on its own (the cursor moves by them), its joiners judged by the whole line.
+	const shown = (from: number, to: number): string[] => {
+		let at = from;
+		return graphemes(text.slice(from, to)).map(char => {
+			at += char.length;
+			return char === '\n' ? '⏎' : sanitizeLineSlice(text, at - char.length, at);
+		});
+	};
+	const before = shown(0, cursor);
+	const rest = shown(cursor, text.length);
 	const at = rest.shift() ?? ' ';
 	// Keep the cursor in view: drop characters from the left until it fits, then fill the right.
 	let left = before;
@@ -68,9 +75,4 @@ export function visible(text: string, cursor: number, space: number): {before: s
 	}
 	const cut = left.length < before.length;
 	return {before: (cut ? '…' : '') + left.slice(cut ? 1 : 0).join(''), at, after: right.join('')};
-}
-
-// What the user typed is shown like any other text (neutralised), and line breaks as '⏎'.
-function display(char: string): string {
-	return char === '\n' ? '⏎' : sanitizeLine(char);
 }

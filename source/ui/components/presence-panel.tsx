@@ -3,6 +3,7 @@ import {Box, Text} from 'ink';
 import {sanitizeLine} from '../../text/sanitize.js';
 import {nameColour} from '../layout/name-colour.js';
 import {truncate} from '../layout/wrap.js';
+import {departed} from '../state/room.js';
 import type {MemberView, RoomView} from '../state/types.js';
 
 type Props = {
@@ -12,6 +13,8 @@ type Props = {
 	me: string;
 	width: number;
 	height: number;
+	/** The current time: who left more than a minute ago is no longer listed. */
+	now: number;
 };
 
 const ORDER = {online: 0, away: 1, offline: 2} as const;
@@ -25,12 +28,13 @@ export function sortMembers(members: readonly MemberView[]): MemberView[] {
 
 /**
  * The right-hand panel: who is in the active room and how they are (online, away with the
- * reason, offline), sorted and counted. For a direct conversation it shows the other person.
+ * reason), sorted and counted; someone who just left stays dimmed for a minute
+ * (DEPARTED_LINGER_MS), then goes. For a direct conversation it shows the other person.
  *
  * @example
- * <PresencePanel room={room} me="ana" width={24} height={30} />
+ * <PresencePanel room={room} me="ana" width={24} height={30} now={Date.now()} />
  */
-export const PresencePanel = memo(function PresencePanel({room, peer, me, width, height}: Props) {
+export const PresencePanel = memo(function PresencePanel({room, peer, me, width, height, now}: Props) {
 	const inner = width - 2;
 	const lines: Array<{key: string; node: ReactNode}> = [];
 	const line = (key: string, node: ReactNode) => lines.push({key, node});
@@ -43,7 +47,7 @@ export const PresencePanel = memo(function PresencePanel({room, peer, me, width,
 		const other: MemberView = peer ?? {userId: room.name.slice(1), status: 'offline'};
 		line('peer', member(other, me, inner));
 	} else {
-		const sorted = sortMembers(room.members);
+		const sorted = sortMembers(room.members.filter(m => !departed(m, now)));
 		const count = (status: MemberView['status']) => sorted.filter(m => m.status === status).length;
 		const online = count('online');
 		const away = count('away');
@@ -67,10 +71,11 @@ export const PresencePanel = memo(function PresencePanel({room, peer, me, width,
 }, samePanel);
 
 // The panel shows only the room's name, kind and members: a new message (a new room object)
-// leaves it as it was.
+// leaves it as it was, and so does the clock unless someone who left may be due to go.
 function samePanel(a: Props, b: Props): boolean {
 	return a.room?.name === b.room?.name && a.room?.direct === b.room?.direct && a.room?.members === b.room?.members
-		&& a.peer === b.peer && a.me === b.me && a.width === b.width && a.height === b.height;
+		&& a.peer === b.peer && a.me === b.me && a.width === b.width && a.height === b.height
+		&& (a.now === b.now || !b.room?.members.some(m => m.status === 'offline'));
 }
 
 function member(m: MemberView, me: string, width: number): ReactNode {

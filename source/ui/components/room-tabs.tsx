@@ -4,7 +4,7 @@ import {sanitizeLine} from '../../text/sanitize.js';
 import type {RoomView} from '../state/types.js';
 import {cellWidth, truncate} from '../layout/wrap.js';
 
-type Props = {rooms: readonly RoomView[]; active: string | undefined; width: number};
+type Props = {rooms: readonly RoomView[]; numbers: ReadonlyMap<string, number>; active: string | undefined; width: number};
 
 type Tab = {name: string; label: string; badge: string; room: RoomView};
 
@@ -12,18 +12,19 @@ const TITLE = ' natter ';
 const MAX_LABEL = 20;
 
 /**
- * The tab bar: every room and direct conversation in order, numbered for Alt+1..9. The active
+ * The tab bar: every room and direct conversation in order, each with the number it keeps for
+ * the session (Alt+1..9 picks it; see ChatState.tabNumbers). The active
  * tab is highlighted; others show their unread count, and a '!' when I was mentioned (or sent a
  * direct message). When the tabs do not fit, the bar scrolls to keep the active one in view.
  *
  * @example
- * <RoomTabs rooms={state.rooms} active={state.active} width={120} />
+ * <RoomTabs rooms={state.rooms} numbers={state.tabNumbers} active={state.active} width={120} />
  */
-export const RoomTabs = memo(function RoomTabs({rooms, active, width}: Props) {
+export const RoomTabs = memo(function RoomTabs({rooms, numbers, active, width}: Props) {
 	const tabs: Tab[] = rooms.map((room, i) => ({
 		name: room.name,
 		// A funnel marks a filtered room: some of its messages are deliberately not shown.
-		label: ` ${i + 1}:${truncate(sanitizeLine(room.name), MAX_LABEL)}${room.filter === undefined ? '' : '⧩'}${room.joined || room.direct ? '' : '…'}`,
+		label: ` ${numbers.get(room.name) ?? i + 1}:${truncate(sanitizeLine(room.name), MAX_LABEL)}${room.filter === undefined ? '' : '⧩'}${room.joined || room.direct ? '' : '…'}`,
 		badge: room.name === active || room.unread === 0 ? (room.mention && room.name !== active ? '!' : '') : ` ${room.unread > 999 ? '999+' : room.unread}${room.mention ? '!' : ''}`,
 		room,
 	}));

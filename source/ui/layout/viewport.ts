@@ -3,7 +3,7 @@
  * that reach the screen are laid out: the walk starts at the bottom of the view and stops when
  * the pane is full, however long the room's timeline is.
  */
-import type {RoomView} from '../state/types.js';
+import type {Entry, RoomView} from '../state/types.js';
 import {entryRows, pendingRows, type Row, type RowOptions} from './rows.js';
 import {dayKey} from './time.js';
 
@@ -39,9 +39,26 @@ export function chrome(room: RoomView, home = false): Chrome {
 	return out;
 }
 
-/** The sequence gutter width for a room (0 when hidden). */
+/**
+ * The sequence gutter width for a room (0 when hidden): wide enough for every sequence it can
+ * show, the live ones and those of messages loaded by scrollback or kept from before the room
+ * started over (which can be higher than the live ones).
+ */
 export function seqWidth(room: RoomView, show: boolean): number {
-	return show ? String(Math.max(1, room.lastSequence)).length + 2 : 0;
+	return show ? String(Math.max(1, room.lastSequence, room.joinedSequence, highestSequence(room.entries))).length + 2 : 0;
+}
+
+// Timelines are immutable arrays: each is scanned once, whatever the number of renders.
+const highest = new WeakMap<readonly Entry[], number>();
+
+function highestSequence(entries: readonly Entry[]): number {
+	let found = highest.get(entries);
+	if (found === undefined) {
+		found = 0;
+		for (const entry of entries) if ((entry.kind === 'message' || entry.kind === 'reprint') && entry.sequence > found) found = entry.sequence;
+		highest.set(entries, found);
+	}
+	return found;
 }
 
 /** Index of the entry at the bottom of the view: the anchor's, or the last one when live. */

@@ -7,7 +7,7 @@ import {describeMembers} from '../../commands/describe-members.js';
 import type {ClientEvent, ConnectionStatus, HistoryQuery} from '../../client/types.js';
 import type {ChatMessage, Member} from '../../protocol/messages.js';
 import {isDirectRoom} from '../../protocol/names.js';
-import {append, appendEach, emptyRoom, ensureRoom, findRoom, mentions, prepend, scrollbackBefore, setMember, updateRoom, widenNick, type NewEntry} from './room.js';
+import {append, appendEach, emptyRoom, ensureRoom, findRoom, mentions, prepend, removeTab, scrollbackBefore, setMember, updateRoom, widenNick, withRecentlyLeft, type NewEntry} from './room.js';
 import {MAX_ENTRIES, type ChatState, type MemberView, type RoomView} from './types.js';
 
 /** The state before anything happened: who I am, how the client stands, nothing joined yet. */
@@ -20,6 +20,8 @@ export function initialChatState(options: {me: string; connection: ConnectionSta
 		rtt: options.connection.state === 'online' ? options.connection.rtt : undefined,
 		rooms: [],
 		active: undefined,
+		tabNumbers: new Map(),
+		recent: [],
 		home: emptyRoom(''),
 		away: undefined,
 		lostAt: undefined,
@@ -43,12 +45,9 @@ export function reduce(state: ChatState, event: ClientEvent, now: number = Date.
 		case 'joined':
 			return joined(state, event.room, event.epoch, event.sequence, event.members, event.resumed, now, event.filter);
 		case 'left': {
-			const index = state.rooms.findIndex(room => room.name === event.room);
-			if (index < 0) return state;
-			const rooms = state.rooms.filter(room => room.name !== event.room);
-			const active = state.active === event.room ? (rooms[Math.min(index, rooms.length - 1)]?.name) : state.active;
-			const next = {...state, rooms, active};
-			return updateRoom(next, active, room => append(room, [system(now, 'leave', `you left ${event.room}`)]));
+			if (!findRoom(state, event.room)) return state;
+			const next = removeTab(state, event.room);
+			return updateRoom(next, next.active, room => append(room, [system(now, 'leave', `you left ${event.room}`)]));
 		}
 		case 'message':
 			return message(state, event.room, event.message);
@@ -84,6 +83,8 @@ export function reduce(state: ChatState, event: ClientEvent, now: number = Date.
 		case 'rtt':
 			return {...state, rtt: event.ms};
 		case 'error': {
+			// The client goes offline with the same reason at once: that line (and the status bar) tells it.
+			if (event.code === 'name_taken') return state;
 			const target = event.room !== undefined && findRoom(state, event.room) ? event.room : state.active;
 			const line = system(now, 'error', event.message);
 			return updateRoom(state, target, room => append(
@@ -137,8 +138,10 @@ function connectionChanged(state: ChatState, status: ConnectionStatus, now: numb
 		...state,
 		connection: status,
 		rtt: status.state === 'online' ? (status.rtt ?? state.rtt) : state.rtt,
-		// Remember a lost connection until it is back, however many attempts that takes.
-		lostAt: status.state === 'online' ? undefined : before === 'online' ? now : state.lostAt,
+		// Remember a lost connection until it is back, however many attempts that takes. Losing it
+		// says why (reconnecting, offline …); 'connecting' right after 'online' is the window
+		// replaying what the client did before it opened (early events), not a loss.
+		lostAt: status.state === 'online' ? undefined : before === 'online' && status.state !== 'connecting' ? now : state.lostAt,
 	};
 	if (status.state !== 'online' && status.state !== 'connecting') {
 		// History requests die with the connection: stop waiting for their answers.
@@ -146,7 +149,7 @@ function connectionChanged(state: ChatState, status: ConnectionStatus, now: numb
 	}
 	let text: string | undefined;
 	if (status.state === 'reconnecting' && before === 'online') text = `connection lost (${status.reason}); reconnecting…`;
-	else if (status.state === 'online' && before !== 'online' && state.lostAt !== undefined) text = `reconnected to ${status.url}`;
+	else if (status.state === 'online' && before !== 'online') text = `${state.lostAt === undefined ? 'connected' : 'reconnected'} to ${status.url}`;
 	else if (status.state === 'auth_failed') text = `the broker refused the login: ${status.reason}`;
 	else if (status.state === 'offline' && before !== 'offline') text = `offline: ${status.reason}`;
 	if (text === undefined) return next;
@@ -159,8 +162,7 @@ function joined(state: ChatState, name: string, epoch: string | undefined, seque
 	const existing = findRoom(state, name);
 	let next = ensureRoom(state, name);
 	next = updateRoom(next, name, room => {
-		const offline = room.members.filter(m => m.status === 'offline' && !list.some(l => l.userId === m.userId));
-		let updated: RoomView = {...room, joined: true, members: [...list.map(memberView), ...offline]};
+		let updated: RoomView = {...room, joined: true, members: withRecentlyLeft(list.map(memberView), room.members, now)};
 		if (room.epoch !== undefined && epoch !== undefined && room.epoch !== epoch) {
 			updated = append({...updated, lastSequence: 0, oldestSequence: undefined}, [system(now, 'info', `${name} started over (its history was reset)`)]);
 		}
@@ -268,15 +270,19 @@ function presence(state: ChatState, incoming: Extract<ClientEvent, {type: 'prese
 	const reason = event.reason === undefined ? '' : `: ${event.reason}`;
 	const me = userId === state.me;
 	let next = state;
+	// My own away/back: /away, /back and idleness set it and said so already; the broker's echo
+	// (one per room) only confirms it. Set by another window of mine, it is news.
+	const known = me && (action === 'away' ? state.away !== undefined && (state.away.reason ?? '') === (event.reason ?? '') : action === 'back' && state.away === undefined);
 	if (me && (action === 'away' || action === 'back')) {
 		next = {...next, away: action === 'away' ? {reason: event.reason} : undefined};
 	}
 	return updateRoom(next, event.room, room => {
 		const status: MemberView['status'] = action === 'leave' ? 'offline' : action === 'away' ? 'away' : 'online';
 		const before = room.members.find(m => m.userId === userId);
-		const updated = {...room, members: setMember(room.members, {userId, status, ...(event.reason === undefined ? {} : {reason: event.reason})})};
+		const member: MemberView = {userId, status, ...(event.reason === undefined ? {} : {reason: event.reason}), ...(status === 'offline' ? {leftAt: now} : {})};
+		const updated = {...room, members: setMember(room.members, member, now)};
 		// My own join and leave are told by `joined`/`left`; a repeated state is no news.
-		if (me && (action === 'join' || action === 'leave')) return updated;
+		if (known || (me && (action === 'join' || action === 'leave'))) return updated;
 		if (before?.status === status && before.reason === event.reason) return updated;
 		const who = me ? 'you are' : `${userId} is`;
 		const text = {
@@ -290,12 +296,12 @@ function presence(state: ChatState, incoming: Extract<ClientEvent, {type: 'prese
 }
 
 function members(state: ChatState, name: string, list: Member[], now: number): ChatState {
-	return updateRoom(state, name, room => {
-		const offline = room.members.filter(m => m.status === 'offline' && !list.some(l => l.userId === m.userId));
-		let updated: RoomView = {...room, members: [...list.map(memberView), ...offline], whoWanted: false};
-		if (room.whoWanted) updated = append(updated, [system(now, 'info', describeMembers(name, updated.members))]);
-		return updated;
-	});
+	const asked = findRoom(state, name)?.whoWanted;
+	const next = updateRoom(state, name, room => ({...room, members: withRecentlyLeft(list.map(memberView), room.members, now), whoWanted: undefined}));
+	if (asked === undefined) return next;
+	// The answer goes where /who was typed (that tab, or this room's if it was closed meanwhile).
+	const line = system(now, 'info', describeMembers(name, findRoom(next, name)!.members));
+	return updateRoom(next, findRoom(next, asked) ? asked : name, room => append(room, [line]));
 }
 
 

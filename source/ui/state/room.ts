@@ -1,6 +1,6 @@
 /** Helpers that build and update one room's view; pure, used by both reducers. */
 import type {ChatState, Entry, MemberView, RoomView} from './types.js';
-import {MAX_ENTRIES} from './types.js';
+import {DEPARTED_LINGER_MS, MAX_ENTRIES} from './types.js';
 import {isDirectRoom} from '../../protocol/names.js';
 import stringWidth from 'string-width';
 import {sanitizeLine} from '../../text/sanitize.js';
@@ -33,7 +33,7 @@ export function emptyRoom(name: string): RoomView {
 		backlog: 'none',
 		nickWidth: MIN_NICK_WIDTH,
 		filter: undefined,
-		whoWanted: false,
+		whoWanted: undefined,
 	};
 }
 
@@ -59,10 +59,49 @@ export function updateRoom(state: ChatState, name: string | undefined, update: (
 	return changed ? {...state, rooms} : state;
 }
 
-/** Make sure a tab exists (appended at the end); makes it active when nothing is. */
+/**
+ * Make sure a tab exists, placed by its number (a new name gets the next unused number, a name
+ * seen before this session its old one). A room becomes active when nothing is; a direct
+ * conversation never does by itself, so plain text never goes privately unless the user chose
+ * that tab.
+ */
 export function ensureRoom(state: ChatState, name: string): ChatState {
 	if (findRoom(state, name)) return state;
-	return {...state, rooms: [...state.rooms, emptyRoom(name)], active: state.active ?? name};
+	let {tabNumbers} = state;
+	let number = tabNumbers.get(name);
+	if (number === undefined) {
+		number = Math.max(0, ...tabNumbers.values()) + 1;
+		tabNumbers = new Map(tabNumbers).set(name, number);
+	}
+	const at = state.rooms.findIndex(room => (tabNumbers.get(room.name) ?? 0) > number);
+	const rooms = at < 0 ? [...state.rooms, emptyRoom(name)] : [...state.rooms.slice(0, at), emptyRoom(name), ...state.rooms.slice(at)];
+	const next = {...state, rooms, tabNumbers};
+	return state.active === undefined && !isDirectRoom(name) ? setActive(next, name) : next;
+}
+
+/** Make `name` the active tab and the most recent in the tab history. */
+export function setActive(state: ChatState, name: string): ChatState {
+	return {...state, active: name, recent: [name, ...state.recent.filter(other => other !== name)]};
+}
+
+/**
+ * Close the tab `name`. When it was the active one, the tab looked at before it becomes active
+ * (the most recent room still open); never a direct conversation, so the next plain line cannot
+ * go privately to someone the user was not looking at: without a room, the home view shows.
+ */
+export function removeTab(state: ChatState, name: string): ChatState {
+	const rooms = state.rooms.filter(room => room.name !== name);
+	const recent = state.recent.filter(other => other !== name);
+	const next = {...state, rooms, recent};
+	if (state.active !== name) return next;
+	const isRoom = (candidate: string | undefined) => candidate !== undefined && rooms.some(room => room.name === candidate && !room.direct);
+	const back = recent.find(isRoom) ?? rooms.find(room => !room.direct)?.name;
+	return back === undefined ? {...next, active: undefined} : setActive(next, back);
+}
+
+/** The number tab `name` shows (and Alt+N picks). */
+export function tabNumber(state: Pick<ChatState, 'tabNumbers'>, name: string): number | undefined {
+	return state.tabNumbers.get(name);
 }
 
 /** Append entries to the timeline, dropping the oldest beyond the memory cap. */
@@ -144,10 +183,24 @@ function nickWidth(sender: string): number {
 	return width;
 }
 
-/** Set one member's status (adding them when new). */
-export function setMember(members: readonly MemberView[], member: MemberView): MemberView[] {
-	const rest = members.filter(m => m.userId !== member.userId);
+/** Set one member's status (adding them when new); forgets those who left too long ago. */
+export function setMember(members: readonly MemberView[], member: MemberView, now: number): MemberView[] {
+	const rest = members.filter(m => m.userId !== member.userId && !departed(m, now));
 	return [...rest, member];
+}
+
+/** True for a member who left more than DEPARTED_LINGER_MS before `now`: the panel no longer shows them. */
+export function departed(member: MemberView, now: number): boolean {
+	return member.status === 'offline' && now - (member.leftAt ?? Number.NEGATIVE_INFINITY) >= DEPARTED_LINGER_MS;
+}
+
+/**
+ * A fresh member list from the broker, plus whoever left recently and is not in it (still shown
+ * dimmed for a while, so a leave just seen does not vanish before it is read).
+ */
+export function withRecentlyLeft(list: readonly MemberView[], before: readonly MemberView[], now: number): MemberView[] {
+	const lingering = before.filter(m => m.status === 'offline' && !departed(m, now) && !list.some(l => l.userId === m.userId));
+	return [...list, ...lingering];
 }
 
 function firstSequence(entries: readonly Entry[]): number | undefined {

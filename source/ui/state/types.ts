@@ -24,8 +24,14 @@ export type Entry =
 /** A message the user sent that is not in the room's timeline yet (shown greyed at the bottom); `sequence` once the broker assigned one. */
 export type PendingEntry = {clientId: string; text: string; queuedAt: number; sequence?: number};
 
-/** A member as the presence panel shows them: `offline` once they left (kept, dimmed). */
-export type MemberView = {userId: string; status: 'online' | 'away' | 'offline'; reason?: string};
+/**
+ * A member as the presence panel shows them: `offline` once they left, kept dimmed for
+ * DEPARTED_LINGER_MS after `leftAt` (when the leave arrived), then gone.
+ */
+export type MemberView = {userId: string; status: 'online' | 'away' | 'offline'; reason?: string; leftAt?: number};
+
+/** How long someone who left stays in the member panel (dimmed) before it forgets them. */
+export const DEPARTED_LINGER_MS = 60_000;
 
 /** Why the view asked for history: to extend scrollback (a /history print needs no view state: its answer says what it was for). */
 export type HistoryRequest = {kind: 'scrollback'};
@@ -62,8 +68,8 @@ export type RoomView = {
 	/** Width of the sender column: the widest sender seen, within bounds. */
 	nickWidth: number;
 	filter: string | undefined;
-	/** /who asked for the member list: print it when it arrives. */
-	whoWanted: boolean;
+	/** /who asked for this room's member list from the tab named here: print it there when it arrives. */
+	whoWanted: string | undefined;
 };
 
 /** Everything the chat window shows. */
@@ -74,9 +80,16 @@ export type ChatState = {
 	dialect: Dialect;
 	connection: ConnectionStatus;
 	rtt: number | undefined;
-	/** Tabs in order: rooms as joined, direct conversations as they start. */
+	/** Tabs in the order of their numbers: rooms as joined, direct conversations as they start. */
 	rooms: readonly RoomView[];
 	active: string | undefined;
+	/**
+	 * Each tab's number (shown in the tab bar, picked by Alt+N), kept for the session: a room
+	 * left and joined again gets its old number back, a new one the next unused number.
+	 */
+	tabNumbers: ReadonlyMap<string, number>;
+	/** Tabs in the order they were last looked at, most recent first (where /leave goes back to). */
+	recent: readonly string[];
 	/** Lines for when no tab is open (before the first join, after leaving the last room). */
 	home: RoomView;
 	/** I marked myself away (by /away or idleness); the reason shown in the status bar. */

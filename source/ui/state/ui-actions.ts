@@ -2,7 +2,7 @@
  * What the user does to the view (as opposed to what the client reports): switching tabs,
  * scrolling, toggles, local feedback lines. Pure, like `reduce`.
  */
-import {append, ensureRoom, findRoom, updateRoom, type NewEntry} from './room.js';
+import {append, ensureRoom, findRoom, removeTab, setActive, tabNumber, updateRoom, type NewEntry} from './room.js';
 import type {ChatState, HistoryRequest, RoomView, SystemTone} from './types.js';
 
 /** A user action on the view. `at` is the time for any line it adds. */
@@ -12,14 +12,15 @@ export type UiAction =
 	/** Close a tab the client holds no subscription for (a direct conversation). */
 	| {type: 'close'; room: string; at: number}
 	| {type: 'switch-by'; delta: number}
-	/** Alt+1..9: the n-th tab, counting from 0. */
-	| {type: 'switch-to'; index: number}
+	/** Alt+1..9: the tab showing this number (see ChatState.tabNumbers). */
+	| {type: 'switch-to'; number: number}
 	/** Put the entry with key `anchor` at the bottom of the view; undefined follows live. */
 	| {type: 'scroll'; room: string; anchor: number | undefined}
 	/** A scrollback page was asked for: show it loading (and ask no more) until the answer or a refusal. */
 	| {type: 'request-history'; room: string; request: HistoryRequest}
 	| {type: 'notice'; room?: string; lines: ReadonlyArray<{tone: SystemTone; text: string}>; at: number}
-	| {type: 'want-who'; room: string}
+	/** /who ROOM typed in tab `from`: the answer goes there, where the user is looking. */
+	| {type: 'want-who'; room: string; from: string | undefined}
 	| {type: 'set-filter'; room: string; filter: string | undefined}
 	| {type: 'set-away'; reason: string | undefined; away: boolean}
 	/** Flip the presence panel; `shownNow` is whether it is visible at this moment (auto mode decides by width). */
@@ -32,11 +33,9 @@ export function reduceUi(state: ChatState, action: UiAction): ChatState {
 		case 'open':
 			return look(ensureRoom(state, action.room), action.room);
 		case 'close': {
-			const index = state.rooms.findIndex(room => room.name === action.room);
-			if (index < 0) return state;
-			const rooms = state.rooms.filter(room => room.name !== action.room);
-			const active = state.active === action.room ? rooms[Math.min(index, rooms.length - 1)]?.name : state.active;
-			return updateRoom({...state, rooms, active}, active, room => append(room, [{kind: 'system', timestamp: action.at, tone: 'leave', text: `closed ${action.room}`}]));
+			if (!findRoom(state, action.room)) return state;
+			const next = removeTab(state, action.room);
+			return updateRoom(next, next.active, room => append(room, [{kind: 'system', timestamp: action.at, tone: 'leave', text: `closed ${action.room}`}]));
 		}
 		case 'switch-by': {
 			if (state.rooms.length === 0) return state;
@@ -45,7 +44,7 @@ export function reduceUi(state: ChatState, action: UiAction): ChatState {
 			return look(state, state.rooms[next]!.name);
 		}
 		case 'switch-to': {
-			const room = state.rooms[action.index];
+			const room = state.rooms.find(tab => tabNumber(state, tab.name) === action.number);
 			return room ? look(state, room.name) : state;
 		}
 		case 'scroll':
@@ -63,7 +62,7 @@ export function reduceUi(state: ChatState, action: UiAction): ChatState {
 			return updateRoom(state, room, view => append(view, lines));
 		}
 		case 'want-who':
-			return updateRoom(state, action.room, room => ({...room, whoWanted: true}));
+			return updateRoom(state, action.room, room => ({...room, whoWanted: action.from ?? action.room}));
 		case 'set-filter':
 			return updateRoom(state, action.room, room => ({...room, filter: action.filter}));
 		case 'set-away':
@@ -77,6 +76,6 @@ export function reduceUi(state: ChatState, action: UiAction): ChatState {
 
 /** Look at a tab: it is read now, so its unread count and mention mark clear. */
 function look(state: ChatState, name: string): ChatState {
-	return updateRoom({...state, active: name}, name, (room: RoomView) => ({...room, unread: 0, mention: false}));
+	return updateRoom(setActive(state, name), name, (room: RoomView) => ({...room, unread: 0, mention: false}));
 }
 
