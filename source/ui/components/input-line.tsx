@@ -2,7 +2,8 @@ import {memo} from 'react';
 import {Box, Text} from 'ink';
 import {sanitizeLine} from '../../text/sanitize.js';
 import type {EditorState} from '../input/editor.js';
-import {cellWidth, graphemes, truncate} from '../layout/wrap.js';
+import {graphemesBefore, graphemesFrom} from '../../text/graphemes.js';
+import {cellWidth, truncate} from '../layout/wrap.js';
 
 type Props = {
 	editor: EditorState;
@@ -16,13 +17,15 @@ type Props = {
 /**
  * The input line: `[room] text` with a block cursor. Long lines scroll sideways to keep the
  * cursor in view; line breaks of a multi-line paste show as '⏎' and the line count appears.
+ * Only what fits around the cursor is segmented and measured, so a 100,000-character paste
+ * renders as fast as a short line.
  *
  * @example
  * <InputLine editor={editor} target="general" width={120} />
  */
 export const InputLine = memo(function InputLine({editor, target, width, notice}: Props) {
 	const prompt = `[${target === '' ? 'natter' : truncate(sanitizeLine(target), 24)}] `;
-	const lines = editor.text.split('\n').length;
+	const lines = countLines(editor.text);
 	const badge = lines > 1 ? ` (${lines} lines)` : '';
 	if (notice !== undefined) {
 		return (
@@ -46,28 +49,46 @@ export const InputLine = memo(function InputLine({editor, target, width, notice}
 	);
 });
 
-/** What to show of `text` in `space` cells so the cursor is visible: before it, under it, after it. */
+/**
+ * What to show of `text` in `space` cells so the cursor is visible: before it, under it, after
+ * it. As many characters before the cursor as fit (with '…' when some are cut), then as many
+ * after it as still fit. Reads only those characters, however long the text.
+ */
 export function visible(text: string, cursor: number, space: number): {before: string; at: string; after: string} {
-	const shown = (part: string) => graphemes(part).map(display);
-	const before = shown(text.slice(0, cursor));
-	const rest = shown(text.slice(cursor));
-	const at = rest.shift() ?? ' ';
-	// Keep the cursor in view: drop characters from the left until it fits, then fill the right.
-	let left = before;
-	let used = cellWidth(left.join('')) + cellWidth(at);
-	while (used > space && left.length > 0) {
-		used -= cellWidth(left[0]!);
-		left = left.slice(1);
-	}
-	const right: string[] = [];
-	for (const char of rest) {
-		const w = cellWidth(char);
-		if (used + w > space) break;
-		right.push(char);
+	const following = graphemesFrom(text, cursor);
+	const first = following.next();
+	const at = first.done ? ' ' : display(first.value);
+	let used = cellWidth(at);
+	// Walk left from the cursor while the characters fit; one more that does not means a cut.
+	const left: string[] = [];
+	let cut = false;
+	for (const grapheme of graphemesBefore(text, cursor)) {
+		const shown = display(grapheme);
+		const w = cellWidth(shown);
+		if (used + w > space) {
+			cut = true;
+			break;
+		}
+		left.push(shown);
 		used += w;
 	}
-	const cut = left.length < before.length;
+	left.reverse();
+	const right: string[] = [];
+	for (const grapheme of following) {
+		const shown = display(grapheme);
+		const w = cellWidth(shown);
+		if (used + w > space) break;
+		right.push(shown);
+		used += w;
+	}
 	return {before: (cut ? '…' : '') + left.slice(cut ? 1 : 0).join(''), at, after: right.join('')};
+}
+
+/** How many lines `text` holds (1 + its line breaks), without splitting it. */
+function countLines(text: string): number {
+	let lines = 1;
+	for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) lines++;
+	return lines;
 }
 
 // What the user typed is shown like any other text (neutralised), and line breaks as '⏎'.
