@@ -2,7 +2,7 @@ import {memo} from 'react';
 import {Box, Text} from 'ink';
 import {sanitizeLine} from '../../text/sanitize.js';
 import type {EditorState} from '../input/editor.js';
-import {graphemesBefore, graphemesFrom} from '../../text/graphemes.js';
+import {boundaryAtOrBefore, certainBoundary, graphemesBefore, graphemesFrom} from '../../text/graphemes.js';
 import {cellWidth, truncate} from '../layout/wrap.js';
 
 type Props = {
@@ -52,19 +52,40 @@ export const InputLine = memo(function InputLine({editor, target, width, notice}
 /**
  * What to show of `text` in `space` cells so the cursor is visible: before it, under it, after
  * it. As many characters before the cursor as fit (with '…' when some are cut), then as many
- * after it as still fit. Reads only those characters, however long the text.
+ * after it as still fit. Reads only the stretch around the cursor, however long the text.
  */
 export function visible(text: string, cursor: number, space: number): {before: string; at: string; after: string} {
+	// A stretch cut at grapheme boundaries that holds more than fits: one slice, so the walk
+	// reads a short flat string rather than the editor's long (concatenated) one.
+	const reach = 4 * space + 64;
+	const start = cursor <= reach ? 0 : boundaryAtOrBefore(text, cursor - reach);
+	let end = Math.min(text.length, cursor + reach);
+	while (end < text.length && end < cursor + 2 * reach && !certainBoundary(text, end)) end++;
+	if (start > 0 || end < text.length) {
+		if (certainBoundary(text, end)) {
+			const view = walk(text.slice(start, end), cursor - start, space);
+			// Enough when the walk stopped inside the stretch (or reached a real end) on both sides.
+			if ((view.cut || start === 0) && (view.full || end === text.length)) return shown(view);
+		}
+	}
+	return shown(walk(text, cursor, space));
+}
+
+function shown({before, at, after}: {before: string; at: string; after: string}): {before: string; at: string; after: string} {
+	return {before, at, after};
+}
+
+function walk(text: string, cursor: number, space: number): {before: string; at: string; after: string; cut: boolean; full: boolean} {
 	const following = graphemesFrom(text, cursor);
 	const first = following.next();
 	const at = first.done ? ' ' : display(first.value);
-	let used = cellWidth(at);
+	let used = cells(at);
 	// Walk left from the cursor while the characters fit; one more that does not means a cut.
 	const left: string[] = [];
 	let cut = false;
 	for (const grapheme of graphemesBefore(text, cursor)) {
 		const shown = display(grapheme);
-		const w = cellWidth(shown);
+		const w = cells(shown);
 		if (used + w > space) {
 			cut = true;
 			break;
@@ -74,14 +95,18 @@ export function visible(text: string, cursor: number, space: number): {before: s
 	}
 	left.reverse();
 	const right: string[] = [];
+	let full = false;
 	for (const grapheme of following) {
 		const shown = display(grapheme);
-		const w = cellWidth(shown);
-		if (used + w > space) break;
+		const w = cells(shown);
+		if (used + w > space) {
+			full = true;
+			break;
+		}
 		right.push(shown);
 		used += w;
 	}
-	return {before: (cut ? '…' : '') + left.slice(cut ? 1 : 0).join(''), at, after: right.join('')};
+	return {before: (cut ? '…' : '') + left.slice(cut ? 1 : 0).join(''), at, after: right.join(''), cut, full};
 }
 
 /** How many lines `text` holds (1 + its line breaks), without splitting it. */
@@ -92,6 +117,12 @@ function countLines(text: string): number {
 }
 
 // What the user typed is shown like any other text (neutralised), and line breaks as '⏎'.
+// Printable ASCII, most of any paste, is itself and one cell wide: no need to ask.
 function display(char: string): string {
+	if (char.length === 1 && char >= ' ' && char <= '~') return char;
 	return char === '\n' ? '⏎' : sanitizeLine(char);
+}
+
+function cells(shown: string): number {
+	return shown.length === 1 && shown >= ' ' && shown <= '~' ? 1 : cellWidth(shown);
 }
