@@ -68,12 +68,12 @@ describe('a large paste into the chat window', {skip, timeout: 120_000}, () => {
 		// One input of 1,000 lines (not 1,000 messages sent), the cursor after its end.
 		await window.waitFor(() => /LAST-LINE-END +\(1000 lines\)$/.test(window.inputLine()), 10_000);
 		window.type(' and more');
-		await window.waitFor(() => /LAST-LINE-END and more +\(1000 lines\)$/.test(window.inputLine()), 5000);
+		await window.waitFor(() => /LAST-LINE-END and more +\(1000 lines\)$/.test(window.inputLine()), 10_000);
 		// Home reaches the start of the paste; Delete edits it there.
 		window.press('C-a');
-		await window.waitFor(() => /\] FIRST-LINE lorem/.test(window.inputLine()), 5000);
+		await window.waitFor(() => /\] FIRST-LINE lorem/.test(window.inputLine()), 10_000);
 		window.press('Delete');
-		await window.waitFor(() => /\] IRST-LINE lorem/.test(window.inputLine()), 5000);
+		await window.waitFor(() => /\] IRST-LINE lorem/.test(window.inputLine()), 10_000);
 		assert.doesNotMatch(window.capture(), /ana │/, 'nothing was sent while pasting');
 		// Enter sends it all as one message: its last lines are continuation rows, not messages.
 		window.press('Enter');
@@ -81,7 +81,7 @@ describe('a large paste into the chat window', {skip, timeout: 120_000}, () => {
 		assert.match(screen, / +│ line 999 lorem/, 'the last pasted line is a row of the message');
 		assert.doesNotMatch(screen, /ana │/, 'no line of the paste became a message of its own');
 		await window.send('still quick');
-		await window.waitFor(/ana │ still quick/, 5000);
+		await window.waitFor(/│ still quick/, 10_000);
 	});
 });
 
