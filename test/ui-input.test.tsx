@@ -1,9 +1,15 @@
 // Keys, the line editor and Tab completion: pure, so every key is tested on its own.
-import {test} from 'node:test';
+import {afterEach, test} from 'node:test';
 import assert from 'node:assert/strict';
+import {cleanup} from 'ink-testing-library';
+import {graphemes, graphemesBefore, nextBoundary, previousBoundary, textWidth} from '../source/text/graphemes.js';
+import {visible} from '../source/ui/components/input-line.js';
 import {complete} from '../source/ui/input/complete.js';
 import {edit, emptyEditor, type EditAction, type EditorState} from '../source/ui/input/editor.js';
+import {editAction} from '../source/ui/input/key-map.js';
 import {parseKeys} from '../source/ui/input/keys.js';
+import stringWidth from 'string-width';
+import {renderApp, until} from './helpers/app-screen.js';
 
 const typed = (text: string, cursor = text.length): EditorState => ({...emptyEditor, text, cursor});
 const apply = (state: EditorState, ...actions: EditAction[]): EditorState => actions.reduce(edit, state);
@@ -111,4 +117,117 @@ test('completion: Tab cycles through the matches and keeps the text after the cu
 	s = apply(s, {type: 'insert', text: 'x'});
 	assert.equal(s.completion, undefined, 'any other key ends the cycle');
 	assert.equal(apply(typed('zz'), {type: 'complete', sources}).text, 'zz', 'no match: nothing changes');
+});
+
+// Large pastes. Node 20's Intl.Segmenter is quadratic on long strings, so the editor and the
+// input line segment only short pieces (text/graphemes.ts); these prove the pieces add up to
+// exactly what the segmenter says, and that a large paste and edits after it give the right text.
+
+afterEach(() => cleanup());
+
+const segmenter = new Intl.Segmenter(undefined, {granularity: 'grapheme'});
+const reference = (text: string): string[] => Array.from(segmenter.segment(text), s => s.segment);
+
+/** Deterministic text from atoms that combine in every way UAX #29 knows (marks, ZWJ, flags, jamo, CR LF…). */
+function mixedText(atoms: number, seed: number): string {
+	const parts = ['a', ' ', '\n', '\r', '\r\n', 'é', 'e\u0301', '\u0301', '漢', '한', '\u1100', '\u1161', '\u11a8', '👍', '👍🏽', '🇺', '🇸', '\u200d', '👩‍👩‍👧', '\ufe0f', '1', '\u20e3', '\u0915', '\u094d', '\u0937', '\u0600', '©', '\t', 'ｱ', '\uff9e'];
+	let state = seed;
+	let text = '';
+	for (let i = 0; i < atoms; i++) {
+		state = (state * 1103515245 + 12345) % 2 ** 31;
+		text += parts[state % parts.length]!;
+	}
+	return text;
+}
+
+test('graphemes: long mixed text is cut exactly where Intl.Segmenter cuts it, forwards and backwards', () => {
+	for (let seed = 1; seed <= 12; seed++) {
+		const text = mixedText(seed % 3 === 0 ? 2000 : 300, seed);
+		const expected = reference(text);
+		assert.deepEqual(graphemes(text), expected, `seed ${seed}`);
+		assert.deepEqual([...graphemesBefore(text, text.length)].reverse(), expected, `seed ${seed}, backwards`);
+		assert.equal(textWidth(text), stringWidth(text), `seed ${seed}, width`);
+		let at = 0;
+		for (const grapheme of expected) {
+			assert.equal(nextBoundary(text, at), at + grapheme.length);
+			assert.equal(previousBoundary(text, at + grapheme.length), at);
+			at += grapheme.length;
+		}
+	}
+});
+
+test('graphemes: a long run of emoji with no plain character in it still moves one emoji at a time', () => {
+	// No certain boundary for thousands of code units: the fallback asks the segmenter.
+	const text = '🇺🇸👍🏽👩‍👩‍👧'.repeat(400);
+	const expected = reference(text);
+	assert.deepEqual(graphemes(text), expected);
+	const middle = expected.slice(0, 601).join('').length;
+	assert.equal(previousBoundary(text, middle), middle - expected[600]!.length);
+	assert.equal(nextBoundary(text, middle), middle + expected[601]!.length);
+});
+
+test('input line: a long line shows the characters just before the cursor after a cut mark, and those after it', () => {
+	const text = 'x'.repeat(50_000) + 'the end';
+	assert.deepEqual(visible(text, text.length, 12), {before: '…xxxthe end', at: ' ', after: ''});
+	assert.deepEqual(visible(text, 0, 6), {before: '', at: 'x', after: 'xxxxx'});
+	const cursor = text.length - 7;
+	assert.deepEqual(visible(`${text}\nmore`, cursor, 12), {before: '…xxxxxxxxxx', at: 't', after: ''});
+	assert.deepEqual(visible('漢字漢字漢字', 4, 7), {before: '…字', at: '漢', after: ''}, 'wide characters count two cells');
+});
+
+test('editor: a 100,000-character paste in 4 KiB chunks, then edits around it, give exactly the expected text', () => {
+	const line = (i: number) => `line ${i} ${'lorem ipsum dolor sit amet, 漢字 👍🏽 e\u0301 '.repeat(2)}`;
+	const lines: string[] = [];
+	for (let length = 0; length < 100_000; length += lines.at(-1)!.length + 2) lines.push(line(lines.length));
+	const paste = lines.join('\r\n');
+	// What a terminal sends: the paste markers, the text in chunks, and they cut anywhere.
+	let state = emptyEditor;
+	let pasting = false;
+	const feed = (raw: string): void => {
+		for (const key of parseKeys(raw, pasting)) {
+			if (key.name === 'paste-start') pasting = true;
+			else if (key.name === 'paste-end') pasting = false;
+			else {
+				const action = editAction(key, state.text === '');
+				if (action && action !== 'complete') state = edit(state, action);
+			}
+		}
+	};
+	feed('\x1b[200~');
+	for (let at = 0; at < paste.length; at += 4096) feed(paste.slice(at, at + 4096));
+	feed('\x1b[201~');
+	const expected = paste.replace(/\r\n/g, '\n');
+	assert.equal(state.text, expected, 'the paste is the text, line breaks kept as one message');
+	assert.equal(state.cursor, expected.length);
+	// Typing after it, moving by user-perceived characters, deleting them.
+	feed('ok');
+	assert.equal(state.text, `${expected}ok`);
+	const end = expected.length;
+	assert.ok(expected.endsWith('👍🏽 e\u0301 '));
+	state = edit(state, {type: 'word-left'});
+	assert.equal(state.cursor, end, 'Ctrl+Left goes back over the typed word');
+	state = [1, 2, 3].reduce(s => edit(s, {type: 'left'}), state);
+	assert.equal(state.text.slice(state.cursor), ' e\u0301 ok', 'three steps left: a space, e with its accent, a space');
+	state = edit(state, {type: 'backspace'});
+	assert.equal(state.text, `${expected.slice(0, end - 8)}${expected.slice(end - 4)}ok`, 'Backspace removes the whole 👍🏽');
+	state = edit(edit(state, {type: 'home'}), {type: 'delete'});
+	assert.equal(state.text, `${expected.slice(1, end - 8)}${expected.slice(end - 4)}ok`, 'Home then Delete edit the start of the paste');
+	state = edit(edit(state, {type: 'end'}), {type: 'kill-word'});
+	assert.equal(state.text, `${expected.slice(1, end - 8)}${expected.slice(end - 4)}`, 'Ctrl+W removes the word typed after the paste');
+});
+
+test('window: a bracketed paste in many chunks is one input, typing goes after it, and Enter sends it whole', async () => {
+	const screen = renderApp({columns: 100, rows: 20});
+	screen.client.joined('general');
+	await until(screen, 'you joined general');
+	const paste = Array.from({length: 600}, (_, i) => `row ${i} ${'ab👍🏽 '.repeat(20)}`).join('\r');
+	screen.stdin.write('\x1b[200~');
+	for (let at = 0; at < paste.length; at += 4096) screen.stdin.write(paste.slice(at, at + 4096));
+	screen.stdin.write('\x1b[201~');
+	await until(screen, frame => frame.split('\n').at(-1)!.includes('(600 lines)'));
+	screen.stdin.write('!');
+	await until(screen, frame => /👍🏽 !/.test(frame.split('\n').at(-1)!));
+	screen.stdin.write('\r');
+	await until(screen, () => screen.client.callsOf('publish').length === 1);
+	assert.deepEqual(screen.client.callsOf('publish'), [['general', `${paste.replace(/\r/g, '\n')}!`]]);
 });

@@ -7,6 +7,7 @@ import {capacity} from './capacity.js';
 import {cluster} from './cluster.js';
 import {filteredRoom} from './filters.js';
 import {fixedRateRoom} from './fixed-rate.js';
+import {inputPaste} from './input-paste.js';
 import {manyRooms} from './many-rooms.js';
 import {NOT_YET} from './not-yet.js';
 import {oneRoom} from './one-room.js';
@@ -35,6 +36,7 @@ export const SCENARIOS: BenchScenario[] = [
 	filteredRoom(1000, 200),
 	tuiFlood(),
 	tuiStartup(),
+	inputPaste(),
 	cluster(),
 	...NOT_YET,
 ];

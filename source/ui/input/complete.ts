@@ -18,7 +18,9 @@ const USER_COMMANDS = new Set(['msg', 'query', 'dm']);
  * complete('/jo', {rooms: [], users: []}) // {start: 0, candidates: ['/join ']}
  */
 export function complete(beforeCursor: string, sources: CompletionSources): {start: number; candidates: string[]} | undefined {
-	const start = beforeCursor.search(/\S*$/);
+	// Scanned back by hand: /\S*$/ retries from every position of a long word (quadratic).
+	let start = beforeCursor.length;
+	while (start > 0 && !/\s/.test(beforeCursor[start - 1]!)) start--;
 	const word = beforeCursor.slice(start);
 	const head = beforeCursor.slice(0, start);
 	if (word === '' && head.trim() === '') return undefined;

@@ -3,7 +3,7 @@
  * InputLine component renders it and the app feeds it keys. The cursor is a UTF-16 offset that
  * only ever sits between user-perceived characters, so an emoji or a CJK character is one step.
  */
-import {graphemes} from '../layout/wrap.js';
+import {nextBoundary, previousBoundary} from '../../text/graphemes.js';
 import {complete, type CompletionSources} from './complete.js';
 
 /** An in-progress Tab cycle: which word is being completed and the candidates for it. */
@@ -120,18 +120,6 @@ function completeStep(state: EditorState, sources: CompletionSources): EditorSta
 function cleanInsert(text: string): string {
 	// eslint-disable-next-line no-control-regex
 	return text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '');
-}
-
-function previousBoundary(text: string, cursor: number): number {
-	if (cursor <= 0) return 0;
-	const last = graphemes(text.slice(0, cursor)).at(-1) ?? '';
-	return cursor - last.length;
-}
-
-function nextBoundary(text: string, cursor: number): number {
-	if (cursor >= text.length) return text.length;
-	const first = graphemes(text.slice(cursor))[0] ?? '';
-	return cursor + first.length;
 }
 
 function wordStart(text: string, cursor: number): number {

@@ -2,18 +2,16 @@
  * Measuring and wrapping terminal text by display cells, not code units: CJK and most emoji take
  * two cells, combining marks none. Callers pass text that is already neutralised (sanitize.ts).
  */
-import stringWidth from 'string-width';
+import {graphemes as linearGraphemes, textWidth} from '../../text/graphemes.js';
 
-const segmenter = new Intl.Segmenter(undefined, {granularity: 'grapheme'});
-
-/** The user-perceived characters of `text`, in order. */
+/** The user-perceived characters of `text`, in order (linear time, even on Node 20: text/graphemes.ts). */
 export function graphemes(text: string): string[] {
-	return Array.from(segmenter.segment(text), s => s.segment);
+	return linearGraphemes(text);
 }
 
-/** Display width of `text` in terminal cells. */
+/** Display width of `text` in terminal cells (linear time, even on Node 20: text/graphemes.ts). */
 export function cellWidth(text: string): number {
-	return stringWidth(text);
+	return textWidth(text);
 }
 
 /**
