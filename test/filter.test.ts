@@ -61,8 +61,8 @@ test('~ with a regular expression honours its flags', () => {
 	assert.equal(admits('content ~ /error.*timeout/i', undefined, {content: 'ERROR: request timeout'}), true);
 });
 
-test('a regular expression sees only the first 4096 characters of a field; a substring test sees all', () => {
-	const content = `${'x'.repeat(5000)}needle`;
+test('a regular expression sees only the first 1024 characters of a field; a substring test sees all', () => {
+	const content = `${'x'.repeat(1024)}needle`;
 	assert.equal(admits('content ~ /needle/', undefined, {content}), false);
 	assert.equal(admits('content ~ "needle"', undefined, {content}), true);
 	assert.equal(admits('content ~ /x$/', undefined, {content}), true, 'the cut-off text ends in x');
