@@ -13,13 +13,21 @@ export const MAX_NAMED_VIEWS = 32;
  * subscriptions and named views): with MAX_REGEX_INPUT it bounds the regular-expression work one
  * published message can cost per connection (see docs/filters.md for the measured figure).
  */
-export const REGEX_BUDGET = 256;
+export const REGEX_BUDGET = 128;
+/**
+ * Most RE2 instructions the distinct filters of one room may hold together on this node, over all
+ * its members: the fan-out runs each distinct filter once per message (FilterCache, and the
+ * filter's memory of the last message), so this bounds the regular-expression work one message
+ * can cost the node, however many connections hold filters there.
+ */
+export const ROOM_REGEX_BUDGET = 256;
 
 /** The filter caps a connection is held to, as `welcome.limits` announces them. */
 export type FilterCaps = {
 	filterLength: number;
 	filterRegexes: number;
 	regexBudget: number;
+	roomRegexBudget: number;
 	regexText: number;
 	namedViews: number;
 };
@@ -55,6 +63,7 @@ export class Subscriptions {
 			filterLength: options.maxFilter,
 			filterRegexes: DEFAULT_FILTER_LIMITS.maxRegexes,
 			regexBudget: REGEX_BUDGET,
+			roomRegexBudget: ROOM_REGEX_BUDGET,
 			regexText: MAX_REGEX_INPUT,
 			namedViews: MAX_NAMED_VIEWS,
 		};
@@ -79,8 +88,26 @@ export class Subscriptions {
 				connection.error('limit_exceeded', `filter: this connection's regular expressions would need ${used + size} RE2 instructions together, at most ${REGEX_BUDGET} (this filter's take ${size}); unsubscribe or simplify another filter first`, {room});
 				return {ok: false};
 			}
+			const inRoom = this.roomRegexSize(connection.engineKey(room), compiled.filter, replacing);
+			if (inRoom > ROOM_REGEX_BUDGET) {
+				connection.error('limit_exceeded', `filter: the filters in ${room} would need ${inRoom} RE2 instructions together, at most ${ROOM_REGEX_BUDGET} (this filter's take ${size}); a filter someone there already uses costs nothing more`, {room});
+				return {ok: false};
+			}
 		}
 		return {ok: true, filter: compiled.filter};
+	}
+
+	/** The RE2 instructions of the room's distinct filters on this node once `filter` replaces `replacing`'s. */
+	private roomRegexSize(key: string, filter: CompiledFilter, replacing: Subscription | undefined): number {
+		const distinct = new Set<CompiledFilter>([filter]);
+		for (const member of this.fanout.rooms.get(key) ?? []) {
+			for (const sub of [member.subs.get(key), ...(member.named.get(key)?.values() ?? [])]) {
+				if (sub && sub !== replacing && sub.filter) distinct.add(sub.filter);
+			}
+		}
+		let size = 0;
+		for (const each of distinct) size += each.regexSize;
+		return size;
 	}
 
 	/**

@@ -34,7 +34,7 @@ export type CompiledFilter = {
 export type FilterLimits = {maxLength: number; maxDepth: number; maxRegexes: number; maxRegexSize: number};
 
 /** The limits compileFilter applies unless told otherwise. */
-export const DEFAULT_FILTER_LIMITS: Readonly<FilterLimits> = Object.freeze({maxLength: 512, maxDepth: 16, maxRegexes: 16, maxRegexSize: 256});
+export const DEFAULT_FILTER_LIMITS: Readonly<FilterLimits> = Object.freeze({maxLength: 512, maxDepth: 16, maxRegexes: 16, maxRegexSize: 128});
 
 /** A compiled filter, or why the source was refused and the 0-based position to blame. */
 export type CompileResult = {ok: true; filter: CompiledFilter} | {ok: false; error: string; position: number};

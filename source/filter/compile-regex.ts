@@ -5,12 +5,13 @@ import {FilterError} from './filter-error.js';
 export const MAX_REGEX_LENGTH = 200;
 
 /**
- * A lazily built DFA that grew past this many (estimated) bytes is dropped after the test that
- * built it, so a kept pattern holds at most this much besides its program; re2js would otherwise
- * keep up to 8 MiB per pattern for good. The next message rebuilds what it needs, still in
- * linear time.
+ * Memory each pattern's lazily built DFA may use (re2js's estimate), instead of re2js's 8 MiB.
+ * Everyday patterns need a few dozen states and stay within it; a pattern that needs more falls
+ * back, for that text, to RE2's other linear-time matchers, which cost at most the program's size
+ * per character. So a kept pattern holds at most this much besides its program, and a pattern
+ * whose DFA would explode does not pay for building one on every message.
  */
-const KEPT_DFA_BYTES = 64 * 1024;
+const DFA_BYTES = 16 * 1024;
 
 /** A regular expression that runs in time linear in its text (RE2: no backtracking). */
 export type FilterRegex = {
@@ -18,6 +19,8 @@ export type FilterRegex = {
 	test(text: string): boolean;
 	/** Size of the compiled program in instructions: matching costs at most this much per character. */
 	readonly size: number;
+	/** Most memory (re2js's estimate) its DFA may keep between messages. */
+	readonly dfaBytes: number;
 };
 
 const FLAGS: Readonly<Record<string, number>> = {
@@ -49,16 +52,37 @@ export function compileRegex(pattern: string, flags: string, position: number): 
 		const reason = error instanceof RE2JSSyntaxException ? error.message.replace(/^error parsing regexp: /, '') : 'not understood';
 		throw new FilterError(`invalid regular expression (${reason})`, position);
 	}
-	const re2 = compiled.re2();
+	const dfaBytes = limitDfa(compiled);
 	return Object.freeze({
 		size: compiled.programSize(),
-		test(text: string): boolean {
-			const found = compiled.test(text);
-			const dfa = re2.lazyDFA as typeof re2.lazyDFA | null;
-			if (dfa !== null && dfa.maxMem - dfa.memBudget > KEPT_DFA_BYTES) (re2 as {lazyDFA: unknown}).lazyDFA = null;
-			return found;
-		},
+		dfaBytes,
+		test: (text: string): boolean => compiled.test(text),
 	});
+}
+
+type DfaInternals = {readonly maxMem: number; readonly numClasses: number; failed: boolean};
+type Internals = {readonly dfa: DfaInternals; readonly prog: unknown; lazyDFA: unknown};
+const internals = (compiled: RE2JS) => compiled.re2() as unknown as Internals;
+/** re2js's DFA class (not exported), from a pattern built for the purpose. */
+const Dfa = internals(RE2JS.compile('a')).dfa.constructor as new (prog: unknown, maxMem: number) => DfaInternals;
+/** A DFA state's transition table holds one 8-byte slot per character class (re2js's estimate). */
+const MIN_DFA_STATES = 16;
+
+/**
+ * Give the pattern a DFA of DFA_BYTES. re2js builds one lazily with 8 MiB and has no option for
+ * less, so this replaces it through fields that its typings declare but its API does not offer;
+ * package.json pins the version, and test/filter-regex.test.ts checks the limit took.
+ */
+function limitDfa(compiled: RE2JS): number {
+	const re2 = internals(compiled);
+	const dfa = new Dfa(re2.prog, DFA_BYTES);
+	// Large Unicode classes split characters into hundreds of classes: when fewer than a handful
+	// of states fit, the DFA would thrash (rebuild itself every few characters, far slower than
+	// not having one), so such a pattern goes straight to RE2's bit-state and NFA matchers.
+	if ((dfa.numClasses + 1) * 8 * MIN_DFA_STATES > DFA_BYTES) dfa.failed = true;
+	re2.lazyDFA = dfa;
+	// Read back through the getter matching uses: a re2js that no longer reads lazyDFA shows here.
+	return re2.dfa.maxMem;
 }
 
 /**

@@ -135,9 +135,10 @@ export type WelcomeFrame = {
 	/**
 	 * The per-connection rate limit (frames per second, and the burst; a client paces itself below
 	 * it) and the filter caps (docs/filters.md): longest filter, regular expressions per filter, RE2
-	 * instructions over all the connection's filters, characters a regular expression reads, named views.
+	 * instructions over all the connection's filters and over a room's distinct filters, characters
+	 * a regular expression reads, named views.
 	 */
-	limits?: {rate: number; burst: number; filterLength?: number; filterRegexes?: number; regexBudget?: number; regexText?: number; namedViews?: number};
+	limits?: {rate: number; burst: number; filterLength?: number; filterRegexes?: number; regexBudget?: number; roomRegexBudget?: number; regexText?: number; namedViews?: number};
 };
 
 export type SubscribedFrame = {
