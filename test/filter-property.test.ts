@@ -133,7 +133,7 @@ function evaluate(e: Expr, m: FilterInput): boolean {
 		}
 		case 'regex': {
 			const v = lookup(m, e.field);
-			return typeof v === 'string' && new RegExp(e.source, e.flags).test(v.slice(0, 1024));
+			return typeof v === 'string' && new RegExp(e.source, e.flags).test(v.slice(0, 512));
 		}
 		case 'in': return e.values.includes(lookup(m, e.field) as Literal);
 		case 'exists': return lookup(m, e.field) !== undefined && lookup(m, e.field) !== null;

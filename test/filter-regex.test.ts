@@ -59,7 +59,7 @@ test('patterns that would backtrack catastrophically are accepted and run in lin
 	}
 });
 
-test('a regular expression costs the same on 16,000 characters as on its first 1024', () => {
+test('a regular expression costs the same on 16,000 characters as on its first 512', () => {
 	const result = compileFilter('content ~ /(?:\\p{L}|\\p{N})*\\p{Lu}$/ or content ~ /\\p{L}*x/');
 	assert.ok(result.ok);
 	const time = (content: string): number => {
@@ -82,8 +82,8 @@ test('a pattern\'s DFA keeps at most 16 KiB between messages, not re2js\'s 8 MiB
 	// The limit is set through re2js internals; reading it back proves this re2js honours it.
 	assert.equal(compileRegexForTest('(a|b)*a(a|b){12}$', '', 0).dfaBytes, 16 * 1024);
 	// 2^12 states would need megabytes: the matcher falls back and still answers correctly.
-	assert.equal(result.filter.matches({sender: 's', content: `${'ab'.repeat(500)}a${'b'.repeat(12)}`}), true);
-	assert.equal(result.filter.matches({sender: 's', content: `${'ab'.repeat(500)}b${'b'.repeat(12)}`}), false);
+	assert.equal(result.filter.matches({sender: 's', content: `${'ab'.repeat(200)}a${'b'.repeat(12)}`}), true);
+	assert.equal(result.filter.matches({sender: 's', content: `${'ab'.repeat(200)}b${'b'.repeat(12)}`}), false);
 });
 
 test('counted repetitions past RE2\'s limits are refused with its reason', () => {

@@ -5,7 +5,7 @@ import type {FilterInput} from './compile-filter.js';
  * The most characters of a field a regular expression is run on: with the program size, this
  * bounds what one test can cost (RE2 is linear in both).
  */
-export const MAX_REGEX_INPUT = 1024;
+export const MAX_REGEX_INPUT = 512;
 
 /** A compiled filter condition. */
 export type Predicate = (message: FilterInput) => boolean;
