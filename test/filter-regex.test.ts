@@ -53,9 +53,15 @@ const PATHOLOGICAL = [
 	'[\\p{L}\\p{N}]{0,60}\\p{Lu}$', '\\p{Han}{50}x',
 ];
 
+/**
+ * A backtracking engine takes seconds to forever on these; RE2 takes milliseconds. The bound
+ * leaves room for this project's shared 2-core machine at load 20 and more.
+ */
+const FAST_MS = 500;
+
 test('patterns that would backtrack catastrophically are accepted and run in linear time', () => {
 	for (const pattern of PATHOLOGICAL) {
-		for (const flags of ['', 'i', 'u']) assert.ok(worstMilliseconds(pattern, flags) < 250, `/${pattern}/${flags}`);
+		for (const flags of ['', 'i', 'u']) assert.ok(worstMilliseconds(pattern, flags) < FAST_MS, `/${pattern}/${flags}`);
 	}
 });
 
@@ -165,5 +171,5 @@ const {pattern} = fc.letrec<{pattern: string; term: string}>(tie => ({
 
 test('no pattern from a grammar of risky pieces blows up on hostile text', () => {
 	const accepted = pattern.filter(p => compileFilter(`content ~ /${p}/`).ok);
-	fc.assert(fc.property(accepted, p => worstMilliseconds(p, 'i') < 250), {numRuns: 40, seed: 20_240_601});
+	fc.assert(fc.property(accepted, p => worstMilliseconds(p, 'i') < FAST_MS), {numRuns: 40, seed: 20_240_601});
 });
