@@ -1,6 +1,7 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {compileFilter, type CompiledFilter, type FilterInput} from '../source/filter/compile-filter.js';
+import {FilterCache} from '../source/filter/filter-cache.js';
 
 function compile(source: string): CompiledFilter {
 	const result = compileFilter(source);
@@ -61,8 +62,8 @@ test('~ with a regular expression honours its flags', () => {
 	assert.equal(admits('content ~ /error.*timeout/i', undefined, {content: 'ERROR: request timeout'}), true);
 });
 
-test('a regular expression sees only the first 4096 characters of a field; a substring test sees all', () => {
-	const content = `${'x'.repeat(5000)}needle`;
+test('a regular expression sees only the first 512 characters of a field; a substring test sees all', () => {
+	const content = `${'x'.repeat(512)}needle`;
 	assert.equal(admits('content ~ /needle/', undefined, {content}), false);
 	assert.equal(admits('content ~ "needle"', undefined, {content}), true);
 	assert.equal(admits('content ~ /x$/', undefined, {content}), true, 'the cut-off text ends in x');
@@ -166,4 +167,32 @@ test('matches never throws, even on a malformed message', () => {
 test('the compiled filter keeps its source text as given', () => {
 	const source = '  data.type   ==  "order" ';
 	assert.equal(compile(source).source, source);
+});
+
+test('a filter asked twice in one fan-out pass runs once; without a pass, or in the next, it runs again', () => {
+	const filter = compile('data.n == 1 and content ~ /\\p{L}+/');
+	let reads = 0;
+	const message = {sender: 's', content: 'hello', get data() {
+		reads += 1;
+		return {n: 1};
+	}};
+	assert.equal(filter.matches(message, 7), true);
+	assert.equal(filter.matches(message, 7), true);
+	assert.equal(reads, 1, 'the second answer in pass 7 came from memory');
+	assert.equal(filter.matches(message), true);
+	assert.equal(reads, 2, 'without a pass it ran');
+	assert.equal(filter.matches(message, 8), true);
+	assert.equal(reads, 3, 'a new pass ran it');
+});
+
+test('a FilterCache hands out one compiled filter per distinct text, and refusals as compileFilter does', () => {
+	const cache = new FilterCache({maxLength: 512});
+	const a = cache.compile('content ~ /deploy(ed|ing)?/');
+	const b = cache.compile('content ~ /deploy(ed|ing)?/');
+	assert.ok(a.ok && b.ok);
+	assert.equal(a.filter, b.filter);
+	assert.equal(a.filter.regexSize, 17);
+	const c = cache.compile('content ~ /deploy/');
+	assert.ok(c.ok && c.filter !== a.filter);
+	assert.deepEqual(cache.compile('sendr == 1'), compileFilter('sendr == 1'));
 });

@@ -15,6 +15,8 @@ export type FanoutCounters = {delivered(): void};
 export class Fanout {
 	/** Engine key -> local connections subscribed to it: fan-out touches only a room's members. */
 	readonly rooms = new Map<string, Set<Connection>>();
+	/** Numbers each live message's fan-out, so a filter shared by many subscribers runs once per message. */
+	private pass = 0;
 
 	constructor(
 		private readonly engine: Engine,
@@ -81,11 +83,12 @@ export class Fanout {
 		if (!members) return;
 		// Serialise and frame once for the whole room: the bytes are the same for every unfiltered subscriber.
 		const data = textFrame(serialiseMessage(message, key));
+		const pass = this.nextPass();
 		for (const connection of members) {
 			const sub = connection.subs.get(key);
-			if (sub) this.deliver(connection, sub, message, data);
+			if (sub) this.deliver(connection, sub, message, data, pass);
 			const views = connection.named.get(key);
-			if (views) for (const view of views.values()) this.deliver(connection, view, message, data);
+			if (views) for (const view of views.values()) this.deliver(connection, view, message, data, pass);
 		}
 	}
 
@@ -95,19 +98,26 @@ export class Fanout {
 		if (connections.size === 0) return;
 		const wire = `@${other}`;
 		const data = textFrame(serialiseMessage(message, wire));
+		const pass = this.nextPass();
 		for (const connection of connections) {
 			const sub = connection.subs.get(key);
 			const views = connection.named.get(key);
-			if (sub) this.deliver(connection, sub, message, data);
+			if (sub) this.deliver(connection, sub, message, data, pass);
 			else if (!views) {
 				connection.sendFrame(data);
 				this.counters?.delivered();
 			}
-			if (views) for (const view of views.values()) this.deliver(connection, view, message, data);
+			if (views) for (const view of views.values()) this.deliver(connection, view, message, data, pass);
 		}
 	}
 
-	private deliver(connection: Connection, sub: Subscription, message: ChatMessage, data: Buffer): void {
+	/** A new fan-out pass number (a small integer: wraps long before it stops being one). */
+	private nextPass(): number {
+		this.pass = (this.pass + 1) % 0x3fffffff;
+		return this.pass;
+	}
+
+	private deliver(connection: Connection, sub: Subscription, message: ChatMessage, data: Buffer, pass: number): void {
 		if (sub.queue) {
 			sub.queue.push(message);
 			return;
@@ -118,7 +128,7 @@ export class Fanout {
 			void this.repair(connection, sub);
 			return;
 		}
-		this.sendMessage(connection, sub, message, data);
+		this.sendMessage(connection, sub, message, data, pass);
 	}
 
 	/**
@@ -127,11 +137,11 @@ export class Fanout {
 	 * a filtered subscription's message names the previous one it admitted (`prev`), which lets
 	 * the client tell "filtered out" from "lost".
 	 */
-	private sendMessage(connection: Connection, sub: Subscription, message: ChatMessage, data?: Buffer): void {
+	private sendMessage(connection: Connection, sub: Subscription, message: ChatMessage, data?: Buffer, pass?: number): void {
 		if (message.sequence <= sub.last) return;
 		sub.last = message.sequence;
 		if (sub.filter) {
-			if (!sub.filter.matches(message)) return;
+			if (!sub.filter.matches(message, pass)) return;
 			const prev = sub.admitted;
 			sub.admitted = message.sequence;
 			connection.sendRaw(serialiseMessage({...message, prev, ...(sub.name === undefined ? {} : {sub: sub.name})}, sub.wire));

@@ -243,7 +243,7 @@ export class Hub {
 			admin: connection.admin,
 			heartbeat: this.options.heartbeatMs,
 			server: this.options.serverName,
-			...(this.options.limits ? {limits: {rate: this.options.limits.rate, burst: this.options.limits.burst}} : {}),
+			...(this.options.limits ? {limits: {rate: this.options.limits.rate, burst: this.options.limits.burst, ...this.subscriptions.caps}} : {}),
 		});
 	}
 

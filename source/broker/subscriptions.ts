@@ -1,8 +1,36 @@
-import {compileFilter, type CompiledFilter} from '../filter/compile-filter.js';
+import {DEFAULT_FILTER_LIMITS, type CompiledFilter} from '../filter/compile-filter.js';
+import {FilterCache} from '../filter/filter-cache.js';
+import {MAX_REGEX_INPUT} from '../filter/to-predicate.js';
 import {isDirectRoom} from '../protocol/names.js';
 import type {Connection, Subscription} from './connection.js';
 import type {Engine, PresenceEvent} from './engine.js';
 import type {Fanout} from './fanout.js';
+
+/** Most named views (`subscribe` with `sub`) one connection may hold, over all its rooms. */
+export const MAX_NAMED_VIEWS = 32;
+/**
+ * Most RE2 instructions all of one connection's filters may hold together (its room
+ * subscriptions and named views): with MAX_REGEX_INPUT it bounds the regular-expression work one
+ * published message can cost per connection (see docs/filters.md for the measured figure).
+ */
+export const REGEX_BUDGET = 128;
+/**
+ * Most RE2 instructions the distinct filters of one room may hold together on this node, over all
+ * its members: the fan-out runs each distinct filter once per message (FilterCache, and the
+ * filter's memory of the last message), so this bounds the regular-expression work one message
+ * can cost the node, however many connections hold filters there.
+ */
+export const ROOM_REGEX_BUDGET = 256;
+
+/** The filter caps a connection is held to, as `welcome.limits` announces them. */
+export type FilterCaps = {
+	filterLength: number;
+	filterRegexes: number;
+	regexBudget: number;
+	roomRegexBudget: number;
+	regexText: number;
+	namedViews: number;
+};
 
 /** What joining and leaving need besides the engine and the fan-out. */
 export type SubscriptionsOptions = {
@@ -21,21 +49,65 @@ export type SubscriptionsOptions = {
  * Leaving removes presence and announces it. The hub routes the frames here.
  */
 export class Subscriptions {
+	private readonly filters: FilterCache;
+	/** The caps announced in `welcome.limits`. */
+	readonly caps: FilterCaps;
+
 	constructor(
 		private readonly engine: Engine,
 		private readonly fanout: Fanout,
 		private readonly options: SubscriptionsOptions,
-	) {}
+	) {
+		this.filters = new FilterCache({maxLength: options.maxFilter, maxRegexSize: REGEX_BUDGET});
+		this.caps = {
+			filterLength: options.maxFilter,
+			filterRegexes: DEFAULT_FILTER_LIMITS.maxRegexes,
+			regexBudget: REGEX_BUDGET,
+			roomRegexBudget: ROOM_REGEX_BUDGET,
+			regexText: MAX_REGEX_INPUT,
+			namedViews: MAX_NAMED_VIEWS,
+		};
+	}
 
-	/** Compile a subscription's filter once; a bad one is answered here and changes nothing. */
-	private compile(connection: Connection, room: string, filterText: string | undefined): {ok: true; filter: CompiledFilter | undefined} | {ok: false} {
+	/**
+	 * Compile a subscription's filter once (a text already in use is shared); a bad one, or one that
+	 * would take the connection past its regular-expression budget, is answered here and changes
+	 * nothing. `replacing` is the subscription whose filter this one would replace.
+	 */
+	private compile(connection: Connection, room: string, filterText: string | undefined, replacing: Subscription | undefined): {ok: true; filter: CompiledFilter | undefined} | {ok: false} {
 		if (filterText === undefined) return {ok: true, filter: undefined};
-		const compiled = compileFilter(filterText, {maxLength: this.options.maxFilter});
+		const compiled = this.filters.compile(filterText);
 		if (!compiled.ok) {
 			connection.error('invalid_filter', `filter: ${compiled.error}`, {room, position: compiled.position});
 			return {ok: false};
 		}
+		const size = compiled.filter.regexSize;
+		if (size > 0) {
+			const used = regexSizeHeld(connection) - (replacing?.filter?.regexSize ?? 0);
+			if (used + size > REGEX_BUDGET) {
+				connection.error('limit_exceeded', `filter: this connection's regular expressions would need ${used + size} RE2 instructions together, at most ${REGEX_BUDGET} (this filter's take ${size}); unsubscribe or simplify another filter first`, {room});
+				return {ok: false};
+			}
+			const inRoom = this.roomRegexSize(connection.engineKey(room), compiled.filter, replacing);
+			if (inRoom > ROOM_REGEX_BUDGET) {
+				connection.error('limit_exceeded', `filter: the filters in ${room} would need ${inRoom} RE2 instructions together, at most ${ROOM_REGEX_BUDGET} (this filter's take ${size}); a filter someone there already uses costs nothing more`, {room});
+				return {ok: false};
+			}
+		}
 		return {ok: true, filter: compiled.filter};
+	}
+
+	/** The RE2 instructions of the room's distinct filters on this node once `filter` replaces `replacing`'s. */
+	private roomRegexSize(key: string, filter: CompiledFilter, replacing: Subscription | undefined): number {
+		const distinct = new Set<CompiledFilter>([filter]);
+		for (const member of this.fanout.rooms.get(key) ?? []) {
+			for (const sub of [member.subs.get(key), ...(member.named.get(key)?.values() ?? [])]) {
+				if (sub && sub !== replacing && sub.filter) distinct.add(sub.filter);
+			}
+		}
+		let size = 0;
+		for (const each of distinct) size += each.regexSize;
+		return size;
 	}
 
 	/**
@@ -44,10 +116,14 @@ export class Subscriptions {
 	 * presence: the connection's plain subscription does that.
 	 */
 	async subscribeNamed(connection: Connection, room: string, name: string, since: number | undefined, epoch: string | undefined, filterText: string | undefined): Promise<void> {
-		const compiled = this.compile(connection, room, filterText);
-		if (!compiled.ok) return;
 		const key = connection.engineKey(room);
 		const existing = connection.named.get(key)?.get(name);
+		if (!existing && viewsHeld(connection) >= MAX_NAMED_VIEWS) {
+			connection.error('limit_exceeded', `at most ${MAX_NAMED_VIEWS} named subscriptions per connection; unsubscribe one first`, {room});
+			return;
+		}
+		const compiled = this.compile(connection, room, filterText, existing);
+		if (!compiled.ok) return;
 		const sub = existing ?? connection.addView({key, wire: room, epoch: '', last: 0, queue: undefined, filter: undefined, admitted: 0, name});
 		sub.filter = compiled.filter;
 		sub.queue ??= [];
@@ -79,11 +155,11 @@ export class Subscriptions {
 	async subscribe(connection: Connection, room: string, since: number | undefined, epoch: string | undefined, filterText: string | undefined): Promise<void> {
 		const {engine} = this;
 		const userId = connection.userId!;
-		const compiled = this.compile(connection, room, filterText);
-		if (!compiled.ok) return;
-		const filter = compiled.filter;
 		const key = connection.engineKey(room);
 		const existing = connection.subs.get(key);
+		const compiled = this.compile(connection, room, filterText, existing);
+		if (!compiled.ok) return;
+		const filter = compiled.filter;
 		const sub: Subscription = existing ?? {key, wire: room, epoch: '', last: 0, queue: undefined, filter: undefined, admitted: 0};
 		sub.filter = filter;
 		// Queue live traffic from this moment, so nothing falls between the history read and going live.
@@ -188,6 +264,21 @@ export class Subscriptions {
 			}
 		}
 	}
+}
+
+/** How many named views the connection holds, over all its rooms. */
+function viewsHeld(connection: Connection): number {
+	let count = 0;
+	for (const views of connection.named.values()) count += views.size;
+	return count;
+}
+
+/** The RE2 instructions of every filter the connection holds (room subscriptions and views). */
+function regexSizeHeld(connection: Connection): number {
+	let size = 0;
+	for (const sub of connection.subs.values()) size += sub.filter?.regexSize ?? 0;
+	for (const views of connection.named.values()) for (const view of views.values()) size += view.filter?.regexSize ?? 0;
+	return size;
 }
 
 /** A presence event about `connection`'s user in `room`, with its current status. */

@@ -1,3 +1,5 @@
+import type {FilterRegex} from './compile-regex.js';
+
 /** A value written in a filter: the only things a filter can compare against. */
 export type Literal = string | number | boolean | null;
 
@@ -21,7 +23,7 @@ export type FilterNode =
 	| {readonly kind: 'group'; readonly expression: FilterNode; readonly position: number}
 	| {readonly kind: 'compare'; readonly field: Field; readonly operator: ComparisonOperator; readonly value: Literal; readonly position: number}
 	| {readonly kind: 'contains'; readonly field: Field; readonly text: string; readonly position: number}
-	| {readonly kind: 'regex'; readonly field: Field; readonly regex: RegExp; readonly position: number}
+	| {readonly kind: 'regex'; readonly field: Field; readonly regex: FilterRegex; readonly position: number}
 	| {readonly kind: 'in'; readonly field: Field; readonly values: readonly Literal[]; readonly position: number}
 	| {readonly kind: 'exists'; readonly field: Field; readonly position: number}
 	| {readonly kind: 'truthy'; readonly field: Field; readonly position: number};

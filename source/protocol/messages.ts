@@ -134,8 +134,13 @@ export type WelcomeFrame = {
 	/** Broker's ping interval in ms: a client that hears nothing for about twice this may presume the link dead. */
 	heartbeat: number;
 	server: string;
-	/** The per-connection rate limit: frames per second, and the burst; a client paces itself below it. */
-	limits?: {rate: number; burst: number};
+	/**
+	 * The per-connection rate limit (frames per second, and the burst; a client paces itself below
+	 * it) and the filter caps (docs/filters.md): longest filter, regular expressions per filter, RE2
+	 * instructions over all the connection's filters and over a room's distinct filters, characters
+	 * a regular expression reads, named views.
+	 */
+	limits?: {rate: number; burst: number; filterLength?: number; filterRegexes?: number; regexBudget?: number; roomRegexBudget?: number; regexText?: number; namedViews?: number};
 };
 
 export type SubscribedFrame = {
@@ -244,6 +249,7 @@ export type ErrorCode =
 	| 'forbidden'
 	| 'invalid_filter'
 	| 'rate_limited'
+	| 'limit_exceeded'
 	| 'unavailable'
 	| 'internal';
 
