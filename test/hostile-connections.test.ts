@@ -129,7 +129,7 @@ test('failed upgrades give their slot back: keyless, h2c, bad version, bad token
 	assert.deepEqual(statuses, [101, 101, 101, 101, 101, 429]);
 });
 
-test('1,100 half-sent upgrade requests do not exhaust a broker limited to 1024 file descriptors', {timeout: 40_000}, async () => {
+test('1,100 half-sent upgrade requests do not exhaust a broker limited to 1024 file descriptors', {timeout: 40_000}, async t => {
 	const {b, port} = await broker([]);
 	execFileSync('prlimit', ['--pid', String(b.child.pid), '--nofile=1024:1024']);
 	const before = fdCount(b);
@@ -159,11 +159,12 @@ test('1,100 half-sent upgrade requests do not exhaust a broker limited to 1024 f
 	await sleep(300);
 	const during = fdCount(b);
 	const stillOpen = attack.filter(s => !s.destroyed && s.readyState === 'open').length;
-	// The half-open cap is 16 per address; everything past it was closed at accept.
-	assert.ok(stillOpen <= 16, `${stillOpen} half-open sockets still open`);
-	assert.ok(during - before <= 16 + 4, `broker fds grew from ${before} to ${during}`);
+	// The half-open cap is 64 per address by default; everything past it was closed at accept.
+	assert.ok(stillOpen <= 64, `${stillOpen} half-open sockets still open`);
+	assert.ok(during - before <= 64 + 4, `broker fds grew from ${before} to ${during}`);
 	// Another address is not locked out by it, and is served promptly.
 	const ms = await roundTrip(b.url, 'canary', {localAddress: '127.0.0.2'});
+	t.diagnostic(`broker fds ${before} before, ${during} under attack (${stillOpen} attack sockets kept); canary ${ms.toFixed(0)} ms`);
 	assert.ok(ms < 1000, `canary round trip took ${ms.toFixed(0)} ms`);
 	// The broker times out the ones it kept (headers timeout 5 s).
 	const deadline = Date.now() + 8000;

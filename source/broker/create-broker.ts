@@ -51,7 +51,11 @@ export type BrokerOptions = {
 	 * the upgrade); more are refused with HTTP 429. Default 256.
 	 */
 	maxConnectionsPerIp?: number;
-	/** Sockets per address still short of a WebSocket (slow or unfinished requests); more are dropped at accept. Default 16. */
+	/**
+	 * Sockets per address still short of a WebSocket (slow or unfinished requests); more are
+	 * dropped at accept. Default a quarter of `maxConnectionsPerIp`, at least 64: an address
+	 * allowed many connections (a NAT, a load test) also opens them in bursts.
+	 */
 	maxHalfOpenPerIp?: number;
 	/** Time for a request's headers to arrive (HTTP 408 after), in ms. Own server only. Default 5000. */
 	headersTimeoutMs?: number;
@@ -127,11 +131,12 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
 		},
 		requireMembership: options.secret !== undefined,
 	});
+	const maxConnectionsPerIp = options.maxConnectionsPerIp ?? 256;
 	const gate = new HandshakeGate({
 		...(options.secret === undefined ? {} : {secret: options.secret}),
 		allowOrigins: options.allowOrigins ?? [],
-		maxConnectionsPerIp: options.maxConnectionsPerIp ?? 256,
-		maxHalfOpenPerIp: options.maxHalfOpenPerIp ?? 16,
+		maxConnectionsPerIp,
+		maxHalfOpenPerIp: options.maxHalfOpenPerIp ?? Math.max(64, Math.ceil(maxConnectionsPerIp / 4)),
 		upgradeTimeoutMs: options.upgradeTimeoutMs ?? 10_000,
 		proxies: trustedProxies(options.trustProxy ?? []),
 	});
