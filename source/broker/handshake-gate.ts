@@ -143,13 +143,10 @@ export class HandshakeGate {
 		const state = this.sockets.get(socket);
 		if (state === undefined) return;
 		clearTimeout(state.timer);
+		// What stays for the connection's lifetime is only its slot: no timer, no half-open mark.
+		delete state.timer;
 		if (state.halfOpen !== undefined) decrement(this.halfOpen, state.halfOpen);
 		delete state.halfOpen;
-	}
-
-	/** Counts, for tests and metrics: sockets holding a slot, and half-open ones, over all addresses. */
-	stats(): {slots: number; halfOpen: number} {
-		return {slots: sum(this.slots), halfOpen: sum(this.halfOpen)};
 	}
 
 	private forget(socket: Duplex): void {
@@ -170,12 +167,6 @@ function decrement(counts: Map<string, number>, key: string): void {
 	const count = (counts.get(key) ?? 1) - 1;
 	if (count <= 0) counts.delete(key);
 	else counts.set(key, count);
-}
-
-function sum(counts: Map<string, number>): number {
-	let total = 0;
-	for (const count of counts.values()) total += count;
-	return total;
 }
 
 const STATUS_TEXT = {401: 'Unauthorized', 403: 'Forbidden', 429: 'Too Many Requests'} as const;
