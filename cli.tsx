@@ -30,6 +30,8 @@ const FLAGS = {
 	maxConnsPerIp: {type: 'string'},
 	allowOrigin: {type: 'string', isMultiple: true},
 	compress: {type: 'boolean'},
+	trustProxy: {type: 'string', isMultiple: true},
+	newSecret: {type: 'boolean'},
 } as const;
 
 const unknownFlag = refuseUnknownFlags(process.argv.slice(2), FLAGS);
@@ -45,6 +47,7 @@ const cli = meow(
 	  $ natter --url ws://HOST:PORT [--name NAME] join someone else's broker
 	  $ natter --serve --headless                 run only the broker (a server)
 	  $ natter token --secret S --name NAME       print a login token for a broker run with --secret
+	  $ natter token --new-secret                 print a random secret
 
 	Client
 	  --url URL          broker to join; repeat for fallbacks      --url ws://chat.local:8080
@@ -74,6 +77,8 @@ const cli = meow(
 	  --burst N          frames a connection may send at once (default 50); flooding on closes 4008   --burst 100
 	  --identify-timeout S  close a connection that names no user within S seconds, 4000 (default 30; 0 = never)
 	  --max-conns-per-ip N  connections from one address (default 256); more are refused with HTTP 429
+	  --trust-proxy A[,A]  proxies (addresses, CIDRs) whose X-Forwarded-For
+	                     names the client for --max-conns-per-ip (default none)
 	  --allow-origin O   browser origin allowed to connect; repeat, or * for any (default: none; non-browser clients send none)
 	  --compress         enable permessage-deflate (off by default; --max-payload bounds the inflated size)
 
@@ -82,6 +87,7 @@ const cli = meow(
 	  --name NAME        the user the token is for
 	  --admin            the user may clear history
 	  --ttl DURATION     how long the token is valid: 90s, 30m, 24h, 7d (default 24h)
+	  --new-secret       print a fresh random secret instead of a token
 
 	Other
 	  --help             this text
@@ -107,7 +113,7 @@ if (cli.input.length > 1) {
 	process.stderr.write(`natter: unexpected argument ${JSON.stringify(cli.input[1])}\nRun natter --help for every flag.\n`);
 	process.exit(2);
 }
-const parsed = parseFlags({...cli.flags, url: cli.flags.url ?? [], room: cli.flags.room ?? [], allowOrigin: cli.flags.allowOrigin ?? []}, process.env, cli.input[0]);
+const parsed = parseFlags({...cli.flags, url: cli.flags.url ?? [], room: cli.flags.room ?? [], allowOrigin: cli.flags.allowOrigin ?? [], trustProxy: cli.flags.trustProxy ?? []}, process.env, cli.input[0]);
 if (!parsed.ok) {
 	process.stderr.write(`natter: ${parsed.error}\nRun natter --help for every flag.\n`);
 	process.exit(2);
@@ -120,6 +126,10 @@ let code: number;
 if (plan.mode === 'token') {
 	const {signToken} = await import('./source/auth/tokens.js');
 	process.stdout.write(`${await signToken(plan.secret, plan.name, {admin: plan.admin, ttlSeconds: plan.ttlSeconds})}\n`);
+	code = 0;
+} else if (plan.mode === 'new-secret') {
+	const {newSecret} = await import('./source/auth/secrets.js');
+	process.stdout.write(`${newSecret()}\n`);
 	code = 0;
 } else if (plan.mode === 'headless') {
 	const {runHeadless} = await import('./source/cli/run-headless.js');

@@ -2,8 +2,10 @@
 // address, browser origins, and the slow consumer that is cut off and resumes without loss.
 import {after, test} from 'node:test';
 import assert from 'node:assert/strict';
+import {createServer} from 'node:http';
+import {connect as tcpConnect, type AddressInfo} from 'node:net';
 import WebSocket from 'ws';
-import type {Broker, BrokerOptions} from '../source/broker/create-broker.js';
+import {createBroker, type Broker, type BrokerOptions} from '../source/broker/create-broker.js';
 import {FrameClient, sleep} from './helpers/frame-client.js';
 import {recordClient, type RecordedClient} from './helpers/client-events.js';
 import {startBroker} from './helpers/start-broker.js';
@@ -128,5 +130,34 @@ test('a subscriber that stops reading is cut off with 4009, the room does not st
 		assert.equal(reader.events.some(e => e.type === 'gap'), false);
 	} finally {
 		await proxy.close();
+	}
+});
+
+test('on a shared HTTP server, upgrades that ws refuses give their connection slot back', async () => {
+	const server = createServer();
+	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+	const b = await createBroker({server, maxConnectionsPerIp: 2});
+	try {
+		const {port} = server.address() as AddressInfo;
+		const keyless = (): Promise<string> =>
+			new Promise(resolve => {
+				let reply = '';
+				const socket = tcpConnect({port, host: '127.0.0.1'}, () =>
+					socket.write('GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\r\n'),
+				);
+				socket.setEncoding('latin1').on('data', (chunk: string) => (reply += chunk));
+				socket.on('error', () => {});
+				socket.on('close', () => resolve(reply.split('\r\n')[0]!));
+			});
+		for (let i = 0; i < 4; i++) assert.equal(await keyless(), 'HTTP/1.1 400 Bad Request');
+		await sleep(50);
+		const first = await connect(`ws://127.0.0.1:${port}`);
+		const second = await connect(`ws://127.0.0.1:${port}`);
+		assert.equal(first.ws.readyState, WebSocket.OPEN);
+		assert.equal(second.ws.readyState, WebSocket.OPEN);
+	} finally {
+		await b.close();
+		server.closeAllConnections();
+		await new Promise(resolve => server.close(resolve));
 	}
 });

@@ -6,9 +6,6 @@ export type TokenIdentity = {userId: string; admin: boolean};
 
 export type VerifyResult = {ok: true; identity: TokenIdentity} | {ok: false; reason: string};
 
-/** Shortest secret we accept: HS256 is only as strong as its key. */
-export const MIN_SECRET_LENGTH = 16;
-
 const ALGORITHM = 'HS256';
 
 function key(secret: string): Uint8Array {

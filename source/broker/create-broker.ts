@@ -1,8 +1,9 @@
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
-import type {AddressInfo} from 'node:net';
+import type {AddressInfo, Socket} from 'node:net';
 import type {Duplex} from 'node:stream';
 import {WebSocketServer, type WebSocket} from 'ws';
 import {DEFAULT_FRAME_LIMITS, type FrameLimits} from '../protocol/parse-client-frame.js';
+import {trustedProxies} from './client-address.js';
 import type {Engine} from './engine.js';
 import {HandshakeGate, refuseUpgrade} from './handshake-gate.js';
 import {Hub} from './hub.js';
@@ -45,8 +46,26 @@ export type BrokerOptions = {
 	floodGraceMs?: number;
 	/** A connection that has not named itself after this long is closed with 4000 (ms; 0 = never). Default 30000. */
 	identifyTimeoutMs?: number;
-	/** Open connections per remote address; more are refused with HTTP 429. Default 256. */
+	/**
+	 * Connections per client address, counted from TCP accept to close (on a shared `server`, from
+	 * the upgrade); more are refused with HTTP 429. Default 256.
+	 */
 	maxConnectionsPerIp?: number;
+	/**
+	 * Sockets per address still short of a WebSocket (slow or unfinished requests); more are
+	 * dropped at accept. Default a quarter of `maxConnectionsPerIp`, at least 64: an address
+	 * allowed many connections (a NAT, a load test) also opens them in bursts.
+	 */
+	maxHalfOpenPerIp?: number;
+	/** Time for a request's headers to arrive (HTTP 408 after), in ms. Own server only. Default 5000. */
+	headersTimeoutMs?: number;
+	/** A socket that has not become a WebSocket this long after accept is closed, in ms. Own server only. Default 10000. */
+	upgradeTimeoutMs?: number;
+	/**
+	 * Proxies whose `X-Forwarded-For` names the client for the per-address limits: addresses,
+	 * CIDR ranges, or `loopback` / `linklocal` / `uniquelocal`. Default none (the socket's address counts).
+	 */
+	trustProxy?: string[];
 	/** Browser origins allowed to connect ('*' = any); requests without Origin always pass. Default none. */
 	allowOrigins?: string[];
 	/** Enable permessage-deflate (maxPayload bounds the inflated size). Default off. */
@@ -112,20 +131,34 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
 		},
 		requireMembership: options.secret !== undefined,
 	});
+	const maxConnectionsPerIp = options.maxConnectionsPerIp ?? 256;
 	const gate = new HandshakeGate({
 		...(options.secret === undefined ? {} : {secret: options.secret}),
 		allowOrigins: options.allowOrigins ?? [],
-		maxConnectionsPerIp: options.maxConnectionsPerIp ?? 256,
+		maxConnectionsPerIp,
+		maxHalfOpenPerIp: options.maxHalfOpenPerIp ?? Math.max(64, Math.ceil(maxConnectionsPerIp / 4)),
+		upgradeTimeoutMs: options.upgradeTimeoutMs ?? 10_000,
+		proxies: trustedProxies(options.trustProxy ?? []),
 	});
 	// After the hub's listener, so it times the whole local fan-out.
 	metrics.observe(engine);
 
 	const ownServer = options.server === undefined;
-	const server = options.server ?? createServer();
+	const headersTimeout = options.headersTimeoutMs ?? 5000;
+	// Short timeouts against slowloris; the check interval must be short too, or Node enforces
+	// them only every 30 s. A shared server keeps its owner's settings.
+	const server =
+		options.server ??
+		createServer({headersTimeout, requestTimeout: 2 * headersTimeout, connectionsCheckingInterval: Math.min(1000, headersTimeout)});
 	const onRequest = (request: IncomingMessage, response: ServerResponse): void => {
 		void answerHttp(request, response, engine, metrics);
 	};
-	if (ownServer) server.on('request', onRequest);
+	// Counted from accept, so a socket that never finishes its request holds a slot too.
+	const onConnection = (socket: Socket): void => gate.accept(socket);
+	if (ownServer) {
+		server.on('request', onRequest);
+		server.on('connection', onConnection);
+	}
 
 	const wss = new WebSocketServer({
 		noServer: true,
@@ -135,17 +168,21 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
 		perMessageDeflate: options.compress ? {threshold: 1024, concurrencyLimit: 4} : false,
 	});
 	// Every upgrade passes the gate (origin, per-address limit, token) before a WebSocket exists.
+	// The gate's slot belongs to the socket, not to the WebSocket: it is given back when the
+	// socket closes, also when ws refuses the request (no Sec-WebSocket-Key, Upgrade: h2c).
 	const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
 		socket.on('error', destroySocket);
 		gate.admit(request).then(
 			verdict => {
+				// The client may have left while its token was checked; its slot went with the socket.
+				if (socket.destroyed) return;
 				if (!verdict.ok) {
 					refuseUpgrade(socket, verdict.status, verdict.reason);
 					return;
 				}
 				const {ip, identity} = verdict;
 				wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
-					releaseOnClose(ws, gate, ip);
+					gate.upgraded(socket);
 					hub.attach(ws, ip, identity);
 				});
 			},
@@ -177,6 +214,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
 				await new Promise<void>(resolve => wss.close(() => resolve()));
 				if (ownServer) {
 					server.off('request', onRequest);
+					server.off('connection', onConnection);
 					server.closeAllConnections?.();
 					await new Promise<void>(resolve => server.close(() => resolve()));
 				}
@@ -233,6 +271,3 @@ function destroySocket(this: Duplex): void {
 	this.destroy();
 }
 
-function releaseOnClose(ws: WebSocket, gate: HandshakeGate, ip: string): void {
-	ws.once('close', () => gate.release(ip));
-}

@@ -1,3 +1,4 @@
+import {constantTimeEqual} from '../auth/constant-time-equal.js';
 import type {Connection} from './connection.js';
 import {newToken} from './ids.js';
 
@@ -18,7 +19,7 @@ export class IdentityRegistry {
 	/** Bind `connection` to `name`. `trusted` skips the token check (identity proven by a JWT). */
 	bind(connection: Connection, name: string, token: string | undefined, trusted = false): BindResult {
 		let session = this.sessions.get(name);
-		if (session && (session.connections.size > 0 || session.ghosts > 0) && !trusted && token !== session.token) {
+		if (session && (session.connections.size > 0 || session.ghosts > 0) && !trusted && (token === undefined || !constantTimeEqual(token, session.token))) {
 			return {ok: false, error: `the name "${name}" is in use; pick another, or present its resume token`};
 		}
 		if (!session) {

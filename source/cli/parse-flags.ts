@@ -1,5 +1,7 @@
+import {isIP} from 'node:net';
 import {userInfo} from 'node:os';
-import {MIN_SECRET_LENGTH, parseDuration} from '../auth/tokens.js';
+import {GOOD_SECRET_HINT, weakSecretReason} from '../auth/secrets.js';
+import {parseDuration} from '../auth/tokens.js';
 import {checkRoomName, checkUserName} from '../protocol/names.js';
 
 /** Raw flags as meow hands them over (numbers arrive as strings so we can explain bad ones). */
@@ -31,6 +33,8 @@ export type RawFlags = {
 	maxConnsPerIp?: string;
 	allowOrigin?: string[];
 	compress?: boolean;
+	trustProxy?: string[];
+	newSecret?: boolean;
 };
 
 /** Broker settings taken from flags and environment. */
@@ -60,13 +64,16 @@ export type ServeSettings = {
 	/** Browser origins allowed to connect ('*' = any); requests without an Origin are always allowed. */
 	allowOrigins: string[];
 	compress: boolean;
+	/** Proxies (addresses, CIDR ranges, or loopback/linklocal/uniquelocal) whose X-Forwarded-For is believed. */
+	trustProxy: string[];
 };
 
 /** What the command line asks natter to do. */
 export type CliPlan =
 	| {mode: 'headless'; serve: ServeSettings}
 	| {mode: 'tui' | 'json'; serve?: ServeSettings; urls: string[]; name: string; rooms: string[]; token?: string}
-	| {mode: 'token'; secret: string; name: string; admin: boolean; ttlSeconds: number};
+	| {mode: 'token'; secret: string; name: string; admin: boolean; ttlSeconds: number}
+	| {mode: 'new-secret'};
 
 export type ParseFlagsResult = {ok: true; plan: CliPlan} | {ok: false; error: string};
 
@@ -88,6 +95,12 @@ class FlagError extends Error {}
 
 /** `natter token --secret S --name N [--admin] [--ttl 24h]`. */
 function tokenPlan(flags: RawFlags, env: NodeJS.ProcessEnv): CliPlan {
+	if (flags.newSecret) {
+		if (flags.secret !== undefined || flags.name !== undefined || flags.admin || flags.ttl !== undefined) {
+			throw new FlagError('natter token --new-secret prints a fresh secret and takes no other flag');
+		}
+		return {mode: 'new-secret'};
+	}
 	const secret = checkSecret(flags.secret ?? env.NATTER_SECRET);
 	if (secret === undefined) throw new FlagError('natter token needs the broker secret: --secret S or NATTER_SECRET');
 	if (flags.name === undefined) throw new FlagError('natter token needs --name: the user the token is for');
@@ -100,7 +113,9 @@ function tokenPlan(flags: RawFlags, env: NodeJS.ProcessEnv): CliPlan {
 
 function checkSecret(secret: string | undefined): string | undefined {
 	if (secret === undefined || secret === '') return undefined;
-	if (secret.length < MIN_SECRET_LENGTH) throw new FlagError(`the secret must be at least ${MIN_SECRET_LENGTH} characters long`);
+	const why = weakSecretReason(secret);
+	// The secret itself is never echoed: it may be nearly right, and terminals get logged.
+	if (why) throw new FlagError(`the secret is too easy to guess (${why}); ${GOOD_SECRET_HINT}`);
 	return secret;
 }
 
@@ -115,6 +130,8 @@ function plan(flags: RawFlags, env: NodeJS.ProcessEnv): CliPlan {
 	if (!flags.serve && flags.redis !== undefined) throw new FlagError('--redis is where --serve nodes share their rooms; it needs --serve');
 	if (!flags.serve && flags.secret !== undefined) throw new FlagError('--secret makes a --serve broker require tokens; to join one, use --token');
 	if (flags.admin || flags.ttl !== undefined) throw new FlagError('--admin and --ttl belong to natter token');
+	if (flags.newSecret) throw new FlagError('--new-secret belongs to natter token: natter token --new-secret');
+	if (!flags.serve && (flags.trustProxy ?? []).length > 0) throw new FlagError('--trust-proxy tells a --serve broker which proxies to believe; it needs --serve');
 	const serve = flags.serve ? serveSettings(flags, env) : undefined;
 	if (serve && flags.headless) return {mode: 'headless', serve};
 
@@ -160,6 +177,7 @@ function serveSettings(flags: RawFlags, env: NodeJS.ProcessEnv): ServeSettings {
 		maxConnectionsPerIp: integer('--max-conns-per-ip', flags.maxConnsPerIp, 256, 1, 1_000_000),
 		allowOrigins: (flags.allowOrigin ?? []).map(checkOrigin),
 		compress: flags.compress === true,
+		trustProxy: (flags.trustProxy ?? []).flatMap(value => value.split(',')).map(checkTrustedProxy),
 	};
 }
 
@@ -200,6 +218,29 @@ function checkOrigin(origin: string): string {
 		// Reported below.
 	}
 	throw new FlagError(`--allow-origin ${JSON.stringify(origin)} must be an origin like https://chat.example.com, or *`);
+}
+
+/** Names of address ranges that --trust-proxy accepts besides addresses and CIDR ranges. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * One --trust-proxy entry: an IPv4 or IPv6 address, a CIDR range (`10.0.0.0/8`, `fd00::/8`),
+ * or loopback, linklocal, uniquelocal. Checked strictly here (net.isIP takes only the usual
+ * dotted or colon forms; `8080` is not taken for 0.0.31.144).
+ */
+function checkTrustedProxy(raw: string): string {
+	const entry = raw.trim();
+	const bad = (): FlagError =>
+		new FlagError(`--trust-proxy ${JSON.stringify(raw)} is not an address or range; use addresses or CIDR ranges like 10.0.0.5,10.1.0.0/16 or loopback`);
+	if (PROXY_RANGE_NAMES.has(entry)) return entry;
+	const [address = '', prefix, extra] = entry.split('/');
+	const family = isIP(address);
+	if (family === 0 || extra !== undefined) throw bad();
+	if (prefix !== undefined) {
+		const bits = /^\d{1,3}$/.test(prefix) ? Number(prefix) : -1;
+		if (bits < 1 || bits > (family === 4 ? 32 : 128)) throw bad();
+	}
+	return entry;
 }
 
 /** A setting's raw value and the name to blame for it: the flag when given, else its environment variable. */

@@ -34,6 +34,7 @@ export async function serveBroker(settings: ServeSettings, log: (line: string) =
 			identifyTimeoutMs: settings.identifyTimeoutMs,
 			maxConnectionsPerIp: settings.maxConnectionsPerIp,
 			allowOrigins: settings.allowOrigins,
+			trustProxy: settings.trustProxy,
 			compress: settings.compress,
 			log,
 		});
