@@ -39,6 +39,8 @@ const cli = meow(
 	  --identify-timeout S  close a connection that names no user within S seconds, 4000 (default 30; 0 = never)
 	  --max-conns-per-ip N  connections from one address (default 256); more are refused with HTTP 429
 	  --allow-origin O   browser origin allowed to connect; repeat, or * for any (default: none; non-browser clients send none)
+	  --keep-names D     open mode: a name stays its user's until unused D days (30)
+	  --max-kept-names N open mode: names kept at most (default 100000)
 	  --compress         enable permessage-deflate (off by default; --max-payload bounds the inflated size)
 
 	Tokens (natter token)
@@ -76,6 +78,8 @@ const cli = meow(
 			maxPayload: {type: 'string'},
 			heartbeat: {type: 'string'},
 			grace: {type: 'string'},
+			keepNames: {type: 'string'},
+			maxKeptNames: {type: 'string'},
 			maxBuffered: {type: 'string'},
 			data: {type: 'string'},
 			redis: {type: 'string'},

@@ -3,6 +3,7 @@ import {isDirectRoom} from '../protocol/names.js';
 import {compileFilter} from '../filter/compile-filter.js';
 import {BrokerLink} from './broker-link.js';
 import {TokenBucket} from '../rate/token-bucket.js';
+import {NameKeyHolder} from './name-key-holder.js';
 import {Outbox} from './outbox.js';
 import {parseServerFrame} from './parse-server-frame.js';
 import type {ReorderOutput} from './reorder-buffer.js';
@@ -44,6 +45,7 @@ export function createClient(options: ClientOptions): NatterClient {
 	let status: ConnectionStatus = {state: 'offline', reason: 'not started'};
 	let flavour: BrokerFlavour = 'unknown';
 	let resumeToken: string | undefined;
+	const nameKey = new NameKeyHolder(options.nameKeys, options.urls[0] ?? '', name);
 	let publishRetryTimer: NodeJS.Timeout | undefined;
 	let started = false;
 	let away: {reason?: string} | undefined;
@@ -161,7 +163,7 @@ export function createClient(options: ClientOptions): NatterClient {
 
 	function onOpen(): void {
 		flavour = 'unknown';
-		send({type: 'hello', userId: name, ...(resumeToken ? {resume: resumeToken} : {}), ...(options.adminKey ? {adminKey: options.adminKey} : {})});
+		send({type: 'hello', userId: name, ...(resumeToken ? {resume: resumeToken} : {}), ...nameKey.hello(), ...(options.adminKey ? {adminKey: options.adminKey} : {})});
 		if (away) send({type: 'status', status: 'away', ...(away.reason === undefined ? {} : {reason: away.reason})});
 		for (const sync of rooms.values()) send(sync.subscribeFrame(name));
 		// A seed broker says nothing to hello; the first `subscribed` tells us which kind we met.
@@ -202,6 +204,7 @@ export function createClient(options: ClientOptions): NatterClient {
 			case 'welcome':
 				flavour = 'natter';
 				resumeToken = frame.resume;
+				nameKey.learn(frame.key);
 				if (frame.limits && frame.limits.rate > 0) {
 					// Leave room for acks and other frames: publishes take at most 80% of the allowance.
 					const rate = frame.limits.rate * 0.8;

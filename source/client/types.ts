@@ -1,4 +1,5 @@
 import type {ChatMessage, ErrorCode, Member, MessageData, PresenceAction, PresenceStatus} from '../protocol/messages.js';
+import type {NameKeyring} from './name-key-holder.js';
 
 /** Where the connection stands; the UI shows exactly this. */
 export type ConnectionStatus =
@@ -49,6 +50,8 @@ export type ClientOptions = {
 	adminKey?: string;
 	/** A bearer token for brokers that require authentication. */
 	token?: string;
+	/** Where to keep the keys open-mode brokers issue for names (see NameKeyHolder); default: for this client's life. */
+	nameKeys?: NameKeyring;
 	/** First reconnect delay (ms, default 250), doubling with jitter up to `maxBackoffMs` (default 30000). */
 	minBackoffMs?: number;
 	maxBackoffMs?: number;
