@@ -280,7 +280,9 @@ export class Hub {
 	private async claimName(connection: Connection, name: string, resume: string | undefined, key: string | undefined, issue: boolean): Promise<NameClaim> {
 		const refusal = this.identities.refusal(connection, name, resume);
 		if (refusal !== undefined) return {ok: false, error: refusal};
-		const claim: NameClaim = this.nameKeys ? await this.nameKeys.claim(name, key, issue) : {ok: true};
+		// A resume token is issued only to a connection that proved the name: it proves it again.
+		const proven = !this.nameKeys || this.identities.resumes(name, resume);
+		const claim: NameClaim = proven ? {ok: true} : await this.nameKeys!.claim(name, key, issue);
 		if (!claim.ok) return claim;
 		// Another connection may have bound the name while the engine answered.
 		const bound = this.identities.bind(connection, name, resume);

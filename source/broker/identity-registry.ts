@@ -50,6 +50,12 @@ export class IdentityRegistry {
 		return {ok: true, token: session.token};
 	}
 
+	/** Whether `token` is the resume token of `name`'s session on this node (issued to whoever proved the name). */
+	resumes(name: string, token: string | undefined): boolean {
+		const session = this.session(name);
+		return token !== undefined && session !== undefined && safeEqualText(token, session.token);
+	}
+
 	/** The resume token of a bound name. */
 	token(name: string): string | undefined {
 		return this.session(name)?.token;
