@@ -6,14 +6,16 @@ import {FrameClient, type Frame} from './frame-client.js';
  */
 
 /**
- * The keys open-mode brokers issued (`welcome.key`) by URL and name: connectAs keeps and presents
- * them as natter's client does, so a test's second connection under a name is the same person.
+ * The keys open-mode brokers issued (`welcome.key`) by URL and name, and the latest by name
+ * alone: connectAs keeps and presents them as natter's client does, so a test's second
+ * connection under a name is the same person, on another node of a cluster too (they share
+ * kept names). A key presented where the name is not kept is simply ignored.
  */
 const nameKeys = new Map<string, string>();
 
-/** The key a broker at `url` issued for `userId` through connectAs, if any. */
+/** The key a broker at `url` (else any broker) issued for `userId` through connectAs, if any. */
 export function nameKeyOf(url: string, userId: string): string | undefined {
-	return nameKeys.get(`${url} ${userId}`);
+	return nameKeys.get(`${url} ${userId}`) ?? nameKeys.get(` ${userId}`);
 }
 
 /**
@@ -30,7 +32,10 @@ export async function connectAs(url: string, userId: string, extra: Record<strin
 		client.close();
 		throw new Error(`hello as ${userId} refused: ${JSON.stringify(welcome)}`);
 	}
-	if (typeof welcome.key === 'string') nameKeys.set(`${url} ${userId}`, welcome.key);
+	if (typeof welcome.key === 'string') {
+		nameKeys.set(`${url} ${userId}`, welcome.key);
+		nameKeys.set(` ${userId}`, welcome.key);
+	}
 	return {client, welcome};
 }
 
