@@ -22,8 +22,10 @@ export type BindResult = {ok: true; token: string} | {ok: false; error: string};
  * from the address of one of them takes the session over.
  */
 export class IdentityRegistry {
-	/** Sessions by the name's comparison form. */
+	/** Sessions by the name's comparison form (binding compares look-alikes)... */
 	private readonly sessions = new Map<string, Session>();
+	/** ...and by the name itself, so a DM's delivery finds its connections without computing a skeleton. */
+	private readonly byName = new Map<string, Session>();
 
 	/** Why `connection` may not take `name` now (undefined when it may). Changes nothing. */
 	refusal(connection: Connection, name: string, token: string | undefined, trusted = false): string | undefined {
@@ -42,8 +44,10 @@ export class IdentityRegistry {
 		const skeleton = nameSkeleton(name);
 		let session = this.sessions.get(skeleton);
 		if (!session || session.name !== name) {
+			if (session) this.byName.delete(session.name);
 			session = {name, token: newToken(), connections: new Set(), ghosts: []};
 			this.sessions.set(skeleton, session);
+			this.byName.set(name, session);
 		}
 		session.connections.add(connection);
 		connection.nameAs(name);
@@ -86,12 +90,13 @@ export class IdentityRegistry {
 	}
 
 	private session(name: string): Session | undefined {
-		const session = this.sessions.get(nameSkeleton(name));
-		return session?.name === name ? session : undefined;
+		return this.byName.get(name);
 	}
 
 	private forgetIfIdle(session: Session): void {
-		if (session.connections.size === 0 && session.ghosts.length === 0) this.sessions.delete(nameSkeleton(session.name));
+		if (session.connections.size > 0 || session.ghosts.length > 0) return;
+		this.sessions.delete(nameSkeleton(session.name));
+		this.byName.delete(session.name);
 	}
 }
 
