@@ -56,7 +56,7 @@ async function stableAddress(): Promise<{url: string; target(port: number): void
 async function hello(url: string, userId: string, extra: Record<string, unknown> = {}, options?: {localAddress: string}): Promise<{client: FrameClient; answer: Frame}> {
 	const client = await FrameClient.connect(url, options);
 	client.send({type: 'hello', userId, ...extra});
-	const answer = await client.next(f => f.type === 'welcome' || f.type === 'error', 3000, `the answer to hello as ${userId}`);
+	const answer = await client.next(f => f.type === 'welcome' || f.type === 'error', 10_000, `the answer to hello as ${userId}`);
 	return {client, answer};
 }
 
