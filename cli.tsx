@@ -29,6 +29,8 @@ const FLAGS = {
 	identifyTimeout: {type: 'string'},
 	maxConnsPerIp: {type: 'string'},
 	allowOrigin: {type: 'string', isMultiple: true},
+	keepNames: {type: 'string'},
+	maxKeptNames: {type: 'string'},
 	compress: {type: 'boolean'},
 	trustProxy: {type: 'string', isMultiple: true},
 	newSecret: {type: 'boolean'},
@@ -80,6 +82,8 @@ const cli = meow(
 	  --trust-proxy A[,A]  proxies (addresses, CIDRs) whose X-Forwarded-For
 	                     names the client for --max-conns-per-ip (default none)
 	  --allow-origin O   browser origin allowed to connect; repeat, or * for any (default: none; non-browser clients send none)
+	  --keep-names D     open mode: a name stays its user's until unused D days (30)
+	  --max-kept-names N open mode: names kept at most (default 100000)
 	  --compress         enable permessage-deflate (off by default; --max-payload bounds the inflated size)
 
 	Tokens (natter token)

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type {Broker} from '../source/broker/create-broker.js';
 import {FrameClient, sleep} from './helpers/frame-client.js';
 import {startBroker} from './helpers/start-broker.js';
-import {closeAll, connectAs, request, subscribe, sync} from './helpers/broker-session.js';
+import {closeAll, connectAs, nameKeyOf, request, subscribe, sync} from './helpers/broker-session.js';
 
 let broker: Broker;
 before(async () => {
@@ -143,14 +143,16 @@ test('a name is free again once its holder closed cleanly, and after the grace p
 
 	const {client: dropped} = await connectAs(broker.url, 'ghost');
 	dropped.kill();
-	const during = await FrameClient.connect(broker.url);
+	// From another address: a tokenless reconnect from the dropped one's address takes the session over.
+	const during = await FrameClient.connect(broker.url, {localAddress: '127.0.0.2'});
+	const key = nameKeyOf(broker.url, 'ghost');
 	try {
 		await sleep(50); // let the broker notice the drop
-		during.send({type: 'hello', userId: 'ghost'});
+		during.send({type: 'hello', userId: 'ghost', key});
 		const held = await during.waitFor(f => f.type === 'error' || f.type === 'welcome');
 		assert.equal(held.code, 'name_taken', 'a dropped connection holds its name through the grace period');
 		await sleep(450);
-		during.send({type: 'hello', userId: 'ghost'});
+		during.send({type: 'hello', userId: 'ghost', key});
 		const free = await during.next(f => f.type === 'welcome' || f.type === 'error');
 		assert.equal(free.type, 'welcome', 'the name is free once the grace period is over');
 	} finally {

@@ -110,7 +110,10 @@ test('a publisher whose connection is cut mid-stream gets every message into the
 
 test('a user who quits and starts a new process later gets what was said meanwhile', async () => {
 	const b = await broker();
-	const first = client({urls: [b.url], name: 'returning', rooms: ['news']});
+	// One user's keyring across both processes, as the CLI's key file is.
+	const keys = new Map<string, string>();
+	const nameKeys = {get: (broker: string, name: string) => keys.get(`${broker} ${name}`), set: (broker: string, name: string, key: string) => void keys.set(`${broker} ${name}`, key)};
+	const first = client({urls: [b.url], name: 'returning', rooms: ['news'], nameKeys});
 	const talker = client({urls: [b.url], name: 'talker', rooms: ['news']});
 	await first.waitFor(joined('news'));
 	await talker.waitFor(joined('news'));
@@ -120,7 +123,7 @@ test('a user who quits and starts a new process later gets what was said meanwhi
 	talker.client.publish('news', 'while away 1');
 	talker.client.publish('news', 'while away 2');
 	await talker.waitFor(e => e.type === 'sent' && e.sequence === 3);
-	const second = client({urls: [b.url], name: 'returning', rooms: ['news']});
+	const second = client({urls: [b.url], name: 'returning', rooms: ['news'], nameKeys});
 	await second.waitFor(hasMessage('news', 'while away 2'));
 	assert.deepEqual(second.contents('news'), ['while away 1', 'while away 2']);
 });

@@ -146,9 +146,14 @@ function range(from: number, to: number): number[] {
 	return Array.from({length: to - from + 1}, (_, i) => from + i);
 }
 
+/** Names' keys from `welcome`: the database keeps each name for its first user across restarts, as natter's client does. */
+const nameKeys = new Map<string, string>();
+
 async function connectAs(url: string, userId: string): Promise<FrameClient> {
 	const client = await FrameClient.connect(url);
-	await request(client, {type: 'hello', userId}, 'welcome');
+	const key = nameKeys.get(userId);
+	const welcome = await request(client, {type: 'hello', userId, ...(key === undefined ? {} : {key})}, 'welcome');
+	if (typeof welcome.key === 'string') nameKeys.set(userId, welcome.key);
 	return client;
 }
 

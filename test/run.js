@@ -2,7 +2,8 @@
 // Runs every test file under test/ with node's own test runner (tsx for TypeScript).
 // Node 20's runner takes no globs, so the files are collected here. The Redis-backed
 // suites skip themselves, loudly, when no Redis answers (see test/helpers/redis.ts).
-import {readdirSync, statSync} from 'node:fs';
+import {mkdtempSync, readdirSync, statSync} from 'node:fs';
+import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {spawnSync} from 'node:child_process';
 
@@ -29,6 +30,8 @@ if (files.length === 0) {
 // cluster: hand the Redis suites their URL under a name of their own and hide it from everything else.
 const env = {...process.env};
 env.NATTER_TEST_REDIS ??= env.REDIS_URL || env.NATTER_REDIS || 'redis://127.0.0.1:6379';
+// The CLI keeps the keys of its names under the config directory: tests keep theirs in a throwaway one.
+env.XDG_CONFIG_HOME = mkdtempSync(join(tmpdir(), 'natter-test-config-'));
 for (const name of ['REDIS_URL', 'NATTER_REDIS', 'NATTER_DATA', 'NATTER_SECRET', 'NATTER_TOKEN', 'NATTER_PRESENCE_TTL']) delete env[name];
 const result = spawnSync(
 	process.execPath,

@@ -33,6 +33,13 @@ export type BrokerOptions = {
 	heartbeatMs?: number;
 	/** How long an abnormally dropped connection's presence lingers for a resume, in ms. Default 5000. */
 	graceMs?: number;
+	/**
+	 * Open mode: a name stays its first user's (who presents the key `welcome` issued) until it
+	 * has gone unused this many days; 0 keeps no names. Ignored with `secret`. Default 30.
+	 */
+	keepNamesDays?: number;
+	/** Open mode: names kept at most; past it new names are used unkept. Default 100,000. */
+	maxKeptNames?: number;
 	/** Unsent bytes per connection before it is cut off as a slow consumer (close 4009). Default 4 MiB. */
 	maxBufferedBytes?: number;
 	/** Key that makes a `hello` an admin; default a random one (see `Broker.adminKey`). */
@@ -130,6 +137,10 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
 			identifyTimeoutMs: options.identifyTimeoutMs ?? 30_000,
 		},
 		requireMembership: options.secret !== undefined,
+		// A token proves every name under --secret; open mode proves a name with its key.
+		...(options.secret === undefined && (options.keepNamesDays ?? 30) > 0
+			? {keepNames: {keepMs: (options.keepNamesDays ?? 30) * 24 * 3600 * 1000, maxKept: options.maxKeptNames ?? 100_000}}
+			: {}),
 	});
 	const maxConnectionsPerIp = options.maxConnectionsPerIp ?? 256;
 	const gate = new HandshakeGate({

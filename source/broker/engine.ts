@@ -1,4 +1,5 @@
 import type {ChatMessage, Member, MessageData, PresenceAction, PresenceStatus} from '../protocol/messages.js';
+import type {NameKeyStore} from './name-key-store.js';
 
 /** Where a room stands: its current sequence, its epoch, and the oldest sequence history still holds. */
 export type RoomState = {
@@ -95,6 +96,8 @@ export type Engine = {
 	watch(room: string): Promise<void>;
 	unwatch(room: string): Promise<void>;
 	on(listener: EngineListener): void;
+	/** Open mode's kept names and their keys (see NameKeys): memory for the process life, SQLite and Redis durable. */
+	readonly nameKeys: NameKeyStore;
 	/** Whether the engine answers right now (for /healthz). */
 	ready(): Promise<boolean>;
 	close(): Promise<void>;

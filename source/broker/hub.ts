@@ -9,6 +9,7 @@ import type {CompiledFilter} from '../filter/compile-filter.js';
 import {Fanout} from './fanout.js';
 import {RateGuard} from './rate-guard.js';
 import {IdentityRegistry} from './identity-registry.js';
+import {NameKeys, type NameClaim, type NameKeepOptions} from './name-keys.js';
 import {presenceEvent, Subscriptions} from './subscriptions.js';
 
 /** What the hub needs from the broker that owns it. */
@@ -30,6 +31,8 @@ export type HubOptions = {
 	limits?: {rate: number; burst: number; floodGraceMs: number; identifyTimeoutMs: number};
 	/** Authenticated mode: publish, history and who need membership of the room (admins excepted). */
 	requireMembership?: boolean;
+	/** Open mode keeps each name for its first user with a per-name key (see NameKeys); absent: names are not kept. */
+	keepNames?: NameKeepOptions;
 	/** Counter hooks for /metrics (see metrics.ts); optional so embedders and tests need none. */
 	counters?: {published(): void; delivered(): void; slowConsumer(): void};
 };
@@ -54,6 +57,7 @@ export type TrustedIdentity = {userId: string; admin: boolean};
 export class Hub {
 	readonly connections = new Set<Connection>();
 	private readonly identities = new IdentityRegistry();
+	private readonly nameKeys: NameKeys | undefined;
 	private readonly fanout: Fanout;
 	private readonly subscriptions: Subscriptions;
 	private readonly graceTimers = new Set<NodeJS.Timeout>();
@@ -65,6 +69,7 @@ export class Hub {
 	readonly heartbeatTickMs: number;
 
 	constructor(private readonly options: HubOptions) {
+		this.nameKeys = options.keepNames && new NameKeys(options.engine.nameKeys, options.keepNames);
 		this.fanout = new Fanout(options.engine, this.identities, options.log, options.counters);
 		this.slices = Math.max(1, Math.round(options.heartbeatMs / HEARTBEAT_TICK_MS));
 		this.heartbeatTickMs = options.heartbeatMs / this.slices;
@@ -187,20 +192,20 @@ export class Hub {
 	private async handleFrame(connection: Connection, frame: ClientFrame): Promise<void> {
 		switch (frame.type) {
 			case 'hello':
-				return this.onHello(connection, frame.userId, frame.resume, frame.adminKey);
+				return this.onHello(connection, frame.userId, frame.resume, frame.adminKey, frame.key);
 			case 'subscribe':
-				if (!this.ensureName(connection, frame.userId, frame.room)) return;
+				if (!(await this.ensureName(connection, frame.userId, frame.room))) return;
 				if (frame.sub !== undefined) return this.subscriptions.subscribeNamed(connection, frame.room, frame.sub, frame.since, frame.epoch, frame.filter);
 				return this.subscriptions.subscribe(connection, frame.room, frame.since, frame.epoch, frame.filter);
 			case 'unsubscribe':
 				if (frame.sub !== undefined) return this.subscriptions.unsubscribeNamed(connection, frame.room, frame.sub);
 				return this.subscriptions.unsubscribe(connection, frame.room);
 			case 'publish':
-				if (!this.ensureName(connection, frame.sender, frame.room, frame.clientId)) return;
+				if (!(await this.ensureName(connection, frame.sender, frame.room, frame.clientId))) return;
 				if (!this.mayUse(connection, frame.room, 'publish in', frame.clientId)) return;
 				return this.onPublish(connection, frame);
 			case 'get_history':
-				if (!this.ensureName(connection, undefined, frame.room)) return;
+				if (!(await this.ensureName(connection, undefined, frame.room))) return;
 				if (!this.mayUse(connection, frame.room, 'read the history of')) return;
 				return this.onHistory(connection, frame);
 			case 'ack':
@@ -210,7 +215,7 @@ export class Hub {
 			case 'clear_history':
 				return this.onClearHistory(connection, frame.room);
 			case 'who':
-				if (!this.ensureName(connection, undefined, frame.room)) return;
+				if (!(await this.ensureName(connection, undefined, frame.room))) return;
 				if (!this.mayUse(connection, frame.room, 'list the members of')) return;
 				connection.send({type: 'members', room: frame.room, members: await this.options.engine.members(connection.engineKey(frame.room))});
 				return;
@@ -223,17 +228,19 @@ export class Hub {
 		}
 	}
 
-	private onHello(connection: Connection, userId: string, resume: string | undefined, adminKey: string | undefined): void {
+	private async onHello(connection: Connection, userId: string, resume: string | undefined, adminKey: string | undefined, key: string | undefined): Promise<void> {
 		connection.natter = true;
 		if (adminKey !== undefined && this.options.adminKey !== undefined && safeEqual(adminKey, this.options.adminKey)) {
 			connection.admin = true;
 		}
+		let issued: string | undefined;
 		if (connection.userId === undefined) {
-			const bound = this.identities.bind(connection, userId, resume);
+			const bound = await this.claimName(connection, userId, resume, key, true);
 			if (!bound.ok) {
 				connection.error('name_taken', bound.error);
 				return;
 			}
+			issued = bound.issued;
 			this.background(`watch @${userId}`, this.options.engine.watch(`@${userId}`));
 		}
 		connection.send({
@@ -243,25 +250,47 @@ export class Hub {
 			admin: connection.admin,
 			heartbeat: this.options.heartbeatMs,
 			server: this.options.serverName,
+			...(issued === undefined ? {} : {key: issued}),
 			...(this.options.limits ? {limits: {rate: this.options.limits.rate, burst: this.options.limits.burst, ...this.subscriptions.caps}} : {}),
 		});
 	}
 
 	/** Bind a name on first use (seed clients name themselves in subscribe or publish); false when it failed. */
-	private ensureName(connection: Connection, name: string | undefined, room: string, clientId?: string): boolean {
+	private async ensureName(connection: Connection, name: string | undefined, room: string, clientId?: string): Promise<boolean> {
 		if (connection.userId !== undefined) return true;
 		const extra = {room, ...(clientId === undefined ? {} : {clientId})};
 		if (name === undefined) {
 			connection.error('name_required', 'say who you are first: send hello, or subscribe with a userId', extra);
 			return false;
 		}
-		const bound = this.identities.bind(connection, name, undefined);
+		const bound = await this.claimName(connection, name, undefined, undefined, false);
 		if (!bound.ok) {
 			connection.error('name_taken', bound.error, extra);
 			return false;
 		}
 		this.background(`watch @${name}`, this.options.engine.watch(`@${name}`));
 		return true;
+	}
+
+	/**
+	 * Bind an untrusted connection to `name`: free on this node (or its resume token, or a seed
+	 * client's reconnect), then, in open mode, not kept for someone else (NameKeys). `issue`: a
+	 * `hello`, whose `welcome` can hand over a newly issued key.
+	 */
+	private async claimName(connection: Connection, name: string, resume: string | undefined, key: string | undefined, issue: boolean): Promise<NameClaim> {
+		const refusal = this.identities.refusal(connection, name, resume);
+		if (refusal !== undefined) return {ok: false, error: refusal};
+		// A resume token is issued only to a connection that proved the name: it proves it again.
+		const proven = !this.nameKeys || this.identities.resumes(name, resume);
+		const claim: NameClaim = proven ? {ok: true} : await this.nameKeys!.claim(name, key, issue);
+		if (!claim.ok) return claim;
+		// Another connection may have bound the name while the engine answered.
+		const bound = this.identities.bind(connection, name, resume);
+		if (!bound.ok) {
+			if (claim.issued !== undefined) await this.nameKeys?.forget(name);
+			return bound;
+		}
+		return claim;
 	}
 
 	/**
@@ -337,7 +366,7 @@ export class Hub {
 		connection.status = status;
 		connection.reason = reason;
 		if (connection.userId === undefined) return;
-		for (const sub of connection.subs.values()) {
+		for (const sub of this.subscriptions.held(connection)) {
 			if (isDirectRoom(sub.wire)) continue;
 			const change = await this.options.engine.presenceStatus(sub.key, connection.userId, connection.holder, status, reason);
 			if (change && change.before.status !== change.after.status) {
@@ -368,7 +397,8 @@ export class Hub {
 		if (userId === undefined) return;
 		const ghost = !this.closing && !connection.clean && !Connection.isCleanClose(code);
 		this.identities.release(connection, ghost);
-		const subs = [...connection.subs.values()];
+		if (this.nameKeys) this.background(`recording a use of ${userId}`, this.nameKeys.used(userId));
+		const subs = this.subscriptions.held(connection);
 		const listened = new Set([...connection.subs.keys(), ...connection.named.keys()]);
 		connection.subs.clear();
 		connection.dropViews();
@@ -384,7 +414,7 @@ export class Hub {
 		// An abnormal drop: hold the presence for a grace period so a quick resume causes no leave/join pair.
 		const timer = setTimeout(() => {
 			this.graceTimers.delete(timer);
-			this.identities.releaseGhost(userId);
+			this.identities.releaseGhost(userId, connection.ip);
 			finish().catch(error => this.options.log(`presence cleanup failed: ${(error as Error).message}`));
 		}, this.options.graceMs);
 		this.graceTimers.add(timer);

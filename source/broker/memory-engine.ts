@@ -12,6 +12,7 @@ import {
 } from './engine.js';
 import {newEpoch, newMessageIdFactory} from './ids.js';
 import {singleNode} from './single-node.js';
+import {memoryNameKeyStore} from './name-key-store.js';
 
 type RoomRecord = {
 	epoch: string;
@@ -84,6 +85,7 @@ export function createMemoryEngine(options: Partial<EngineOptions> = {}): Engine
 
 	return {
 		kind: 'memory',
+		nameKeys: memoryNameKeyStore(),
 
 		async publish(input: PublishInput): Promise<PublishResult> {
 			const r = record(input.room);

@@ -14,6 +14,7 @@ import {GroupCommit, type Committed} from './group-commit.js';
 import {newEpoch, newMessageIdFactory} from './ids.js';
 import {singleNode} from './single-node.js';
 import {openSqliteFile} from './sqlite-file.js';
+import {sqliteNameKeyStore} from './name-key-store-sqlite.js';
 
 type RoomRow = {epoch: string; sequence: number};
 type MessageRow = {id: string; room: string; sender: string; content: string; sequence: number; timestamp: number; data: string | null};
@@ -141,6 +142,7 @@ export function createSqliteEngine(path: string, options: Partial<EngineOptions>
 
 	return {
 		kind: 'sqlite',
+		nameKeys: sqliteNameKeyStore(db, commits),
 
 		publish(input: PublishInput): Promise<PublishResult> {
 			return commits.write(() => publishNow(input));

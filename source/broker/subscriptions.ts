@@ -112,8 +112,10 @@ export class Subscriptions {
 
 	/**
 	 * A named subscription: another view of a room on this connection (usually with its own
-	 * filter), replayed and delivered independently, its messages tagged with `sub`. It carries no
-	 * presence: the connection's plain subscription does that.
+	 * filter), replayed and delivered independently, its messages tagged with `sub`. A connection
+	 * that reads a room is in it, whatever view it reads through: the first view of a room makes
+	 * the connection a member as a plain subscription does (a join, once per user), and the last
+	 * view it drops makes it leave, so `who` and presence never miss a reader (issue 16.8).
 	 */
 	async subscribeNamed(connection: Connection, room: string, name: string, since: number | undefined, epoch: string | undefined, filterText: string | undefined): Promise<void> {
 		const key = connection.engineKey(room);
@@ -124,37 +126,56 @@ export class Subscriptions {
 		}
 		const compiled = this.compile(connection, room, filterText, existing);
 		if (!compiled.ok) return;
+		const listened = connection.listens(key);
 		const sub = existing ?? connection.addView({key, wire: room, epoch: '', last: 0, queue: undefined, filter: undefined, admitted: 0, name});
 		sub.filter = compiled.filter;
 		sub.queue ??= [];
 		if (!existing) this.fanout.join(key, connection);
 		try {
+			if (!listened) await this.addPresence(connection, key, room);
 			await this.replayThenLive(connection, sub, since, epoch);
 		} catch (error) {
-			if (!existing) this.dropNamed(connection, sub);
+			if (!existing) await this.dropNamed(connection, sub);
 			else if (connection.holds(sub)) this.fanout.drain(connection, sub, []);
 			throw error;
 		}
 	}
 
-	unsubscribeNamed(connection: Connection, room: string, name: string): void {
+	async unsubscribeNamed(connection: Connection, room: string, name: string): Promise<void> {
 		const sub = connection.userId === undefined ? undefined : connection.named.get(connection.engineKey(room))?.get(name);
 		if (!sub) {
 			connection.error('not_subscribed', `no subscription ${JSON.stringify(name)} to ${room}`, {room});
 			return;
 		}
-		this.dropNamed(connection, sub);
+		await this.dropNamed(connection, sub);
 		connection.send({type: 'unsubscribed', room, sub: name});
 	}
 
-	private dropNamed(connection: Connection, sub: Subscription): void {
+	private async dropNamed(connection: Connection, sub: Subscription): Promise<void> {
 		if (!connection.removeView(sub)) return;
-		if (!connection.listens(sub.key)) this.fanout.leave(sub.key, connection);
+		if (connection.listens(sub.key)) return;
+		this.fanout.leave(sub.key, connection);
+		await this.removePresence(sub.key, connection.userId!, connection.holder, sub.wire);
+	}
+
+	/** Make `connection` a holder of its user's presence in `key`, announcing a join when the user was absent. */
+	private async addPresence(connection: Connection, key: string, room: string): Promise<void> {
+		if (await this.engine.presenceAdd(key, connection.userId!, connection.holder, connection.status, connection.reason)) {
+			if (!isDirectRoom(room)) await this.engine.announce(presenceEvent(key, connection.userId!, 'join', connection));
+		}
+	}
+
+	/** The rooms `connection` holds presence in (engine key and the name it uses): every room it reads, through any view. */
+	held(connection: Connection): Array<{key: string; wire: string}> {
+		const rooms = new Map<string, string>();
+		for (const sub of connection.subs.values()) rooms.set(sub.key, sub.wire);
+		for (const views of connection.named.values()) {
+			for (const view of views.values()) if (!rooms.has(view.key)) rooms.set(view.key, view.wire);
+		}
+		return [...rooms].map(([key, wire]) => ({key, wire}));
 	}
 
 	async subscribe(connection: Connection, room: string, since: number | undefined, epoch: string | undefined, filterText: string | undefined): Promise<void> {
-		const {engine} = this;
-		const userId = connection.userId!;
 		const key = connection.engineKey(room);
 		const existing = connection.subs.get(key);
 		const compiled = this.compile(connection, room, filterText, existing);
@@ -168,9 +189,8 @@ export class Subscriptions {
 			if (!existing) {
 				connection.subs.set(key, sub);
 				this.fanout.join(key, connection);
-				if (await engine.presenceAdd(key, userId, connection.holder, connection.status, connection.reason)) {
-					if (!isDirectRoom(room)) await engine.announce(presenceEvent(key, userId, 'join', connection));
-				}
+				// Already a holder through a named view: presenceAdd then announces nothing.
+				await this.addPresence(connection, key, room);
 			}
 			await this.replayThenLive(connection, sub, since, epoch);
 		} catch (error) {
@@ -190,7 +210,8 @@ export class Subscriptions {
 			return;
 		}
 		connection.subs.delete(sub.key);
-		if (!connection.listens(sub.key)) this.fanout.leave(sub.key, connection);
+		if (connection.listens(sub.key)) return;
+		this.fanout.leave(sub.key, connection);
 		await this.removePresence(sub.key, connection.userId!, connection.holder, sub.wire).catch(error => this.options.log(`presence cleanup of ${sub.key} failed: ${error instanceof Error ? error.message : String(error)}`));
 	}
 
@@ -251,8 +272,11 @@ export class Subscriptions {
 			connection.error('not_subscribed', `not subscribed to ${room}`, {room});
 			return;
 		}
-		if (!connection.listens(key)) this.fanout.leave(key, connection);
-		await this.removePresence(key, connection.userId, connection.holder, room);
+		// Still reading the room through a named view: still in it.
+		if (!connection.listens(key)) {
+			this.fanout.leave(key, connection);
+			await this.removePresence(key, connection.userId, connection.holder, room);
+		}
 		connection.send({type: 'unsubscribed', room});
 	}
 

@@ -19,6 +19,8 @@ export type RawFlags = {
 	maxPayload?: string;
 	heartbeat?: string;
 	grace?: string;
+	keepNames?: string;
+	maxKeptNames?: string;
 	maxBuffered?: string;
 	data?: string;
 	redis?: string;
@@ -46,6 +48,10 @@ export type ServeSettings = {
 	maxPayload: number;
 	heartbeatMs: number;
 	graceMs: number;
+	/** Open mode: days a name stays its user's after its last use (0 = names are not kept). */
+	keepNamesDays: number;
+	/** Open mode: how many names are kept at most. */
+	maxKeptNames: number;
 	maxBufferedBytes: number;
 	/** SQLite file the broker keeps its rooms in (`--data`); without it rooms live in memory. */
 	dataPath?: string;
@@ -167,6 +173,8 @@ function serveSettings(flags: RawFlags, env: NodeJS.ProcessEnv): ServeSettings {
 		maxPayload: integer('--max-payload', flags.maxPayload, 64 * 1024, 1024, 16 * 1024 * 1024),
 		heartbeatMs: integer('--heartbeat', flags.heartbeat, 15, 1, 3600) * 1000,
 		graceMs: integer('--grace', flags.grace, 5, 0, 3600) * 1000,
+		keepNamesDays: integer('--keep-names', flags.keepNames, 30, 0, 10 * 365),
+		maxKeptNames: integer('--max-kept-names', flags.maxKeptNames, 100_000, 1, 100_000_000),
 		maxBufferedBytes: integer('--max-buffered', flags.maxBuffered, 4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
 		...(dataPath === undefined ? {} : {dataPath}),
 		...redisSettings(flags, env, dataPath),

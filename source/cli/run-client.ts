@@ -1,6 +1,7 @@
 import {hostname} from 'node:os';
 import {setFlagsFromString} from 'node:v8';
 import {createClient} from '../client/create-client.js';
+import {fileKeyring} from '../client/file-keyring.js';
 import type {CliPlan} from './parse-flags.js';
 import {runJson} from './run-json.js';
 import {recordEarlyEvents} from '../ui/state/early-events.js';
@@ -59,6 +60,8 @@ export async function runClient(plan: Extract<CliPlan, {mode: 'tui' | 'json'}>):
 		rooms: plan.rooms,
 		...(adminKey === undefined ? {} : {adminKey}),
 		...(plan.token === undefined ? {} : {token: plan.token}),
+		// The window owns the terminal: a key that cannot be saved is said on stderr in --json only.
+		nameKeys: fileKeyring(undefined, plan.mode === 'json' ? message => process.stderr.write(`natter: ${message}\n`) : undefined),
 	});
 	let code: number;
 	try {

@@ -14,6 +14,23 @@ export type JsonStreams = {
 	errors: NodeJS.WritableStream;
 };
 
+/**
+ * C1 controls (U+0080–U+009F: U+009B is a terminal's CSI, U+009D its OSC), bidi embeddings,
+ * overrides and isolates, the directional marks, and the line and paragraph separators. JSON
+ * lets them through raw (JSON.stringify escapes only C0), so a bot that prints a line would
+ * hand a terminal or log viewer whatever a sender typed.
+ */
+const RAW_CONTROLS = /[\u0080-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * One JSON line with every RAW_CONTROLS character written as a `\u` escape: the same JSON
+ * value, none of the raw characters. They can occur only inside strings, where `\uXXXX` means
+ * the very same character.
+ */
+export function jsonText(value: unknown): string {
+	return JSON.stringify(value).replace(RAW_CONTROLS, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** How long end of input waits for the outbox to drain before giving up. */
 const FLUSH_MS = 60_000;
 
@@ -27,7 +44,7 @@ const FLUSH_MS = 60_000;
 export async function runJson(client: NatterClient, initialRoom: string, streams: JsonStreams): Promise<number> {
 	let room: string | undefined = initialRoom;
 	const out = (value: unknown): void => {
-		streams.output.write(`${JSON.stringify(value)}\n`);
+		streams.output.write(`${jsonText(value)}\n`);
 	};
 	const diag = (line: string): void => {
 		streams.errors.write(`natter: ${line}\n`);

@@ -27,6 +27,8 @@ export async function serveBroker(settings: ServeSettings, log: (line: string) =
 			maxPayload: settings.maxPayload,
 			heartbeatMs: settings.heartbeatMs,
 			graceMs: settings.graceMs,
+			keepNamesDays: settings.keepNamesDays,
+			maxKeptNames: settings.maxKeptNames,
 			maxBufferedBytes: settings.maxBufferedBytes,
 			...(settings.secret === undefined ? {} : {secret: settings.secret}),
 			rate: settings.rate,

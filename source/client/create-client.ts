@@ -5,6 +5,7 @@ import {BrokerLink} from './broker-link.js';
 import {NATTER_DIALECT, SEED_DIALECT, UNKNOWN_DIALECT, type Dialect} from './dialect.js';
 import {HistoryRequests} from './history-requests.js';
 import {chatMessage, joinedEvent, presenceEvent} from './frame-events.js';
+import {NameKeyHolder} from './name-key-holder.js';
 import {parseServerFrame} from './parse-server-frame.js';
 import {Publisher} from './publisher.js';
 import {ReadAcks} from './read-acks.js';
@@ -37,6 +38,7 @@ export function createClient(options: ClientOptions): NatterClient {
 	let status: ConnectionStatus = {state: 'offline', reason: 'not started'};
 	let dialect: Dialect = UNKNOWN_DIALECT;
 	let resumeToken: string | undefined;
+	const nameKey = new NameKeyHolder(options.nameKeys, options.urls[0] ?? '', name);
 	let started = false;
 	let away: {reason?: string} | undefined;
 
@@ -125,7 +127,7 @@ export function createClient(options: ClientOptions): NatterClient {
 
 	function onOpen(): void {
 		dialect = UNKNOWN_DIALECT;
-		send({type: 'hello', userId: name, ...(resumeToken ? {resume: resumeToken} : {}), ...(options.adminKey ? {adminKey: options.adminKey} : {})});
+		send({type: 'hello', userId: name, ...(resumeToken ? {resume: resumeToken} : {}), ...nameKey.hello(), ...(options.adminKey ? {adminKey: options.adminKey} : {})});
 		if (away) send({type: 'status', status: 'away', ...(away.reason === undefined ? {} : {reason: away.reason})});
 		for (const sync of rooms.values()) send(sync.subscribeFrame(name));
 		// A seed broker says nothing to hello; the first `subscribed` tells us which kind we met.
@@ -162,6 +164,7 @@ export function createClient(options: ClientOptions): NatterClient {
 			case 'welcome':
 				dialect = NATTER_DIALECT;
 				resumeToken = frame.resume;
+				nameKey.learn(frame.key);
 				publisher.limit(frame.limits);
 				emit({type: 'welcome', userId: frame.userId, admin: frame.admin === true, flavour: dialect.name, dialect});
 				goOnline();

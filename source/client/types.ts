@@ -2,6 +2,7 @@ import type {ChatMessage, ErrorCode, Member, MessageData, PresenceAction, Presen
 import type {BrokerFlavour, Dialect} from './dialect.js';
 
 export type {BrokerFlavour, Dialect} from './dialect.js';
+import type {NameKeyring} from './name-key-holder.js';
 
 /** Where the connection stands; the UI shows exactly this. */
 export type ConnectionStatus =
@@ -57,6 +58,8 @@ export type ClientOptions = {
 	adminKey?: string;
 	/** A bearer token for brokers that require authentication. */
 	token?: string;
+	/** Where to keep the keys open-mode brokers issue for names (see NameKeyHolder); default: for this client's life. */
+	nameKeys?: NameKeyring;
 	/** First reconnect delay (ms, default 250), doubling with jitter up to `maxBackoffMs` (default 30000). */
 	minBackoffMs?: number;
 	maxBackoffMs?: number;

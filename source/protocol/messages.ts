@@ -44,6 +44,8 @@ export type HelloFrame = {
 	userId: string;
 	/** The resume token the broker issued to this name's session (reclaims the name). */
 	resume?: string;
+	/** Open mode: the name's key from an earlier `welcome.key`; without it a kept name is `name_taken`. */
+	key?: string;
 	/** In-process admin key (the hosting TUI of `--serve`). */
 	adminKey?: string;
 };
@@ -130,6 +132,8 @@ export type WelcomeFrame = {
 	userId: string;
 	/** Present this in `hello.resume` to take the name back after a drop. */
 	resume: string;
+	/** Open mode, first use of a name: its key. Keep it (per broker and name) and present it in every later `hello.key`. */
+	key?: string;
 	admin: boolean;
 	/** Broker's ping interval in ms: a client that hears nothing for about twice this may presume the link dead. */
 	heartbeat: number;

@@ -1,3 +1,5 @@
+import unhomoglyph from 'unhomoglyph';
+
 /**
  * Rules for user names and room names, shared by the broker (which refuses bad ones) and
  * the client (which checks before sending). Names are identities: characters that render
@@ -9,14 +11,15 @@ export const MAX_NAME_LENGTH = 32;
 export const MAX_ROOM_LENGTH = 64;
 
 /**
- * Controls (Cc), every format character (Cf: bidi controls, zero-width, tag characters), every
+ * Every Default_Ignorable code point (they render as nothing, so `b\u{16FE4}ob` would pass for
+ * `bob`; V8's table lacks U+16FE4, Khitan small script filler, so it is listed too), controls (Cc), every format character (Cf: bidi controls, zero-width, tag characters), every
  * separator (Z: all spaces), lone surrogates (Cs: they all render as the same U+FFFD), and the
  * invisible marks and fillers those categories miss (Hangul fillers, variation selectors,
  * combining grapheme joiner, Khmer and Mongolian invisibles, braille blank).
  */
 // Listing combining and variation-selector code points by escape is the point here, not a mistake.
 // eslint-disable-next-line no-control-regex, no-misleading-character-class
-const FORBIDDEN_IN_NAME = /[\p{Cc}\p{Cf}\p{Z}\p{Cs}\u0000-\u0020\u007f-\u00a0\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2000-\u200f\u2028-\u202f\u205f-\u206f\u2800\u3000\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb\u{e0100}-\u{e01ef}]/u;
+const FORBIDDEN_IN_NAME = /[\p{Default_Ignorable_Code_Point}\u{16fe4}\p{Cc}\p{Cf}\p{Z}\p{Cs}\u0000-\u0020\u007f-\u00a0\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2000-\u200f\u2028-\u202f\u205f-\u206f\u2800\u3000\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb\u{e0100}-\u{e01ef}]/u;
 
 /** Why a user name is unacceptable, or undefined when it is fine. */
 export function checkUserName(name: string): string | undefined {
@@ -67,4 +70,21 @@ export function directParties(key: string): [string, string] | undefined {
 	const i = rest.indexOf(':');
 	if (i < 0) return undefined;
 	return [rest.slice(0, i), rest.slice(i + 1)];
+}
+
+/**
+ * The form two names are compared in: equal for names people would read as the same. NFKC
+ * (fullwidth and compatibility forms become plain letters), case folded, then the Unicode
+ * TR39 confusable skeleton (Cyrillic `о` and Latin `o`, `0` and `O`, `rn` and `m` meet), folded
+ * again because the skeleton's prototypes are mixed case. Only for comparison: a name is shown
+ * as its user typed it.
+ */
+export function nameSkeleton(name: string): string {
+	const folded = fold(name.normalize('NFKC'));
+	return fold(unhomoglyph(folded.normalize('NFD')).normalize('NFD')).normalize('NFC');
+}
+
+/** Full case folding as JavaScript offers it: upper then lower turns `ß` into `ss` as folding does. */
+function fold(text: string): string {
+	return text.toUpperCase().toLowerCase();
 }

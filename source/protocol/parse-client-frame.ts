@@ -65,7 +65,9 @@ function parseTyped(type: string, raw: Record<string, unknown>, limits: FrameLim
 			if (!resume.ok) return resume;
 			const adminKey = optionalString(raw.adminKey, 'adminKey', 128);
 			if (!adminKey.ok) return adminKey;
-			return ok({type, userId: userId.value, ...defined('resume', resume.value), ...defined('adminKey', adminKey.value)});
+			const key = optionalString(raw.key, 'key', 128);
+			if (!key.ok) return key;
+			return ok({type, userId: userId.value, ...defined('resume', resume.value), ...defined('adminKey', adminKey.value), ...defined('key', key.value)});
 		}
 		case 'subscribe': {
 			const room = roomName(raw.room);

@@ -5,14 +5,36 @@ import {FrameClient, type Frame} from './frame-client.js';
  * and a barrier that proves everything the broker sent a client so far has arrived.
  */
 
-/** Connect and bind `userId` with `hello`; resolves with the client and its `welcome`. */
+/**
+ * The keys open-mode brokers issued (`welcome.key`) by URL and name, and the latest by name
+ * alone: connectAs keeps and presents them as natter's client does, so a test's second
+ * connection under a name is the same person, on another node of a cluster too (they share
+ * kept names). A key presented where the name is not kept is simply ignored.
+ */
+const nameKeys = new Map<string, string>();
+
+/** The key a broker at `url` (else any broker) issued for `userId` through connectAs, if any. */
+export function nameKeyOf(url: string, userId: string): string | undefined {
+	return nameKeys.get(`${url} ${userId}`) ?? nameKeys.get(` ${userId}`);
+}
+
+/**
+ * Connect and bind `userId` with `hello`, presenting the name's key when an earlier connectAs
+ * got one (`extra.key` overrides it; `key: undefined` sends none); resolves with the client
+ * and its `welcome`.
+ */
 export async function connectAs(url: string, userId: string, extra: Record<string, unknown> = {}): Promise<{client: FrameClient; welcome: Frame}> {
 	const client = await FrameClient.connect(url);
-	client.send({type: 'hello', userId, ...extra});
+	const known = nameKeyOf(url, userId);
+	client.send({type: 'hello', userId, ...(known === undefined ? {} : {key: known}), ...extra});
 	const welcome = await client.next(f => f.type === 'welcome' || f.type === 'error', 3000, `welcome for ${userId}`);
 	if (welcome.type !== 'welcome') {
 		client.close();
 		throw new Error(`hello as ${userId} refused: ${JSON.stringify(welcome)}`);
+	}
+	if (typeof welcome.key === 'string') {
+		nameKeys.set(`${url} ${userId}`, welcome.key);
+		nameKeys.set(` ${userId}`, welcome.key);
 	}
 	return {client, welcome};
 }

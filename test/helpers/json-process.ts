@@ -17,11 +17,11 @@ export type JsonProcess = {
 	end(): void;
 };
 
-/** Start the built CLI (`dist/cli.js`, so run `npm run build` first) in --json mode with these flags. */
-export function startJsonProcess(args: string[]): JsonProcess {
+/** Start the built CLI (`dist/cli.js`, so run `npm run build` first) in --json mode with these flags (and `env` on top of this process's). */
+export function startJsonProcess(args: string[], env: Record<string, string> = {}): JsonProcess {
 	const child = spawn(process.execPath, [resolve(projectRoot, 'dist/cli.js'), '--json', ...args], {
 		cwd: projectRoot,
-		env: {...process.env, NATTER_NAME: ''},
+		env: {...process.env, NATTER_NAME: '', ...env},
 	});
 	let errors = '';
 	const recorder: Recorder<Record<string, unknown>> = new Recorder<Record<string, unknown>>((): string => `stderr: ${errors.slice(-500)}; last lines: ${JSON.stringify(lines.slice(-4))}`);
