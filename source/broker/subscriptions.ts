@@ -162,7 +162,7 @@ export class Subscriptions {
 			...(sub.filter ? {filter: sub.filter.source} : {}),
 			...(sub.name === undefined ? {} : {sub: sub.name}),
 		});
-		this.fanout.drain(connection, sub, page.messages);
+		await this.fanout.drainPaged(connection, sub, page.messages);
 	}
 
 	async unsubscribe(connection: Connection, room: string): Promise<void> {

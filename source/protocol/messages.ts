@@ -88,6 +88,8 @@ export type GetHistoryFrame = {
 	epoch?: string;
 	/** Read through the filter of this named subscription. */
 	sub?: string;
+	/** natter extension: names the request (at most 64 characters); every frame answering it carries it back. */
+	id?: string;
 };
 
 /** natter extension: cumulative acknowledgement of everything up to `sequence` in `room`. */
@@ -181,6 +183,10 @@ export type HistoryFrame = {
 	since?: number;
 	/** Every message up to this sequence that the request admits is in `messages` (filtered pages). */
 	through?: number;
+	/** The request's `id`, echoed on every page answering it. */
+	id?: string;
+	/** Present (true) on every page of a reply but its last: more `history` frames follow. */
+	more?: true;
 };
 
 export type PublishedFrame = {
@@ -207,6 +213,8 @@ export type ErrorFrame = {
 	room?: string;
 	/** The clientId of the failed publish, when it had one. */
 	clientId?: string;
+	/** The `id` of the failed `get_history`, when it had a valid one. */
+	id?: string;
 	/** Position in a filter expression that failed to parse. */
 	position?: number;
 };
