@@ -230,6 +230,18 @@ export class Connection {
 		this.ws.send(data);
 	}
 
+	/** Send a text frame whose UTF-8 payload is ready (a history page): counted like any other write. */
+	sendText(payload: Buffer): void {
+		if (this.closed) return;
+		const unsent = this.ws.bufferedAmount;
+		if (unsent > 0 && unsent + payload.length > this.maxBuffered) {
+			this.onSlow(this);
+			return;
+		}
+		this.hold();
+		this.ws.send(payload, {binary: false});
+	}
+
 	/**
 	 * Whether a page of `bytes` may go out now without crowding out live traffic: the unsent bytes
 	 * stay within half the bound (an idle connection always takes one page).

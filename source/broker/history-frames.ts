@@ -16,32 +16,35 @@ export type HistoryFields = {
  * `id` when the request had one; every frame but the last carries `"more": true`. A filtered
  * reply's pages carry `through`: the last sequence of the page (the reply's own on the last page),
  * so a client may render each page as it arrives. Built lazily, one page per step, so a reply
- * waiting for a slow reader holds no serialised pages.
+ * waiting for a slow reader holds no serialised pages. Each page is the UTF-8 of one JSON text frame.
  */
-export function* historyFrames(room: string, id: string | undefined, messages: readonly ChatMessage[], fields: HistoryFields, pageBytes: number): Generator<string> {
-	const open = `{"type":"history","room":${JSON.stringify(room)}${id === undefined ? '' : `,"id":${JSON.stringify(id)}`},"messages":[`;
+export function* historyFrames(room: string, id: string | undefined, messages: readonly ChatMessage[], fields: HistoryFields, pageBytes: number): Generator<Buffer> {
+	const open = Buffer.from(`{"type":"history","room":${JSON.stringify(room)}${id === undefined ? '' : `,"id":${JSON.stringify(id)}`},"messages":[`);
 	const filtered = fields.through !== undefined;
-	let parts: string[] = [];
+	// Pages are built as bytes, never as one big string: a string of a page's size would live in
+	// V8's large-object space until a full collection, so serving many replies would grow the heap.
+	let parts: Buffer[] = [open];
 	let bytes = 0;
 	for (let i = 0; i < messages.length; i++) {
-		const json = JSON.stringify(messages[i]);
-		const size = Buffer.byteLength(json) + 1;
-		if (parts.length > 0 && bytes + size > pageBytes) {
+		const json = Buffer.from((bytes === 0 ? '' : ',') + JSON.stringify(messages[i]));
+		if (bytes > 0 && bytes + json.length > pageBytes) {
 			const through = filtered ? messages[i - 1]!.sequence : undefined;
-			yield close(open, parts, {...fields, ...(through === undefined ? {} : {through})}, true);
-			parts = [];
-			bytes = 0;
+			yield close(parts, {...fields, ...(through === undefined ? {} : {through})}, true);
+			parts = [open, json.subarray(1)];
+			bytes = json.length - 1;
+			continue;
 		}
 		parts.push(json);
-		bytes += size;
+		bytes += json.length;
 	}
-	yield close(open, parts, fields, false);
+	yield close(parts, fields, false);
 }
 
-function close(open: string, parts: string[], fields: HistoryFields, more: boolean): string {
+function close(parts: Buffer[], fields: HistoryFields, more: boolean): Buffer {
 	const rest: Record<string, unknown> = {epoch: fields.epoch, sequence: fields.sequence, first: fields.first};
 	if (fields.since !== undefined) rest.since = fields.since;
 	if (fields.through !== undefined) rest.through = fields.through;
 	if (more) rest.more = true;
-	return `${open}${parts.join(',')}],${JSON.stringify(rest).slice(1)}`;
+	parts.push(Buffer.from(`],${JSON.stringify(rest).slice(1)}`));
+	return Buffer.concat(parts);
 }

@@ -324,9 +324,9 @@ export class Hub {
 			...(reply.through === undefined ? {} : {through: reply.through}),
 		};
 		// Page by page, each only once the connection has room: a reply never piles up unsent.
-		for (const text of historyFrames(wire, frame.id, reply.messages, fields, connection.page)) {
+		for (const payload of historyFrames(wire, frame.id, reply.messages, fields, connection.page)) {
 			if (!connection.hasRoomFor(connection.page) && !(await connection.whenRoomFor(connection.page))) return;
-			connection.sendRaw(text);
+			connection.sendText(payload);
 		}
 	}
 
