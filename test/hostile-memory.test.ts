@@ -9,6 +9,12 @@ import {startBrokerProcess, type BrokerProcess} from './helpers/broker-process.j
 import {FrameClient, type Frame} from './helpers/frame-client.js';
 
 const MiB = 1024 * 1024;
+/**
+ * What the broker may grow besides what the attack is allowed to cost: garbage of the pages it
+ * serialised (collected in its own time) and allocator slack. Measured: +77 MiB for 40 stalled
+ * history readers at --max-buffered 1 MiB (HEAD before the fix: +339 MiB).
+ */
+const SLACK = 64 * MiB;
 
 /** The broker process's resident memory in bytes (VmRSS in /proc/<pid>/status). */
 function rss(broker: BrokerProcess): number {
@@ -106,8 +112,8 @@ test('clients that ask for a full room history and never read cost at most --max
 		});
 		const growth = peak - before;
 		t.diagnostic(`RSS ${(before / MiB).toFixed(1)} MiB before, peak ${(peak / MiB).toFixed(1)} MiB (+${(growth / MiB).toFixed(1)} MiB)`);
-		const bound = n * maxBuffered + 48 * MiB;
-		assert.ok(growth <= bound, `the broker grew by ${(growth / MiB).toFixed(1)} MiB, more than ${n} x --max-buffered + 48 MiB (${(bound / MiB).toFixed(0)} MiB)`);
+		const bound = n * maxBuffered + SLACK;
+		assert.ok(growth <= bound, `the broker grew by ${(growth / MiB).toFixed(1)} MiB, more than ${n} x --max-buffered + ${SLACK / MiB} MiB (${(bound / MiB).toFixed(0)} MiB)`);
 		assert.equal(await metric(broker, 'natter_slow_consumer_disconnects_total'), n, 'every non-reader is cut off as a slow consumer');
 		assert.ok(Math.max(...trips) < 1000, `a canary in another room still round-trips (slowest ${Math.max(...trips).toFixed(0)} ms)`);
 		// Reading again, each non-reader finds its connection closed: 4009, or torn down (1006) if the close frame could not get out.
@@ -191,8 +197,8 @@ test('clients that replay a full room on subscribe and never read are cut off wi
 		});
 		const growth = peak - before;
 		t.diagnostic(`RSS ${(before / MiB).toFixed(1)} MiB before, peak ${(peak / MiB).toFixed(1)} MiB (+${(growth / MiB).toFixed(1)} MiB)`);
-		const bound = n * maxBuffered + 48 * MiB;
-		assert.ok(growth <= bound, `the broker grew by ${(growth / MiB).toFixed(1)} MiB, more than ${n} x --max-buffered + 48 MiB`);
+		const bound = n * maxBuffered + SLACK;
+		assert.ok(growth <= bound, `the broker grew by ${(growth / MiB).toFixed(1)} MiB, more than ${n} x --max-buffered + ${SLACK / MiB} MiB`);
 		assert.equal(await metric(broker, 'natter_slow_consumer_disconnects_total'), n, 'every non-reader is cut off as a slow consumer');
 		filler.ws.close();
 	} finally {
