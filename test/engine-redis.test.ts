@@ -5,6 +5,7 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {setTimeout as sleep} from 'node:timers/promises';
+import {Redis} from 'ioredis';
 import type {Engine, EngineEvent, EngineOptions} from '../source/broker/engine.js';
 import {createRedisEngine, EngineUnavailableError, type RedisEngineOptions} from '../source/broker/redis-engine.js';
 import {directKey} from '../source/protocol/names.js';
@@ -94,8 +95,28 @@ function suites(url: string): void {
 		const first = await a!.publish({room: 'r', sender: 'ana', content: 'x', clientId: 'c1', timestamp: Date.now()});
 		const retry = await b!.publish({room: 'r', sender: 'ana', content: 'x', clientId: 'c1', timestamp: Date.now()});
 		assert.equal(retry.duplicate, true);
-		assert.deepEqual(retry.message, first.message);
+		assert.deepEqual(retry.message, {id: first.message.id, sequence: first.message.sequence, timestamp: first.message.timestamp});
 		assert.equal((await b!.room('r')).sequence, 1);
+	});
+
+	test('redis: a clientId costs a small record that expires with the window, never the message', async t => {
+		const prefix = uniquePrefix();
+		const engine = createRedisEngine(url, {prefix, dedupeWindow: 2000});
+		const inspect = new Redis(url);
+		t.after(async () => {
+			await engine.close();
+			inspect.disconnect();
+			await deleteKeys(url, prefix);
+		});
+		await engine.publish({room: 'r', sender: 'ana', content: 'x'.repeat(10_000), clientId: 'c1', timestamp: Date.now()});
+		const keys = await inspect.keys(`${prefix}*dedupe*`);
+		assert.equal(keys.length, 2, `one hash and one order per (room, sender): ${keys.join(', ')}`);
+		for (const key of keys) {
+			const bytes = Number(await inspect.memory('USAGE', key));
+			assert.ok(bytes < 1000, `${key} holds a small record (${bytes} bytes)`);
+			const ttl = await inspect.pttl(key);
+			assert.ok(ttl > 0 && ttl <= 2000 + 60_000, `${key} expires with the window (PTTL ${ttl})`);
+		}
 	});
 
 	test('redis: a DM reaches the node watching @user, once, and no node watching someone else', async t => {
