@@ -18,6 +18,7 @@ export type RawFlags = {
 	heartbeat?: string;
 	grace?: string;
 	maxBuffered?: string;
+	maxHistoryBytes?: string;
 	data?: string;
 	redis?: string;
 	presenceTtl?: string;
@@ -43,6 +44,8 @@ export type ServeSettings = {
 	heartbeatMs: number;
 	graceMs: number;
 	maxBufferedBytes: number;
+	/** The memory engine's bound on all history it keeps, in bytes (`--max-history-bytes`). */
+	maxHistoryBytes: number;
 	/** SQLite file the broker keeps its rooms in (`--data`); without it rooms live in memory. */
 	dataPath?: string;
 	/** Redis that several broker nodes share (`--redis`, env NATTER_REDIS): the cluster engine. */
@@ -151,6 +154,7 @@ function serveSettings(flags: RawFlags, env: NodeJS.ProcessEnv): ServeSettings {
 		heartbeatMs: integer('--heartbeat', flags.heartbeat, 15, 1, 3600) * 1000,
 		graceMs: integer('--grace', flags.grace, 5, 0, 3600) * 1000,
 		maxBufferedBytes: integer('--max-buffered', flags.maxBuffered, 4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
+		maxHistoryBytes: integer('--max-history-bytes', flags.maxHistoryBytes, 256 * 1024 * 1024, 1024 * 1024, 1024 * 1024 * 1024 * 1024),
 		...(dataPath === undefined ? {} : {dataPath}),
 		...redisSettings(flags, env, dataPath),
 		...withSecret(checkSecret(flags.secret ?? env.NATTER_SECRET)),

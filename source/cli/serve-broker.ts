@@ -28,6 +28,7 @@ export async function serveBroker(settings: ServeSettings, log: (line: string) =
 			heartbeatMs: settings.heartbeatMs,
 			graceMs: settings.graceMs,
 			maxBufferedBytes: settings.maxBufferedBytes,
+			maxHistoryBytes: settings.maxHistoryBytes,
 			...(settings.secret === undefined ? {} : {secret: settings.secret}),
 			rate: settings.rate,
 			burst: settings.burst,
