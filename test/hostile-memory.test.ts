@@ -1,88 +1,20 @@
-// Attacks on a broker's memory, each against a real broker process, with its resident memory read
-// from /proc (issue 16, findings 4-6): a reply or replay to a client that never reads, idempotency
-// keys, rooms nobody uses. Every attack is bounded in connections and time and stops by itself.
+// Attacks on a broker's memory through what it owes a connection (issue 16, finding 4), each
+// against a real broker process, its resident memory read from /proc: history replies and
+// replays to clients that never read. Bounded in connections and time; stops by itself.
+// Findings 5 and 6: hostile-memory-dedupe.test.ts, hostile-memory-rooms.test.ts.
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {readFileSync} from 'node:fs';
 import WebSocket from 'ws';
-import {startBrokerProcess, type BrokerProcess} from './helpers/broker-process.js';
-import {FrameClient, type Frame} from './helpers/frame-client.js';
+import {startBrokerProcess} from './helpers/broker-process.js';
+import {type Frame} from './helpers/frame-client.js';
+import {fill, metric, MiB, named, nonReader, peakRss, roundTrip, rss, sleep} from './helpers/broker-memory.js';
 
-const MiB = 1024 * 1024;
 /**
  * What the broker may grow besides what the attack is allowed to cost: garbage of the pages it
  * serialised (collected in its own time) and allocator slack. Measured: +77 MiB for 40 stalled
  * history readers at --max-buffered 1 MiB (HEAD before the fix: +339 MiB).
  */
 const SLACK = 64 * MiB;
-
-/** The broker process's resident memory in bytes (VmRSS in /proc/<pid>/status). */
-function rss(broker: BrokerProcess): number {
-	const status = readFileSync(`/proc/${broker.child.pid}/status`, 'utf8');
-	const kib = /^VmRSS:\s+(\d+) kB$/m.exec(status);
-	assert.ok(kib, 'VmRSS is in /proc/<pid>/status');
-	return Number(kib[1]) * 1024;
-}
-
-/** Sample the broker's RSS every 50 ms while `body` runs; resolves with the highest sample. */
-async function peakRss(broker: BrokerProcess, body: () => Promise<void>): Promise<number> {
-	let peak = rss(broker);
-	const timer = setInterval(() => {
-		peak = Math.max(peak, rss(broker));
-	}, 50);
-	try {
-		await body();
-	} finally {
-		clearInterval(timer);
-	}
-	return Math.max(peak, rss(broker));
-}
-
-async function named(url: string, userId: string): Promise<FrameClient> {
-	const client = await FrameClient.connect(url);
-	client.send({type: 'hello', userId});
-	await client.waitFor(f => f.type === 'welcome', 5000, 'welcome');
-	return client;
-}
-
-/** A client's publish round trip in ms: publish with a clientId, wait for `published`. */
-async function roundTrip(client: FrameClient, room: string, n: number): Promise<number> {
-	const started = performance.now();
-	const clientId = `rt-${n}`;
-	client.send({type: 'publish', room, content: `ping ${n}`, clientId});
-	await client.waitFor(f => f.type === 'published' && f.clientId === clientId, 10_000, `published ${clientId}`);
-	return performance.now() - started;
-}
-
-/** Fill `room` with `count` messages of `content`, waiting for the broker to acknowledge the last. */
-async function fill(client: FrameClient, room: string, count: number, content: string): Promise<void> {
-	for (let i = 1; i <= count; i++) client.send({type: 'publish', room, content, clientId: `fill-${room}-${i}`});
-	await client.waitFor(f => f.type === 'published' && f.clientId === `fill-${room}-${count}`, 30_000, 'the last fill published');
-}
-
-/** A socket that connects, names itself, sends `frames`, and then never reads again. */
-async function nonReader(url: string, userId: string, frames: unknown[]): Promise<WebSocket> {
-	const ws = new WebSocket(url);
-	await new Promise<void>((resolve, reject) => {
-		ws.once('open', () => resolve());
-		ws.once('error', reject);
-	});
-	ws.send(JSON.stringify({type: 'hello', userId}));
-	for (const frame of frames) ws.send(JSON.stringify(frame));
-	// Stop reading: the TCP window closes, and everything the broker still owes this socket stays with the broker.
-	(ws as unknown as {_socket: {pause(): void}})._socket.pause();
-	ws.on('error', () => {});
-	return ws;
-}
-
-async function metric(broker: BrokerProcess, name: string): Promise<number> {
-	const port = new URL(broker.url).port;
-	const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-	const match = new RegExp(`^${name} (\\d+)$`, 'm').exec(text);
-	return match ? Number(match[1]) : 0;
-}
-
-const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms));
 
 test('clients that ask for a full room history and never read cost at most --max-buffered each, and are cut off', {timeout: 120_000}, async t => {
 	const maxBuffered = MiB;
@@ -206,3 +138,4 @@ test('clients that replay a full room on subscribe and never read are cut off wi
 		await broker.stop();
 	}
 });
+
