@@ -8,7 +8,7 @@ import {MiB, named, roundTrip, rss, sleep} from './helpers/broker-memory.js';
 /** RSS growth of a fresh broker while 10 connections publish 16K-character messages just under the rate limit for `ms`. */
 async function publishFlood(t: {diagnostic(message: string): void}, withClientId: boolean, ms: number): Promise<number> {
 	// The helper lifts the rate limit for speed; this attack is about the real one (20 a second).
-	const broker = await startBrokerProcess({args: ['--rate', '20', '--burst', '50']});
+	const broker = await startBrokerProcess({timeoutMs: 60_000, args: ['--rate', '20', '--burst', '50']});
 	try {
 		const clients = await Promise.all(Array.from({length: 10}, (_, i) => named(broker.url, `pub${i}`)));
 		const content = '漢'.repeat(16 * 1024);

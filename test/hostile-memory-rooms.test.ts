@@ -6,7 +6,7 @@ import {startBrokerProcess} from './helpers/broker-process.js';
 import {MiB, named, roundTrip, rss} from './helpers/broker-memory.js';
 
 test('get_history of 11,000 made-up rooms leaves nothing behind', {timeout: 120_000}, async t => {
-	const broker = await startBrokerProcess();
+	const broker = await startBrokerProcess({timeoutMs: 60_000});
 	try {
 		const ana = await named(broker.url, 'ana');
 		// Warm up the same code path first, so the baseline includes its code and buffers.
@@ -32,7 +32,7 @@ test('get_history of 11,000 made-up rooms leaves nothing behind', {timeout: 120_
 
 test('5,600 rooms of one 16K-character message each stay within --max-history-bytes, and a member sees the gap', {timeout: 180_000}, async t => {
 	const maxHistory = 8 * MiB;
-	const broker = await startBrokerProcess({args: ['--max-history-bytes', String(maxHistory)]});
+	const broker = await startBrokerProcess({timeoutMs: 60_000, args: ['--max-history-bytes', String(maxHistory)]});
 	try {
 		const ana = await named(broker.url, 'ana');
 		const bob = await named(broker.url, 'bob');

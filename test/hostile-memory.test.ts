@@ -18,7 +18,7 @@ const SLACK = 64 * MiB;
 
 test('clients that ask for a full room history and never read cost at most --max-buffered each, and are cut off', {timeout: 120_000}, async t => {
 	const maxBuffered = MiB;
-	const broker = await startBrokerProcess({args: ['--max-buffered', String(maxBuffered)]});
+	const broker = await startBrokerProcess({timeoutMs: 60_000, args: ['--max-buffered', String(maxBuffered)]});
 	const sockets: WebSocket[] = [];
 	try {
 		const filler = await named(broker.url, 'filler');
@@ -69,7 +69,7 @@ test('clients that ask for a full room history and never read cost at most --max
 });
 
 test('a history reply larger than a page arrives as several history frames, each carrying the id, all but the last with more', {timeout: 60_000}, async () => {
-	const broker = await startBrokerProcess({args: ['--max-buffered', String(MiB)]});
+	const broker = await startBrokerProcess({timeoutMs: 60_000, args: ['--max-buffered', String(MiB)]});
 	try {
 		const ana = await named(broker.url, 'ana');
 		await fill(ana, 'big', 100, '漢'.repeat(16 * 1024));
@@ -115,7 +115,7 @@ test('a history reply larger than a page arrives as several history frames, each
 
 test('clients that replay a full room on subscribe and never read are cut off within the bound', {timeout: 120_000}, async t => {
 	const maxBuffered = MiB;
-	const broker = await startBrokerProcess({args: ['--max-buffered', String(maxBuffered)]});
+	const broker = await startBrokerProcess({timeoutMs: 60_000, args: ['--max-buffered', String(maxBuffered)]});
 	const sockets: WebSocket[] = [];
 	try {
 		const filler = await named(broker.url, 'filler');
