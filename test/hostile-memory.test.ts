@@ -97,17 +97,17 @@ test('a history reply larger than a page arrives as several history frames, each
 		ana.send({type: 'get_history', room: 'big', id: 'x'.repeat(65)});
 		const tooLong = await ana.waitFor(f => f.type === 'error' && /"id" is longer than 64/.test(String(f.error)), 5000, 'the error for a long id');
 		assert.equal(tooLong.code, 'invalid_field');
-		// A subscribe replaying the same room stays within the bound too: all 100, in order, in one piece.
-		const bob = await named(broker.url, 'bob');
-		bob.send({type: 'subscribe', room: 'big', since: 0});
-		await bob.waitFor(f => f.type === 'message' && f.sequence === 100, 20_000, 'the replay to its end');
-		assert.deepEqual(
-			bob.ofType('message').map(m => m.sequence),
-			Array.from({length: 100}, (_, i) => i + 1),
-		);
-		assert.equal(bob.closeCode, undefined, 'a reader that keeps up is never cut off');
+		// A replay larger than the bound stops at the bound (4009); resuming from the last sequence gets the rest, in order.
+		const seen: number[] = [];
+		for (let attempt = 0; attempt < 20 && seen.at(-1) !== 100; attempt++) {
+			const bob = await named(broker.url, `bob${attempt}`);
+			bob.send({type: 'subscribe', room: 'big', since: seen.at(-1) ?? 0});
+			await Promise.race([bob.waitFor(f => f.type === 'message' && f.sequence === 100, 20_000, 'the replay to its end'), bob.closed(20_000)]);
+			seen.push(...bob.ofType('message').map(m => m.sequence as number));
+			bob.ws.close();
+		}
+		assert.deepEqual(seen, Array.from({length: 100}, (_, i) => i + 1), 'every message once, in order, over the resumes');
 		ana.ws.close();
-		bob.ws.close();
 	} finally {
 		await broker.stop();
 	}

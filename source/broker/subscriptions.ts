@@ -162,7 +162,10 @@ export class Subscriptions {
 			...(sub.filter ? {filter: sub.filter.source} : {}),
 			...(sub.name === undefined ? {} : {sub: sub.name}),
 		});
-		await this.fanout.drainPaged(connection, sub, page.messages);
+		// Sent at once: every write counts against --max-buffered, so a replay larger than the bound
+		// ends in a cut-off (4009) at the bound and the client resumes from its last sequence. (Paging
+		// it with drainPaged lost messages in json-e2e's cut-connection test; not yet understood.)
+		this.fanout.drain(connection, sub, page.messages);
 	}
 
 	async unsubscribe(connection: Connection, room: string): Promise<void> {
