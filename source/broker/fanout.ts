@@ -55,30 +55,6 @@ export class Fanout {
 		for (const message of queued) this.sendMessage(connection, sub, message);
 	}
 
-	/**
-	 * drain, for a replay of any length: between messages it waits until the connection has room
-	 * for a page (whenRoomFor), so a replay never becomes one unbounded burst and a stalled reader
-	 * is cut off instead of piling it up. Live messages keep queueing meanwhile and follow in order.
-	 */
-	async drainPaged(connection: Connection, sub: Subscription, replay: readonly ChatMessage[]): Promise<void> {
-		const epoch = sub.epoch;
-		let pending: readonly ChatMessage[] = replay;
-		for (;;) {
-			for (const message of pending) {
-				if (!connection.hasRoomFor(connection.page)) {
-					if (!(await connection.whenRoomFor(connection.page)) || !connection.holds(sub)) return;
-					// Cleared meanwhile (fanCleared reset the subscription): the rest is the old epoch's.
-					if (sub.epoch !== epoch) break;
-				}
-				this.sendMessage(connection, sub, message);
-			}
-			const queued = sub.queue ?? [];
-			if (queued.length === 0 || sub.epoch !== epoch) break;
-			pending = queued.splice(0).sort((a, b) => a.sequence - b.sequence);
-		}
-		this.drain(connection, sub, []);
-	}
-
 	private onEngineEvent(event: EngineEvent): void {
 		switch (event.type) {
 			case 'message':
@@ -173,7 +149,7 @@ export class Fanout {
 		try {
 			const page = await this.engine.history(sub.key, {since: sub.last});
 			if (connection.closed || !connection.holds(sub)) return;
-			await this.drainPaged(connection, sub, page.epoch === sub.epoch ? page.messages : []);
+			this.drain(connection, sub, page.epoch === sub.epoch ? page.messages : []);
 		} catch (error) {
 			// Deliver what we have: the client sees the hole and asks history itself.
 			this.log(`repair of ${sub.key} failed: ${(error as Error).message}`);

@@ -163,8 +163,7 @@ export class Subscriptions {
 			...(sub.name === undefined ? {} : {sub: sub.name}),
 		});
 		// Sent at once: every write counts against --max-buffered, so a replay larger than the bound
-		// ends in a cut-off (4009) at the bound and the client resumes from its last sequence. (Paging
-		// it with drainPaged lost messages in json-e2e's cut-connection test; not yet understood.)
+		// ends in a cut-off (4009) at the bound and the client resumes from its last sequence.
 		this.fanout.drain(connection, sub, page.messages);
 	}
 
