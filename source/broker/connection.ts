@@ -253,7 +253,7 @@ export class Connection {
 
 	/**
 	 * Resolve true once hasRoomFor(bytes); false when the connection closed meanwhile, or was cut off
-	 * because its peer took none of its unsent bytes for STALL_MS. History replies and replays wait
+	 * because its peer took none of its unsent bytes for STALL_MS. History replies wait
 	 * here between pages, so what a connection is owed never piles up in the broker.
 	 */
 	async whenRoomFor(bytes: number): Promise<boolean> {
