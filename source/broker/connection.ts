@@ -121,7 +121,7 @@ export const STALL_MS = 5000;
 const ROOM_POLL_MS = 10;
 
 /**
- * The size of one page of a history reply or replay, in bytes: small beside the bound, so pages
+ * The size of one page of a history reply, in bytes: small beside the bound, so pages
  * leave room for live traffic, and at most 256 KiB, so one reply never becomes one huge write.
  */
 export function pageBytes(maxBuffered: number): number {
@@ -165,7 +165,7 @@ export class Connection {
 	private held: 'no' | 'turn' | 'lazy' = 'no';
 	/** The turn in which a fan-out frame was last written to the socket directly (see `direct`). */
 	private directTurn = -1;
-	/** The size of one page of a history reply or replay to this connection (pageBytes). */
+	/** The size of one page of a history reply to this connection (pageBytes). */
 	readonly page: number;
 
 	constructor(
