@@ -17,6 +17,7 @@ const FLAGS = {
 	heartbeat: {type: 'string'},
 	grace: {type: 'string'},
 	maxBuffered: {type: 'string'},
+	maxHistoryBytes: {type: 'string'},
 	data: {type: 'string'},
 	redis: {type: 'string'},
 	presenceTtl: {type: 'string'},
@@ -69,6 +70,8 @@ const cli = meow(
 	  --heartbeat S      ping interval; a missed pong disconnects (default 15)   --heartbeat 5
 	  --grace S          how long a dropped user stays present awaiting resume (default 5)   --grace 10
 	  --max-buffered B   unsent bytes per client before it is cut off, close 4009 (default 4194304)
+	  --max-history-bytes B  memory engine: all history kept, least recently used
+	                     rooms' oldest messages go first (default 268435456)
 	  --data PATH        keep rooms in this SQLite file across restarts (default NATTER_DATA env; none = memory)   --data ~/.natter/rooms.db
 	  --redis URL        share rooms with other nodes through this Redis: a cluster (default NATTER_REDIS or REDIS_URL env)   --redis redis://10.0.0.5:6379
 	  --presence-ttl S   with --redis: a dead node's users leave presence within S seconds (default 15)

@@ -5,10 +5,11 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {setTimeout as sleep} from 'node:timers/promises';
+import {Redis} from 'ioredis';
 import type {Engine, EngineEvent, EngineOptions} from '../source/broker/engine.js';
 import {createRedisEngine, EngineUnavailableError, type RedisEngineOptions} from '../source/broker/redis-engine.js';
 import {directKey} from '../source/protocol/names.js';
-import {engineContractSuite} from './engine-contract.js';
+import {engineContractSuite, stored} from './engine-contract.js';
 import {REDIS_SKIP, deleteKeys, findRedis, killClients, startOwnRedis, uniquePrefix} from './helpers/redis.js';
 
 const url = await findRedis();
@@ -81,7 +82,7 @@ function suites(url: string): void {
 		assert.deepEqual(sequences, range(1, 1000));
 		const page = await a!.history(room, {});
 		assert.deepEqual(page.messages.map(m => m.sequence), range(1, 1000));
-		for (const result of results) assert.equal(page.messages[result.message.sequence - 1]!.content, result.message.content);
+		for (const result of results) assert.equal(page.messages[result.message.sequence - 1]!.content, stored(result).content);
 		// Both nodes hear all of them, once each and in order.
 		for (const seen of [seenA, seenB]) {
 			await until(() => messages(seen, room).length >= 1000, 5000);
@@ -94,8 +95,28 @@ function suites(url: string): void {
 		const first = await a!.publish({room: 'r', sender: 'ana', content: 'x', clientId: 'c1', timestamp: Date.now()});
 		const retry = await b!.publish({room: 'r', sender: 'ana', content: 'x', clientId: 'c1', timestamp: Date.now()});
 		assert.equal(retry.duplicate, true);
-		assert.deepEqual(retry.message, first.message);
+		assert.deepEqual(retry.message, {id: first.message.id, sequence: first.message.sequence, timestamp: first.message.timestamp});
 		assert.equal((await b!.room('r')).sequence, 1);
+	});
+
+	test('redis: a clientId costs a small record that expires with the window, never the message', async t => {
+		const prefix = uniquePrefix();
+		const engine = createRedisEngine(url, {prefix, dedupeWindow: 2000});
+		const inspect = new Redis(url);
+		t.after(async () => {
+			await engine.close();
+			inspect.disconnect();
+			await deleteKeys(url, prefix);
+		});
+		await engine.publish({room: 'r', sender: 'ana', content: 'x'.repeat(10_000), clientId: 'c1', timestamp: Date.now()});
+		const keys = await inspect.keys(`${prefix}*dedupe*`);
+		assert.equal(keys.length, 2, `one hash and one order per (room, sender): ${keys.join(', ')}`);
+		for (const key of keys) {
+			const bytes = Number(await inspect.memory('USAGE', key));
+			assert.ok(bytes < 1000, `${key} holds a small record (${bytes} bytes)`);
+			const ttl = await inspect.pttl(key);
+			assert.ok(ttl > 0 && ttl <= 2000 + 60_000, `${key} expires with the window (PTTL ${ttl})`);
+		}
 	});
 
 	test('redis: a DM reaches the node watching @user, once, and no node watching someone else', async t => {

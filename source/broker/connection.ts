@@ -114,6 +114,20 @@ function flushLazilyCorked(): void {
 
 let nextConnectionId = 0;
 
+/** How long a connection owed a page may take none of its unsent bytes before it is cut off as stalled. */
+export const STALL_MS = 5000;
+
+/** How often a connection waiting for room (whenRoomFor) looks at its unsent bytes. */
+const ROOM_POLL_MS = 10;
+
+/**
+ * The size of one page of a history reply, in bytes: small beside the bound, so pages
+ * leave room for live traffic, and at most 256 KiB, so one reply never becomes one huge write.
+ */
+export function pageBytes(maxBuffered: number): number {
+	return Math.min(256 * 1024, Math.floor(maxBuffered / 4));
+}
+
 const NO_VIEWS: ReadonlyMap<string, ReadonlyMap<string, Subscription>> = new Map();
 
 /** A client socket and what the hub knows about it. Owns no room state beyond its own subscriptions. */
@@ -151,6 +165,8 @@ export class Connection {
 	private held: 'no' | 'turn' | 'lazy' = 'no';
 	/** The turn in which a fan-out frame was last written to the socket directly (see `direct`). */
 	private directTurn = -1;
+	/** The size of one page of a history reply to this connection (pageBytes). */
+	readonly page: number;
 
 	constructor(
 		readonly ws: WebSocket,
@@ -160,6 +176,7 @@ export class Connection {
 		private readonly onSlow: (connection: Connection) => void,
 	) {
 		this.holder = `${nodeId}/${this.id}`;
+		this.page = pageBytes(maxBuffered);
 		// ws keeps its socket in a private field (throughout ws 8); with permessage-deflate we go through ws.
 		const socket = (ws as unknown as {_socket?: Socket | null})._socket ?? undefined;
 		this.socket = ws.extensions === '' ? socket : undefined;
@@ -191,7 +208,11 @@ export class Connection {
 		this.identifyTimer = undefined;
 	}
 
-	/** Send a frame; a client that lets too much pile up unread is cut off instead of growing memory. */
+	/**
+	 * Send a frame. Every write counts against the bound: a connection whose unsent bytes would
+	 * exceed `maxBuffered` is cut off (onSlow) instead of growing memory. One frame always fits an
+	 * idle connection, so a frame larger than the bound is not undeliverable.
+	 */
 	send(frame: ServerFrame): void {
 		this.sendRaw(JSON.stringify(frame));
 	}
@@ -199,12 +220,57 @@ export class Connection {
 	/** Send an already-serialised frame as text. */
 	sendRaw(data: string): void {
 		if (this.closed) return;
-		if (this.ws.bufferedAmount > this.maxBuffered) {
+		// A UTF-8 byte is at most three UTF-16 units' worth: count exactly only near the bound.
+		const unsent = this.ws.bufferedAmount;
+		if (unsent > 0 && unsent + data.length * 3 > this.maxBuffered && unsent + Buffer.byteLength(data) > this.maxBuffered) {
 			this.onSlow(this);
 			return;
 		}
 		this.hold();
 		this.ws.send(data);
+	}
+
+	/** Send a text frame whose UTF-8 payload is ready (a history page): counted like any other write. */
+	sendText(payload: Buffer): void {
+		if (this.closed) return;
+		const unsent = this.ws.bufferedAmount;
+		if (unsent > 0 && unsent + payload.length > this.maxBuffered) {
+			this.onSlow(this);
+			return;
+		}
+		this.hold();
+		this.ws.send(payload, {binary: false});
+	}
+
+	/**
+	 * Whether a page of `bytes` may go out now without crowding out live traffic: the unsent bytes
+	 * stay within half the bound (an idle connection always takes one page).
+	 */
+	hasRoomFor(bytes: number): boolean {
+		const unsent = this.ws.bufferedAmount;
+		return unsent === 0 || unsent + bytes <= this.maxBuffered / 2;
+	}
+
+	/**
+	 * Resolve true once hasRoomFor(bytes); false when the connection closed meanwhile, or was cut off
+	 * because its peer took none of its unsent bytes for STALL_MS. History replies wait
+	 * here between pages, so what a connection is owed never piles up in the broker.
+	 */
+	async whenRoomFor(bytes: number): Promise<boolean> {
+		let lastUnsent = this.ws.bufferedAmount;
+		let lastProgress = Date.now();
+		while (!this.closed) {
+			if (this.hasRoomFor(bytes)) return true;
+			await new Promise(resolve => setTimeout(resolve, ROOM_POLL_MS));
+			const unsent = this.ws.bufferedAmount;
+			if (unsent < lastUnsent) lastProgress = Date.now();
+			else if (Date.now() - lastProgress > STALL_MS) {
+				this.onSlow(this);
+				return false;
+			}
+			lastUnsent = unsent;
+		}
+		return false;
 	}
 
 	/**
@@ -213,7 +279,8 @@ export class Connection {
 	 */
 	sendFrame(frame: Buffer, lazy = false): void {
 		if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
-		if (this.ws.bufferedAmount > this.maxBuffered) {
+		const unsent = this.ws.bufferedAmount;
+		if (unsent > 0 && unsent + frame.length > this.maxBuffered) {
 			this.onSlow(this);
 			return;
 		}
@@ -236,7 +303,7 @@ export class Connection {
 	}
 
 	/** Answer a bad request; the connection stays open. */
-	error(code: ErrorCode, error: string, extra: {room?: string; clientId?: string; position?: number} = {}): void {
+	error(code: ErrorCode, error: string, extra: {room?: string; clientId?: string; id?: string; position?: number} = {}): void {
 		this.send({type: 'error', code, error, ...extra});
 	}
 

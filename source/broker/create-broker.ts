@@ -42,6 +42,8 @@ export type BrokerOptions = {
 	maxKeptNames?: number;
 	/** Unsent bytes per connection before it is cut off as a slow consumer (close 4009). Default 4 MiB. */
 	maxBufferedBytes?: number;
+	/** Memory engine's bound on all the history it keeps, in bytes. Default 256 MiB. */
+	maxHistoryBytes?: number;
 	/** Key that makes a `hello` an admin; default a random one (see `Broker.adminKey`). */
 	adminKey?: string;
 	/** HS256 secret: every connection must present `Authorization: Bearer <jwt>` (see SECURITY.md). */
@@ -114,7 +116,12 @@ export class BrokerStartError extends Error {
 export async function createBroker(options: BrokerOptions = {}): Promise<Broker> {
 	const log = options.log ?? (() => {});
 	const engine =
-		options.engine ?? createMemoryEngine({historySize: options.historySize ?? 100, historyTtl: options.historyTtl ?? 0});
+		options.engine ??
+		createMemoryEngine({
+			historySize: options.historySize ?? 100,
+			historyTtl: options.historyTtl ?? 0,
+			...(options.maxHistoryBytes === undefined ? {} : {maxHistoryBytes: options.maxHistoryBytes}),
+		});
 	const heartbeatMs = options.heartbeatMs ?? 15_000;
 	const adminKey = options.adminKey ?? newToken();
 	// The gauges read the hub when scraped, by then long constructed.

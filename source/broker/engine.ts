@@ -22,7 +22,14 @@ export type PublishInput = {
 	timestamp: number;
 };
 
-export type PublishResult = {message: ChatMessage; epoch: string; duplicate: boolean};
+/**
+ * What an engine remembers of a publish with a clientId, for the dedupe window: only what a
+ * retry's `published` answer names, never the content (a key costs bytes, not a message).
+ */
+export type PublishedRef = {id: string; sequence: number; timestamp: number};
+
+/** A new message as stored, or, for a retried clientId, the original's PublishedRef. */
+export type PublishResult = {message: ChatMessage; epoch: string; duplicate: false} | {message: PublishedRef; epoch: string; duplicate: true};
 
 /** A range of history: `since` (exclusive) from the oldest, or `before` (exclusive) from the newest. */
 export type HistoryQuery = {since?: number; before?: number; limit?: number};
@@ -60,7 +67,9 @@ export type EngineListener = (event: EngineEvent) => void;
  *   atomic step: no two messages share a sequence, no sequence lacks its message, sequences in
  *   an epoch are 1, 2, 3 … without holes.
  * - `publish` with a `clientId` already seen for (room, sender) within the dedupe window
- *   stores nothing and returns the original message with `duplicate: true`.
+ *   stores nothing and returns the original's id, sequence and timestamp with `duplicate: true`.
+ *   A clientId costs a small fixed record (never the message), at most `dedupeKeys` per
+ *   (room, sender): past that the oldest is forgotten (its retry would publish anew).
  * - The promise of `publish` resolves only once the message is as durable as the engine
  *   promises (memory: in this process; durable: on disk; Redis: in Redis).
  * - History keeps at most `historySize` messages per room, none stored longer than `historyTtl` ago,
@@ -69,6 +78,12 @@ export type EngineListener = (event: EngineEvent) => void;
  * - Events of one room reach each listener in sequence order on a best-effort basis; a hub
  *   must still detect holes by sequence and repair them from `history` (the Redis link is lossy).
  * - Cursors only move forward within an epoch.
+ * - Reading a room nobody published to (`room`, `history`, `getCursor`) stores nothing: such a
+ *   room reads as sequence 0 with a stable epoch, whatever is asked about it; a cursor at 0
+ *   says nothing and is not stored. The memory engine also drops a room once it has no
+ *   messages, no dedupe keys and is not watched (it comes back in a new epoch), and keeps at
+ *   most `maxHistoryBytes` of history in all, evicting the oldest messages of the least recently
+ *   used rooms first: clients see that as `first` moving up (a gap), as with `historySize`.
  * - Presence counts holders (connections) per user: `presenceAdd` says whether the user was
  *   absent before, `presenceRemove` whether the user is now gone, so join/leave fire once per user.
  */
@@ -111,6 +126,10 @@ export type EngineOptions = {
 	historyTtl: number;
 	/** How long a publish's clientId is remembered for deduplication, in ms. */
 	dedupeWindow: number;
+	/** The most clientIds remembered per (room, sender); the oldest is forgotten first. */
+	dedupeKeys: number;
+	/** Memory engine: the most bytes of history kept over all rooms (an estimate of their in-memory size). */
+	maxHistoryBytes: number;
 	/** A clock, so tests can age history without sleeping. */
 	now?: () => number;
 };
@@ -119,4 +138,6 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
 	historySize: 100,
 	historyTtl: 0,
 	dedupeWindow: 10 * 60 * 1000,
+	dedupeKeys: 1000,
+	maxHistoryBytes: 256 * 1024 * 1024,
 };

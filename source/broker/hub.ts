@@ -11,6 +11,7 @@ import {RateGuard} from './rate-guard.js';
 import {IdentityRegistry} from './identity-registry.js';
 import {NameKeys, type NameClaim, type NameKeepOptions} from './name-keys.js';
 import {presenceEvent, Subscriptions} from './subscriptions.js';
+import {historyFrames} from './history-frames.js';
 
 /** What the hub needs from the broker that owns it. */
 export type HubOptions = {
@@ -173,7 +174,7 @@ export class Hub {
 		}
 		const parsed = parseClientFrame(data.toString('utf8'), this.options.frameLimits);
 		if (!parsed.ok) {
-			connection.error(parsed.code, parsed.error, {...pick(parsed, 'room'), ...pick(parsed, 'clientId')});
+			connection.error(parsed.code, parsed.error, {...pick(parsed, 'room'), ...pick(parsed, 'clientId'), ...pick(parsed, 'id')});
 			return;
 		}
 		try {
@@ -182,9 +183,11 @@ export class Hub {
 			this.options.log(`error handling ${parsed.frame.type}: ${(error as Error).stack ?? String(error)}`);
 			const room = 'room' in parsed.frame ? parsed.frame.room : undefined;
 			const clientId = parsed.frame.type === 'publish' ? parsed.frame.clientId : undefined;
+			const id = parsed.frame.type === 'get_history' ? parsed.frame.id : undefined;
 			connection.error('unavailable', `the broker could not complete ${parsed.frame.type}: ${(error as Error).message}`, {
 				...(room === undefined ? {} : {room}),
 				...(clientId === undefined ? {} : {clientId}),
+				...(id === undefined ? {} : {id}),
 			});
 		}
 	}
@@ -205,8 +208,8 @@ export class Hub {
 				if (!this.mayUse(connection, frame.room, 'publish in', frame.clientId)) return;
 				return this.onPublish(connection, frame);
 			case 'get_history':
-				if (!(await this.ensureName(connection, undefined, frame.room))) return;
-				if (!this.mayUse(connection, frame.room, 'read the history of')) return;
+				if (!(await this.ensureName(connection, undefined, frame.room, undefined, frame.id))) return;
+				if (!this.mayUse(connection, frame.room, 'read the history of', undefined, frame.id)) return;
 				return this.onHistory(connection, frame);
 			case 'ack':
 				return this.onAck(connection, frame.room, frame.sequence);
@@ -256,9 +259,9 @@ export class Hub {
 	}
 
 	/** Bind a name on first use (seed clients name themselves in subscribe or publish); false when it failed. */
-	private async ensureName(connection: Connection, name: string | undefined, room: string, clientId?: string): Promise<boolean> {
+	private async ensureName(connection: Connection, name: string | undefined, room: string, clientId?: string, id?: string): Promise<boolean> {
 		if (connection.userId !== undefined) return true;
-		const extra = {room, ...(clientId === undefined ? {} : {clientId})};
+		const extra = {room, ...(clientId === undefined ? {} : {clientId}), ...(id === undefined ? {} : {id})};
 		if (name === undefined) {
 			connection.error('name_required', 'say who you are first: send hello, or subscribe with a userId', extra);
 			return false;
@@ -297,10 +300,10 @@ export class Hub {
 	 * Authenticated mode's rule: only members (and admins) may publish in, read or list a room.
 	 * A direct conversation is always the connection's own, so it needs no membership.
 	 */
-	private mayUse(connection: Connection, room: string, action: string, clientId?: string): boolean {
+	private mayUse(connection: Connection, room: string, action: string, clientId?: string, id?: string): boolean {
 		if (!this.options.requireMembership || connection.admin || isDirectRoom(room)) return true;
 		if (connection.listens(connection.engineKey(room))) return true;
-		connection.error('forbidden', `join ${room} before you ${action} it`, {room, ...(clientId === undefined ? {} : {clientId})});
+		connection.error('forbidden', `join ${room} before you ${action} it`, {room, ...(clientId === undefined ? {} : {clientId}), ...(id === undefined ? {} : {id})});
 		return false;
 	}
 
@@ -341,15 +344,19 @@ export class Hub {
 		// Each side names a DM after the other party.
 		const messages = key === wire ? page.messages : page.messages.map(m => ({...m, room: wire}));
 		const filter = (frame.sub === undefined ? connection.subs.get(key) : connection.named.get(key)?.get(frame.sub))?.filter;
-		connection.send({
-			type: 'history',
-			room: wire,
-			...(filter ? filterPage(messages, filter, frame.since, page.first) : {messages}),
+		const reply = filter ? filterPage(messages, filter, frame.since, page.first) : {messages};
+		const fields = {
 			epoch: page.epoch,
 			sequence: page.sequence,
 			first: page.first,
 			...(frame.since === undefined ? {} : {since: frame.since}),
-		});
+			...(reply.through === undefined ? {} : {through: reply.through}),
+		};
+		// Page by page, each only once the connection has room: a reply never piles up unsent.
+		for (const payload of historyFrames(wire, frame.id, reply.messages, fields, connection.page)) {
+			if (!connection.hasRoomFor(connection.page) && !(await connection.whenRoomFor(connection.page))) return;
+			connection.sendText(payload);
+		}
 	}
 
 	private async onAck(connection: Connection, room: string, sequence: number): Promise<void> {
@@ -435,7 +442,7 @@ export class Hub {
  * previous admitted one (`prev`), and `through`, the last sequence the page examined, so the
  * client knows nothing else up to there matched.
  */
-function filterPage(messages: ChatMessage[], filter: CompiledFilter, since: number | undefined, first: number): {messages: ChatMessage[]; through?: number} {
+function filterPage(messages: ChatMessage[], filter: CompiledFilter, since: number | undefined, first: number): {messages: ChatMessage[]; through?: number | undefined} {
 	const admitted: ChatMessage[] = [];
 	// What history no longer holds was lost, not filtered: the chain starts where history does.
 	let prev = since === undefined ? undefined : Math.max(since, first - 1);

@@ -10,6 +10,7 @@ import {
 	type PresenceEvent,
 	type PublishInput,
 	type PublishResult,
+	type PublishedRef,
 	type RoomState,
 } from './engine.js';
 import {newEpoch, newMessageIdFactory, newToken} from './ids.js';
@@ -154,7 +155,7 @@ export function createRedisEngine(url: string, options: RedisEngineOptions = {})
 			const tail = `,"timestamp":${JSON.stringify(input.timestamp)}${input.data === undefined ? '' : `,"data":${JSON.stringify(input.data)}`}}`;
 			const tag = nonce();
 			const reply = (await echoed(input.room, tag, () =>
-				redis.script(`publish to ${input.room}`, 'natterPublish', [keys.seq, keys.epoch, keys.history, keys.dedupe(input.sender, input.clientId ?? '')], [
+				redis.script(`publish to ${input.room}`, 'natterPublish', [keys.seq, keys.epoch, keys.history, keys.dedupe(input.sender), keys.dedupeOrder(input.sender)], [
 					newEpoch(),
 					head,
 					tail,
@@ -162,12 +163,18 @@ export function createRedisEngine(url: string, options: RedisEngineOptions = {})
 					input.clientId === undefined ? 0 : settings.dedupeWindow,
 					now(),
 					cutoff(),
+					input.clientId ?? '',
+					`{"id":${JSON.stringify(id)},"timestamp":${JSON.stringify(input.timestamp)},"sequence":`,
+					settings.dedupeKeys,
 					`{"type":"message","room":${JSON.stringify(input.room)},"n":${JSON.stringify(tag)}`,
 					...channelsOf(input.room, keys),
 				]),
 			)) as [number, string, number | string];
 			const [duplicate, epoch, value] = reply;
-			if (duplicate === 1) return {message: JSON.parse(String(value)) as ChatMessage, epoch, duplicate: true};
+			if (duplicate === 1) {
+				const {id: originalId, sequence, timestamp} = JSON.parse(String(value)) as PublishedRef;
+				return {message: {id: originalId, sequence, timestamp}, epoch, duplicate: true};
+			}
 			const message: ChatMessage = {
 				id,
 				room: input.room,
@@ -247,6 +254,7 @@ function pickEngineOptions(options: RedisEngineOptions): Partial<EngineOptions> 
 	if (options.historySize !== undefined) picked.historySize = options.historySize;
 	if (options.historyTtl !== undefined) picked.historyTtl = options.historyTtl;
 	if (options.dedupeWindow !== undefined) picked.dedupeWindow = options.dedupeWindow;
+	if (options.dedupeKeys !== undefined) picked.dedupeKeys = options.dedupeKeys;
 	if (options.now !== undefined) picked.now = options.now;
 	return picked;
 }

@@ -18,8 +18,10 @@ export type RoomKeys = {
 	members: string;
 	/** Pub/sub channel carrying the room's events. */
 	channel: string;
-	/** Key remembering one (sender, clientId) for the dedupe window. */
-	dedupe(sender: string, clientId: string): string;
+	/** Hash: clientId -> `epoch\nexpires\n{id, timestamp, sequence}`, one sender's remembered publishes in the room. */
+	dedupe(sender: string): string;
+	/** Sorted set: clientId -> expiry (engine clock): the order in which `dedupe(sender)` forgets them. */
+	dedupeOrder(sender: string): string;
 };
 
 /** The keys and channel of one room (an engine key: a DM's `#dm:a:b` included). */
@@ -33,7 +35,8 @@ export function roomKeys(prefix: string, room: string): RoomKeys {
 		presence: `${base}presence`,
 		members: `${base}members`,
 		channel: `${base}events`,
-		dedupe: (sender, clientId) => `${base}dedupe:${escapeKeyPart(sender)}:${escapeKeyPart(clientId)}`,
+		dedupe: sender => `${base}dedupe:${escapeKeyPart(sender)}`,
+		dedupeOrder: sender => `${base}dedupe-order:${escapeKeyPart(sender)}`,
 	};
 }
 

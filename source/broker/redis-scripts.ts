@@ -38,19 +38,28 @@ end
 
 /**
  * publish: dedupe check, INCR, append + trim, remember the clientId, PUBLISH — one step.
- * KEYS: seq, epoch, history, dedupe. ARGV: epoch candidate, message JSON up to `"sequence":`,
- * the rest of the message JSON, history size, dedupe window ms (0: no clientId), now on the
- * engine clock (ms), age cutoff ms (0: no TTL), event JSON head, channel...
- * Returns {duplicate, epoch, sequence | the original message's JSON}.
+ * KEYS: seq, epoch, history, dedupe (the sender's hash), dedupe order (the sender's sorted set).
+ * ARGV: epoch candidate, message JSON up to `"sequence":`, the rest of the message JSON,
+ * history size, dedupe window ms (0: no clientId), now on the engine clock (ms), age cutoff ms
+ * (0: no TTL), clientId, the remembered record's JSON up to `"sequence":`, the most clientIds
+ * kept per (room, sender), event JSON head, channel...
+ * Returns {duplicate, epoch, sequence | the original's `{id, timestamp, sequence}` JSON}.
  */
 const PUBLISH = `${HELPERS}
 local epoch = ensure_epoch(KEYS[2], ARGV[1])
 local window = tonumber(ARGV[5])
 local now = tonumber(ARGV[6])
+local client_id = ARGV[8]
 if window > 0 then
-	-- The entry is epoch, expiry on the engine clock, message: after clear_history the same
-	-- clientId is new again, and the window is measured on the clock the engine was given.
-	local seen = redis.call('GET', KEYS[4])
+	-- Forget this sender's expired ids first (the sorted set holds them in expiry order).
+	local expired = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', ARGV[6])
+	if #expired > 0 then
+		redis.call('HDEL', KEYS[4], unpack(expired))
+		redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', ARGV[6])
+	end
+	-- The entry is epoch, expiry on the engine clock, the original's id/timestamp/sequence: after
+	-- clear_history the same clientId is new again, and the window is measured on the engine clock.
+	local seen = redis.call('HGET', KEYS[4], client_id)
 	if seen then
 		local seen_epoch, expires, original = string.match(seen, '^([^\\n]*)\\n(%d+)\\n(.*)$')
 		if seen_epoch == epoch and tonumber(expires) > now then return {1, epoch, original} end
@@ -63,11 +72,21 @@ redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -(tonumber(ARGV[4]) + 1))
 local cutoff = tonumber(ARGV[7])
 if cutoff > 0 then trim_age(KEYS[3], cutoff) end
 if window > 0 then
-	-- Redis's own expiry only collects garbage (generously, in case the engine clock is not Redis's).
-	redis.call('SET', KEYS[4], epoch .. '\\n' .. string.format('%.0f', now + window) .. '\\n' .. message, 'PX', window * 2 + 60000)
+	-- Only the small record, never the message; at most ARGV[10] per (room, sender), oldest out first.
+	local expires = string.format('%.0f', now + window)
+	redis.call('HSET', KEYS[4], client_id, epoch .. '\\n' .. expires .. '\\n' .. ARGV[9] .. seq .. '}')
+	redis.call('ZADD', KEYS[5], expires, client_id)
+	local over = redis.call('ZCARD', KEYS[5]) - tonumber(ARGV[10])
+	if over > 0 then
+		redis.call('HDEL', KEYS[4], unpack(redis.call('ZRANGE', KEYS[5], 0, over - 1)))
+		redis.call('ZREMRANGEBYRANK', KEYS[5], 0, over - 1)
+	end
+	-- Both keys go with the window after the sender's last publish (a minute of slack for clock skew between nodes).
+	redis.call('PEXPIRE', KEYS[4], window + 60000)
+	redis.call('PEXPIRE', KEYS[5], window + 60000)
 end
-local event = ARGV[8] .. ',"epoch":' .. cjson.encode(epoch) .. ',"message":' .. message .. '}'
-for i = 9, #ARGV do redis.call('PUBLISH', ARGV[i], event) end
+local event = ARGV[11] .. ',"epoch":' .. cjson.encode(epoch) .. ',"message":' .. message .. '}'
+for i = 12, #ARGV do redis.call('PUBLISH', ARGV[i], event) end
 return {0, epoch, seq}
 `;
 
@@ -107,8 +126,9 @@ redis.call('PUBLISH', ARGV[3], ARGV[2])
 return 1
 `;
 
-/** cursor: move forward within an epoch, or replace on a new epoch. KEYS: cursors. ARGV: userId, epoch, sequence. */
+/** cursor: move forward within an epoch, or replace on a new epoch; a cursor at 0 is not stored. KEYS: cursors. ARGV: userId, epoch, sequence. */
 const CURSOR = `
+if tonumber(ARGV[3]) == 0 then return 0 end
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 if old then
 	local epoch, seq = string.match(old, '^(.*):(%d+)$')
@@ -269,7 +289,7 @@ type ScriptSpec = {keys: number; lua: string};
 
 /** Every script with its key count; the names become ioredis commands (EVALSHA, falling back to EVAL). */
 export const SCRIPTS = {
-	natterPublish: {keys: 4, lua: PUBLISH},
+	natterPublish: {keys: 5, lua: PUBLISH},
 	natterRead: {keys: 3, lua: READ},
 	natterClear: {keys: 3, lua: CLEAR},
 	natterCursor: {keys: 1, lua: CURSOR},

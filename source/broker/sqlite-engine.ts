@@ -8,6 +8,7 @@ import {
 	type HistoryQuery,
 	type PublishInput,
 	type PublishResult,
+	type PublishedRef,
 	type RoomState,
 } from './engine.js';
 import {GroupCommit, type Committed} from './group-commit.js';
@@ -38,8 +39,8 @@ export function createSqliteEngine(path: string, options: Partial<EngineOptions>
 	const local = singleNode();
 	const emit = local.emit;
 	const nextId = newMessageIdFactory();
-	/** Epochs of rooms looked at but never written: stable while this process lives, kept off the disk. */
-	const provisional = new Map<string, string>();
+	/** The epoch of every room never written: stable while this process lives, and stored nowhere. */
+	const unseenEpoch = newEpoch();
 
 	const sql = {
 		ping: db.prepare('SELECT 1'),
@@ -64,6 +65,10 @@ export function createSqliteEngine(path: string, options: Partial<EngineOptions>
 			'SELECT id, room, sender, content, sequence, timestamp, data FROM messages WHERE room = ? AND sequence >= ? AND sequence < ? ORDER BY sequence DESC LIMIT ?',
 		),
 		seen: db.prepare<unknown[], {message: string}>('SELECT message FROM dedupe WHERE room = ? AND sender = ? AND client_id = ? AND expires > ?'),
+		// Keeps a sender's newest dedupeKeys ids in a room (the index walks them in expiry order).
+		capSender: db.prepare(
+			'DELETE FROM dedupe WHERE rowid IN (SELECT rowid FROM dedupe WHERE room = ? AND sender = ? ORDER BY expires DESC LIMIT -1 OFFSET ?)',
+		),
 		remember: db.prepare('INSERT OR REPLACE INTO dedupe (room, sender, client_id, message, expires) VALUES (?, ?, ?, ?, ?)'),
 		forgetExpired: db.prepare('DELETE FROM dedupe WHERE expires <= ?'),
 		forgetRoom: db.prepare('DELETE FROM dedupe WHERE room = ?'),
@@ -79,16 +84,9 @@ export function createSqliteEngine(path: string, options: Partial<EngineOptions>
 	sql.forgetExpired.run(now());
 
 
-	/** A room's stored row, or sequence 0 of its provisional epoch when nothing was ever written to it. */
+	/** A room's stored row, or sequence 0 of the unseen epoch when nothing was ever written to it (reading stores nothing). */
 	function roomRow(room: string): RoomRow {
-		const row = sql.room.get(room);
-		if (row) return row;
-		let epoch = provisional.get(room);
-		if (epoch === undefined) {
-			epoch = newEpoch();
-			provisional.set(room, epoch);
-		}
-		return {epoch, sequence: 0};
+		return sql.room.get(room) ?? {epoch: unseenEpoch, sequence: 0};
 	}
 
 	/** The room as the contract sees it: size and TTL limits apply on read even before a publish trims the rows. */
@@ -108,7 +106,10 @@ export function createSqliteEngine(path: string, options: Partial<EngineOptions>
 		if (input.clientId !== undefined) {
 			sql.forgetExpired.run(at);
 			const seen = sql.seen.get(room, input.sender, input.clientId, at);
-			if (seen) return {value: {message: JSON.parse(seen.message) as ChatMessage, epoch, duplicate: true}};
+			if (seen) {
+				const {id, sequence, timestamp} = JSON.parse(seen.message) as PublishedRef;
+				return {value: {message: {id, sequence, timestamp}, epoch, duplicate: true}};
+			}
 		}
 		const message: ChatMessage = {
 			id: nextId(),
@@ -129,12 +130,13 @@ export function createSqliteEngine(path: string, options: Partial<EngineOptions>
 			sql.trimBelow.run(room, live?.sequence ?? message.sequence + 1);
 		}
 		if (input.clientId !== undefined) {
-			sql.remember.run(room, input.sender, input.clientId, JSON.stringify(message), at + settings.dedupeWindow);
+			const ref: PublishedRef = {id: message.id, sequence: message.sequence, timestamp: message.timestamp};
+			sql.remember.run(room, input.sender, input.clientId, JSON.stringify(ref), at + settings.dedupeWindow);
+			sql.capSender.run(room, input.sender, settings.dedupeKeys);
 		}
 		return {
 			value: {message, epoch, duplicate: false},
 			after() {
-				provisional.delete(room);
 				emit({type: 'message', room, epoch, message});
 			},
 		};
@@ -176,7 +178,6 @@ export function createSqliteEngine(path: string, options: Partial<EngineOptions>
 				return {
 					value: {sequence: 0, epoch, first: 1},
 					after() {
-						provisional.delete(room);
 						emit({type: 'cleared', room, epoch, by});
 					},
 				};
@@ -184,6 +185,8 @@ export function createSqliteEngine(path: string, options: Partial<EngineOptions>
 		},
 
 		setCursor(userId: string, room: string, cursor: Cursor): Promise<void> {
+			// A cursor at 0 says no more than no cursor: acks of empty rooms store nothing.
+			if (cursor.sequence === 0) return Promise.resolve();
 			return commits.write(() => {
 				sql.advanceCursor.run(userId, room, cursor.epoch, cursor.sequence);
 				return {value: undefined};

@@ -3,7 +3,7 @@ import {dirname} from 'node:path';
 import Database from 'better-sqlite3';
 
 /** Bump when SCHEMA changes, and teach `migrate` the step. */
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 	CREATE TABLE rooms (
@@ -38,6 +38,16 @@ const SCHEMA = `
 		PRIMARY KEY (room, sender, client_id)
 	);
 	CREATE INDEX dedupe_expires ON dedupe (expires);
+	CREATE INDEX dedupe_sender ON dedupe (room, sender, expires);
+`;
+
+/**
+ * Version 1 -> 2: dedupe keeps only what a retry's answer needs (id, sequence, timestamp), not
+ * the whole message, and is capped per (room, sender), which needs an index in expiry order.
+ */
+const MIGRATE_1_TO_2 = `
+	UPDATE dedupe SET message = json_object('id', json_extract(message, '$.id'), 'sequence', json_extract(message, '$.sequence'), 'timestamp', json_extract(message, '$.timestamp'));
+	CREATE INDEX dedupe_sender ON dedupe (room, sender, expires);
 `;
 
 /** How long opening waits for another process to let go of the file before giving up. */
@@ -77,6 +87,11 @@ function migrate(db: Database.Database): void {
 		const version = db.pragma('user_version', {simple: true}) as number;
 		if (version > SCHEMA_VERSION) throw new Error(`it was written by a newer natter (data version ${version}, this natter reads ${SCHEMA_VERSION})`);
 		if (version === SCHEMA_VERSION) return;
+		if (version === 1) {
+			db.exec(MIGRATE_1_TO_2);
+			db.pragma(`user_version = ${SCHEMA_VERSION}`);
+			return;
+		}
 		const tables = db.prepare<unknown[], {n: number}>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get()!.n;
 		if (tables > 0) throw new Error('it is an SQLite database of another program');
 		db.exec(SCHEMA);

@@ -259,6 +259,8 @@ export class Subscriptions {
 			...(sub.filter ? {filter: sub.filter.source} : {}),
 			...(sub.name === undefined ? {} : {sub: sub.name}),
 		});
+		// Sent at once: every write counts against --max-buffered, so a replay larger than the bound
+		// ends in a cut-off (4009) at the bound and the client resumes from its last sequence.
 		this.fanout.drain(connection, sub, page.messages);
 	}
 

@@ -22,6 +22,7 @@ export type RawFlags = {
 	keepNames?: string;
 	maxKeptNames?: string;
 	maxBuffered?: string;
+	maxHistoryBytes?: string;
 	data?: string;
 	redis?: string;
 	presenceTtl?: string;
@@ -53,6 +54,8 @@ export type ServeSettings = {
 	/** Open mode: how many names are kept at most. */
 	maxKeptNames: number;
 	maxBufferedBytes: number;
+	/** The memory engine's bound on all history it keeps, in bytes (`--max-history-bytes`). */
+	maxHistoryBytes: number;
 	/** SQLite file the broker keeps its rooms in (`--data`); without it rooms live in memory. */
 	dataPath?: string;
 	/** Redis that several broker nodes share (`--redis`, env NATTER_REDIS): the cluster engine. */
@@ -176,6 +179,7 @@ function serveSettings(flags: RawFlags, env: NodeJS.ProcessEnv): ServeSettings {
 		keepNamesDays: integer('--keep-names', flags.keepNames, 30, 0, 10 * 365),
 		maxKeptNames: integer('--max-kept-names', flags.maxKeptNames, 100_000, 1, 100_000_000),
 		maxBufferedBytes: integer('--max-buffered', flags.maxBuffered, 4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
+		maxHistoryBytes: integer('--max-history-bytes', flags.maxHistoryBytes, 256 * 1024 * 1024, 1024 * 1024, 1024 * 1024 * 1024 * 1024),
 		...(dataPath === undefined ? {} : {dataPath}),
 		...redisSettings(flags, env, dataPath),
 		...withSecret(checkSecret(flags.secret ?? env.NATTER_SECRET)),

@@ -30,6 +30,7 @@ export async function serveBroker(settings: ServeSettings, log: (line: string) =
 			keepNamesDays: settings.keepNamesDays,
 			maxKeptNames: settings.maxKeptNames,
 			maxBufferedBytes: settings.maxBufferedBytes,
+			maxHistoryBytes: settings.maxHistoryBytes,
 			...(settings.secret === undefined ? {} : {secret: settings.secret}),
 			rate: settings.rate,
 			burst: settings.burst,

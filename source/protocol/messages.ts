@@ -90,7 +90,7 @@ export type GetHistoryFrame = {
 	epoch?: string;
 	/** Read through the filter of this named subscription. */
 	sub?: string;
-	/** The request's id (at most 64 characters): every `history` page and any `error` answering it carry it back. */
+	/** natter extension: names the request (at most 64 characters); every frame answering it carries it back. */
 	id?: string;
 };
 
@@ -192,10 +192,10 @@ export type HistoryFrame = {
 	since?: number;
 	/** Every message up to this sequence that the request admits is in `messages` (filtered pages). */
 	through?: number;
-	/** The `id` of the `get_history` this answers, when it had one. */
+	/** The request's `id`, echoed on every page answering it. */
 	id?: string;
-	/** More pages of this answer follow (every page but the last). */
-	more?: boolean;
+	/** Present (true) on every page of a reply but its last: more `history` frames follow. */
+	more?: true;
 };
 
 export type PublishedFrame = {
@@ -222,10 +222,10 @@ export type ErrorFrame = {
 	room?: string;
 	/** The clientId of the failed publish, when it had one. */
 	clientId?: string;
+	/** The `id` of the failed `get_history`, when it had a valid one. */
+	id?: string;
 	/** Position in a filter expression that failed to parse. */
 	position?: number;
-	/** The `id` of the refused `get_history`, when it had one. */
-	id?: string;
 };
 
 export type ServerFrame =

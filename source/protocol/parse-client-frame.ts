@@ -23,7 +23,7 @@ export const DEFAULT_FRAME_LIMITS: FrameLimits = {
 /** The result of parsing one untrusted frame: a typed frame, or a typed error for the sender. */
 export type ParseResult =
 	| {ok: true; frame: ClientFrame}
-	| {ok: false; code: ErrorCode; error: string; room?: string; clientId?: string};
+	| {ok: false; code: ErrorCode; error: string; room?: string; clientId?: string; id?: string};
 
 const POLLUTING_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const MAX_DATA_DEPTH = 8;
@@ -143,24 +143,29 @@ function parseTyped(type: string, raw: Record<string, unknown>, limits: FrameLim
 		}
 		case 'get_history': {
 			const room = roomName(raw.room);
-			if (!room.ok) return room;
+			const id = optionalString(raw.id, 'id', MAX_ID_LENGTH, room.ok ? room.value : undefined);
+			if (!id.ok) return id;
+			// Every refusal of a get_history echoes its id, so the client can settle that request.
+			const withId = (failure: {ok: false; code: ErrorCode; error: string; room?: string}): ParseResult => ({...failure, ...defined('id', id.value)});
+			if (!room.ok) return withId(room);
 			const r = room.value;
 			const since = optionalSequence(raw.since, 'since', r);
-			if (!since.ok) return since;
+			if (!since.ok) return withId(since);
 			const before = optionalSequence(raw.before, 'before', r);
-			if (!before.ok) return before;
+			if (!before.ok) return withId(before);
 			const limit = optionalSequence(raw.limit, 'limit', r);
-			if (!limit.ok) return limit;
+			if (!limit.ok) return withId(limit);
 			if (limit.value !== undefined && (limit.value < 1 || limit.value > limits.maxHistoryLimit)) {
-				return fail('invalid_field', `"limit" must be between 1 and ${limits.maxHistoryLimit}`, r);
+				return withId(fail('invalid_field', `"limit" must be between 1 and ${limits.maxHistoryLimit}`, r));
 			}
 			const epoch = optionalString(raw.epoch, 'epoch', 64, r);
-			if (!epoch.ok) return epoch;
+			if (!epoch.ok) return withId(epoch);
 			const sub = subscriptionName(raw.sub, r);
-			if (!sub.ok) return sub;
+			if (!sub.ok) return withId(sub);
 			return ok({
 				type,
 				room: r,
+				...defined('id', id.value),
 				...defined('since', since.value),
 				...defined('before', before.value),
 				...defined('limit', limit.value),

@@ -19,7 +19,7 @@ export type BrokerProcess = {
 
 /** Options for startBrokerProcess. */
 export type BrokerProcessOptions = {
-	/** Extra flags after `--serve --headless --port 0 --host 127.0.0.1` (later flags win). */
+	/** Extra flags after `--serve --headless --port 0 --host 127.0.0.1`; `--rate`/`--burst` here replace the helper's lifted limits. */
 	args?: string[];
 	/** Environment of the child; default this process's. */
 	env?: NodeJS.ProcessEnv;
@@ -49,7 +49,10 @@ const LISTENING = /natter broker listening on (ws:\/\/\S+)/;
  */
 export function startBrokerProcess(options: BrokerProcessOptions = {}): Promise<BrokerProcess> {
 	// Tests drive brokers far faster than a person types; the rate limit has tests of its own.
-	const args = ['--import', 'tsx', 'cli.tsx', '--serve', '--headless', '--port', '0', '--host', '127.0.0.1', '--rate', '100000', '--burst', '100000', ...(options.args ?? [])];
+	// A flag may be given once: the caller's --rate/--burst replace these defaults.
+	const given = new Set(options.args ?? []);
+	const lifted = [...(given.has('--rate') ? [] : ['--rate', '100000']), ...(given.has('--burst') ? [] : ['--burst', '100000'])];
+	const args = ['--import', 'tsx', 'cli.tsx', '--serve', '--headless', '--port', '0', '--host', '127.0.0.1', ...lifted, ...(options.args ?? [])];
 	const child = spawn(process.execPath, args, {cwd: ROOT, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe']});
 	let stdout = '';
 	let stderr = '';
