@@ -57,7 +57,7 @@ export function isLoopback(address: string): boolean {
 
 async function resolvesOutward(name: string, machine: MachineView): Promise<boolean> {
 	const stop = new AbortController();
-	const timeout = delay(RESOLVE_MS, undefined, {signal: stop.signal, ref: false}).catch(() => undefined);
+	const timeout = delay(RESOLVE_MS, undefined, {signal: stop.signal}).catch(() => undefined);
 	try {
 		const address = await Promise.race([machine.resolve(name).catch(() => undefined), timeout]);
 		return address !== undefined && !isLoopback(address);
