@@ -64,6 +64,8 @@ describe('three windows on a natter broker', {skip, timeout: 120_000}, () => {
 		const hosting = await ana.waitFor('hosting');
 		// Bound to 127.0.0.1: no other machine can join, and the bar says so instead of an address.
 		assert.match(hosting, /hosting · loopback only: other machines cannot join/);
+		// Every window starts with where to find the commands.
+		await ana.waitFor('type /help for commands, Tab to complete');
 		await ana.send('Hello everyone!');
 		await bo.waitFor(/ana │ Hello everyone! +#1/);
 		await ana.waitFor(/ana │ Hello everyone! +#1/);
