@@ -2,16 +2,17 @@
 # README's install section, checked as a new user meets it (issue 20's "done when"):
 #  1. clone this repository into an empty folder with no ../shared beside it, run README's two
 #     set-up commands there and pass README's test command (`npm test`);
-#  2. pack the package, install the tarball into another empty prefix without its optional
-#     packages and with no compiler, make or python on the PATH;
+#  2. pack the package, install the tarball into another empty folder without its optional
+#     packages and with no compiler, make or python on the PATH (a folder, not `-g --prefix`:
+#     npm ignores --omit for a global install of a tarball, npm/cli#8284);
 #  3. from that install, start `natter --serve --headless` and two `--json` clients, and pass one
 #     message between them.
-# Run by .ci/run after npm test. Usage: scripts/check-clean-install.sh [--skip-clone-test]
-# (--skip-clone-test clones and sets up, but leaves out the clone's npm test: for a quick check).
+# Run by .ci/run after npm test. Usage: scripts/check-clean-install.sh [--skip-clone-test | --package-only]
+# (--skip-clone-test clones and sets up but leaves out the clone's npm test; --package-only skips
+# the clone and packs this tree: quicker checks while working on this script).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-skip_clone_test=false
-[ "${1:-}" = --skip-clone-test ] && skip_clone_test=true
+mode="${1:-full}"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/natter-clean-install.XXXXXX")"
 pids=()
@@ -23,6 +24,9 @@ trap cleanup EXIT
 say() { printf 'check-clean-install: %s\n' "$*"; }
 started=$SECONDS
 
+if [ "$mode" = --package-only ]; then
+	cd "$repo"
+else
 # 1. A clone with nothing beside it: the seed's reference server is not found (its tests skip
 # loudly), and nothing is taken from this tree but what git holds.
 git clone -q "$repo" "$work/clone/natter"
@@ -35,10 +39,11 @@ setup="$(grep -m1 -E '^npm install && npm run build' README.md | sed 's/ *#.*//'
 say "set up: $setup"
 bash -c "$setup" >"$work/setup.log" 2>&1 || { tail -40 "$work/setup.log"; say "set-up failed"; exit 1; }
 say "set up in $((SECONDS - started)) s"
-if [ "$skip_clone_test" = false ]; then
+if [ "$mode" != --skip-clone-test ]; then
 	test_started=$SECONDS
 	npm test
 	say "npm test in the clone passed in $((SECONDS - test_started)) s"
+fi
 fi
 
 # 2. The package as a user gets it: packed (prepack builds dist/), installed without the
@@ -57,12 +62,12 @@ done
 prefix="$work/prefix"
 mkdir "$prefix"
 install_started=$SECONDS
-PATH="$tools" npm install -g --prefix "$prefix" --omit=optional --no-audit --no-fund "$tarball" >"$work/install.log" 2>&1 \
-	|| { tail -40 "$work/install.log"; say "npm install -g of the tarball failed without build tools"; exit 1; }
+PATH="$tools" npm install --prefix "$prefix" --omit=optional --no-audit --no-fund "$tarball" >"$work/install.log" 2>&1 \
+	|| { tail -40 "$work/install.log"; say "npm install of the tarball failed without build tools"; exit 1; }
 say "installed $(basename "$tarball") without optional packages in $((SECONDS - install_started)) s"
-natter="$prefix/bin/natter"
+natter="$prefix/node_modules/.bin/natter"
 for name in better-sqlite3 ioredis prom-client; do
-	[ ! -e "$prefix/lib/node_modules/natter/node_modules/$name" ] || { say "$name was installed despite --omit=optional"; exit 1; }
+	[ ! -e "$prefix/node_modules/$name" ] || { say "$name was installed despite --omit=optional"; exit 1; }
 done
 
 # 3. From that install: a broker, a listener and a sender, over loopback.
