@@ -53,7 +53,7 @@ const cli = meow(
 	  $ natter token --new-secret                 print a random secret
 
 	Client
-	  --url URL          broker to join; repeat for fallbacks      --url ws://chat.local:8080
+	  --url URL          broker to join (no port: 8080); repeat for fallbacks
 	  --name NAME        your name (default: NATTER_NAME, else the OS user)   --name ana
 	  --room ROOM        room to open; repeat for more (default general)      --room ops --room dev
 	  --json             no TUI: JSON lines out, text and /commands in (for scripts)
@@ -101,8 +101,8 @@ const cli = meow(
 	  --version          natter's version
 
 	Examples
-	  $ npx natter --serve --name ana
-	  $ npx natter --url ws://ana-laptop:8080 --name bo --room general
+	  $ natter --serve --name ana
+	  $ natter --url ws://ana-laptop --name bo --room general   (no port: 8080)
 	  $ natter --serve --headless --port 0
 	  $ echo "build 142 passed" | natter --url ws://ci:8080 --name bot --room builds --json
 	  $ NATTER_SECRET=$(openssl rand -hex 32) natter --serve --headless

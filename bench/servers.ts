@@ -14,6 +14,7 @@ import {createServer} from 'node:net';
 import {tmpdir} from 'node:os';
 import {dirname, join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
+import {SEED_PEER_DIR} from '../test/helpers/seed-server.js';
 import {cpuMs, rssBytes, servingPid} from './proc.js';
 
 /**
@@ -66,7 +67,8 @@ export type ServerOptions = {
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const REPO_DIR = resolve(BENCH_DIR, '..');
-const SEED_SOURCE = process.env.NATTER_SEED_PEER ?? resolve(REPO_DIR, '../shared/peers/seed-ts');
+// Found where the tests find it: NATTER_SEED_PEER, else ../shared/peers/seed-ts.
+const SEED_SOURCE = SEED_PEER_DIR;
 const SEED_COPY = process.env.NATTER_BENCH_SEED_DIR ?? join(REPO_DIR, 'node_modules/.cache/natter-bench/seed-peer');
 const NATTER_CLI = join(REPO_DIR, 'dist/cli.js');
 

@@ -54,8 +54,11 @@ await build({
 	chunkNames: 'chunks/[name]-[hash]',
 	define: {'process.env.NODE_ENV': '"production"'},
 	external: [
-		// A native addon: loaded from node_modules at run time.
+		// natter's optional packages (see source/broker/optional-package.ts): loaded from
+		// node_modules when their feature is used, and absent from a chat-only install.
 		'better-sqlite3',
+		'ioredis',
+		'prom-client',
 		// ws's optional native speed-ups, absent unless the user installed them.
 		'bufferutil',
 		'utf-8-validate',

@@ -1,13 +1,9 @@
-/** natter's library API: embed the broker, or talk to one from a script. */
-export {createBroker, BrokerStartError, type Broker, type BrokerOptions} from './broker/create-broker.js';
-export {createMemoryEngine} from './broker/memory-engine.js';
-export {createSqliteEngine} from './broker/sqlite-engine.js';
-export {createRedisEngine} from './broker/redis-engine.js';
-export type {Engine, EngineEvent, EngineOptions, RoomState, HistoryPage, PublishInput, PublishResult, Cursor} from './broker/engine.js';
-export {createClient} from './client/create-client.js';
-export type {BrokerFlavour, ClientEvent, ClientOptions, ConnectionStatus, Dialect, HistoryPurpose, HistoryQuery, NatterClient, PendingMessage} from './client/types.js';
-export {compileFilter, type CompiledFilter} from './filter/compile-filter.js';
-export {signToken, verifyToken} from './auth/tokens.js';
-export type * from './protocol/messages.js';
-export {CloseCode} from './protocol/messages.js';
-export {parseClientFrame, DEFAULT_FRAME_LIMITS, type FrameLimits, type ParseResult} from './protocol/parse-client-frame.js';
+/**
+ * `natter`, the convenience entry: everything of `natter/client` and `natter/broker` (client,
+ * broker, memory engine, the engine contract's types, filters, tokens, the wire types). The
+ * SQLite and Redis engines have entries of their own, `natter/engines/sqlite` and
+ * `natter/engines/redis`: their drivers are optional packages, and importing `natter` must work
+ * without them.
+ */
+export * from './entry/client.js';
+export * from './entry/broker.js';

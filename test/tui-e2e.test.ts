@@ -5,10 +5,11 @@
 import {after, before, describe, test} from 'node:test';
 import assert from 'node:assert/strict';
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
-import {copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync} from 'node:fs';
+import {existsSync, readdirSync, statSync} from 'node:fs';
 import {dirname, join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {FrameClient} from './helpers/frame-client.js';
+import {seedServerUnavailable, startSeedServer, type SeedServer} from './helpers/seed-server.js';
 import {Tmux, freePort, hasTmux, killServer} from './helpers/tmux.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -61,7 +62,10 @@ describe('three windows on a natter broker', {skip, timeout: 120_000}, () => {
 
 	test('test 1: a message reaches the other window; a later joiner reads it with /history', async () => {
 		const hosting = await ana.waitFor('hosting');
-		assert.match(hosting, new RegExp(`join with: natter --url ws://127\\.0\\.0\\.1:${port}`));
+		// Bound to 127.0.0.1: no other machine can join, and the bar says so instead of an address.
+		assert.match(hosting, /hosting · loopback only: other machines cannot join/);
+		// Every window starts with where to find the commands.
+		await ana.waitFor('type /help for commands, Tab to complete');
 		await ana.send('Hello everyone!');
 		await bo.waitFor(/ana │ Hello everyone! +#1/);
 		await ana.waitFor(/ana │ Hello everyone! +#1/);
@@ -161,34 +165,20 @@ describe('three windows on a natter broker', {skip, timeout: 120_000}, () => {
 	});
 });
 
-describe('a window on the seed reference server', {skip, timeout: 60_000}, () => {
-	const seedDir = join(root, 'node_modules', '.cache', `natter-seed-${process.pid}`);
-	let server: ChildProcess | undefined;
+describe('a window on the seed reference server', {skip: skip || seedServerUnavailable(), timeout: 60_000}, () => {
+	let server: SeedServer | undefined;
 	let ana: Tmux | undefined;
 	let bo: Tmux | undefined;
 
-	after(() => {
-		server?.kill();
+	after(async () => {
 		ana?.kill();
 		bo?.kill();
-		rmSync(seedDir, {recursive: true, force: true});
+		await server?.stop();
 	});
 
 	test('two windows chat through the seed server, which knows none of natter\'s extensions', async () => {
-		// The seed's server is read-only: run a copy placed where it resolves ws from natter's
-		// node_modules, and where neither lint nor git looks (node_modules/.cache).
-		mkdirSync(seedDir, {recursive: true});
-		const dir = seedDir;
-		copyFileSync(resolve(root, '..', 'shared', 'peers', 'seed-ts', 'pubsub-server.ts'), join(dir, 'pubsub-server.ts'));
-		const port = await freePort();
-		server = spawn(process.execPath, ['--import', 'tsx', join(dir, 'pubsub-server.ts')], {cwd: root, env: {...process.env, PORT: String(port)}, stdio: ['ignore', 'pipe', 'inherit']});
-		await new Promise<void>((done, fail) => {
-			server!.stdout!.on('data', (chunk: Buffer) => {
-				if (chunk.toString().includes('running on port')) done();
-			});
-			server!.once('exit', code => fail(new Error(`the seed server exited with ${code}`)));
-		});
-		const url = `ws://127.0.0.1:${port}`;
+		server = await startSeedServer();
+		const url = server.url;
 		ana = natter('--url', url, '--name', 'ana');
 		await ana.waitFor("speaks only the seed's protocol");
 		await ana.waitFor('● online');

@@ -9,7 +9,8 @@ import {HandshakeGate, refuseUpgrade} from './handshake-gate.js';
 import {Hub} from './hub.js';
 import {newEpoch, newToken} from './ids.js';
 import {createMemoryEngine} from './memory-engine.js';
-import {createBrokerMetrics, type BrokerMetrics} from './metrics.js';
+import type {BrokerMetrics, HubCounters} from './metrics.js';
+import {importNeeding, MissingPackageError} from './optional-package.js';
 import {VERSION} from '../version.js';
 import {wsUrl} from './ws-url.js';
 
@@ -125,7 +126,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
 	const heartbeatMs = options.heartbeatMs ?? 15_000;
 	const adminKey = options.adminKey ?? newToken();
 	// The gauges read the hub when scraped, by then long constructed.
-	const metrics = createBrokerMetrics(() => hub.stats());
+	const metrics = await loadMetrics(() => hub.stats(), log);
 	const hub = new Hub({
 		nodeId: newEpoch(),
 		engine,
@@ -136,7 +137,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
 		adminKey,
 		serverName: `natter/${VERSION}`,
 		log,
-		counters: metrics,
+		counters: metrics ?? NO_COUNTERS,
 		limits: {
 			rate: options.rate ?? 20,
 			burst: options.burst ?? 50,
@@ -159,7 +160,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
 		proxies: trustedProxies(options.trustProxy ?? []),
 	});
 	// After the hub's listener, so it times the whole local fan-out.
-	metrics.observe(engine);
+	metrics?.observe(engine);
 
 	const ownServer = options.server === undefined;
 	const headersTimeout = options.headersTimeoutMs ?? 5000;
@@ -264,9 +265,14 @@ function listen(server: Server, port: number, host: string | undefined): Promise
 }
 
 /** Plain HTTP on the broker's port: a health check for load balancers, Prometheus metrics; everything else wants a WebSocket. */
-async function answerHttp(request: IncomingMessage, response: ServerResponse, engine: Engine, metrics: BrokerMetrics): Promise<void> {
+async function answerHttp(request: IncomingMessage, response: ServerResponse, engine: Engine, metrics: BrokerMetrics | undefined): Promise<void> {
 	const path = (request.url ?? '/').split('?')[0];
-	if (path === '/metrics') {
+	if (path === '/metrics' && metrics === undefined) {
+		response.writeHead(501, {'content-type': 'text/plain'});
+		response.end(`natter broker: ${METRICS_MISSING}\n`);
+		return;
+	}
+	if (path === '/metrics' && metrics !== undefined) {
 		response.writeHead(200, {'content-type': metrics.contentType});
 		response.end(await metrics.render());
 		return;
@@ -279,6 +285,27 @@ async function answerHttp(request: IncomingMessage, response: ServerResponse, en
 	}
 	response.writeHead(426, {'content-type': 'text/plain', upgrade: 'websocket'});
 	response.end('natter broker: connect with a WebSocket client\n');
+}
+
+const METRICS_MISSING = new MissingPackageError('/metrics', 'prom-client').message;
+
+/** What the hub reports to when there are no metrics: nothing, at no cost. */
+const NO_COUNTERS: HubCounters = {published() {}, delivered() {}, slowConsumer() {}};
+
+/**
+ * The broker's metrics, or undefined when prom-client (an optional package) is not installed:
+ * the broker then runs without them, says so once in its log, and answers /metrics with 501.
+ * Loaded here rather than imported, so that importing the broker never loads prom-client.
+ */
+async function loadMetrics(stats: () => {connections: number; rooms: number}, log: (line: string) => void): Promise<BrokerMetrics | undefined> {
+	try {
+		const {createBrokerMetrics} = await importNeeding('/metrics', 'prom-client', () => import('./metrics.js'));
+		return createBrokerMetrics(stats);
+	} catch (error) {
+		if (!(error instanceof MissingPackageError)) throw error;
+		log(`metrics are off: ${error.message}`);
+		return undefined;
+	}
 }
 
 // The listeners a connection keeps for its lifetime are made outside onUpgrade: a closure made

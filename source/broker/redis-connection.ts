@@ -1,14 +1,8 @@
 import {Redis} from 'ioredis';
+import {EngineUnavailableError} from './engine-unavailable-error.js';
 import {defineScripts, type ScriptName} from './redis-scripts.js';
 
-/** A request the engine could not complete because Redis did not answer; the hub reports it as `unavailable`. */
-export class EngineUnavailableError extends Error {
-	readonly code = 'ENGINE_UNAVAILABLE';
-	constructor(message: string) {
-		super(message);
-		this.name = 'EngineUnavailableError';
-	}
-}
+export {EngineUnavailableError};
 
 /** What the Redis engine asks of its connections. */
 export type RedisConnectionOptions = {

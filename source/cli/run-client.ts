@@ -1,4 +1,3 @@
-import {hostname} from 'node:os';
 import {setFlagsFromString} from 'node:v8';
 import {createClient} from '../client/create-client.js';
 import {fileKeyring} from '../client/file-keyring.js';
@@ -36,23 +35,29 @@ export async function runClient(plan: Extract<CliPlan, {mode: 'tui' | 'json'}>):
 	if (process.versions.v8.startsWith('11.')) setFlagsFromString('--interrupt-budget=500000');
 	let urls = plan.urls;
 	let adminKey: string | undefined;
-	let serveAddress: string | undefined;
+	let serveAddresses: string[] | undefined;
 	let closeBroker = async (): Promise<void> => {};
 	if (plan.serve) {
 		// Loaded only when hosting: a client that joins elsewhere never loads the broker.
-		const {joinAddress, serveBroker} = await import('./serve-broker.js');
+		const [{serveBroker}, {joinAddresses, joinLines}] = await Promise.all([import('./serve-broker.js'), import('./join-addresses.js')]);
 		// The window owns the terminal: broker diagnostics stay quiet unless asked for.
 		const started = await serveBroker(plan.serve, plan.mode === 'json' ? line => process.stderr.write(`natter broker: ${line}\n`) : () => {});
 		if (!started.ok) {
 			process.stderr.write(`natter: ${started.error}\n`);
-			return 1;
+			return started.exitCode;
 		}
 		const {broker} = started;
 		urls = [broker.url];
 		adminKey = broker.adminKey;
-		serveAddress = joinAddress(broker, hostname());
+		serveAddresses = await joinAddresses(broker.host, broker.port);
 		closeBroker = () => broker.close();
-		if (plan.mode === 'json') process.stderr.write(`natter: hosting on ${serveAddress}\n`);
+		process.title = `natter serve :${broker.port}`;
+		if (plan.mode === 'json') {
+			const lines = [`hosting on ${broker.url}`, ...joinLines(serveAddresses, broker.url)];
+			process.stderr.write(lines.map(line => `natter: ${line}\n`).join(''));
+		}
+	} else {
+		process.title = `natter chat ${plan.name}@${hostOf(urls[0]!)}`;
 	}
 	const client = createClient({
 		urls,
@@ -78,10 +83,19 @@ export async function runClient(plan: Extract<CliPlan, {mode: 'tui' | 'json'}>):
 			const early = recordEarlyEvents(client);
 			client.start();
 			const {runTui} = await withoutFetch(() => import('./run-tui.js'));
-			code = await runTui({client, early, serverUrl: urls[0]!, ...(serveAddress === undefined ? {} : {serveAddress})});
+			code = await runTui({client, early, serverUrl: urls[0]!, ...(serveAddresses === undefined ? {} : {serveAddresses})});
 		}
 	} finally {
 		await closeBroker();
 	}
 	return code;
+}
+
+/** `host:port` of a broker URL, for the process title (the URL itself when it does not parse). */
+function hostOf(url: string): string {
+	try {
+		return new URL(url).host;
+	} catch {
+		return url;
+	}
 }

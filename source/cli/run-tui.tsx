@@ -9,10 +9,17 @@ export type RunTuiOptions = {
 	/** Started before the window loaded: its events until the window subscribes. Without it, the window starts the client. */
 	early?: EarlyEvents;
 	serverUrl: string;
-	serveAddress?: string;
+	/** With --serve: the URLs other machines can join with (empty: loopback only). */
+	serveAddresses?: readonly string[];
 	/** Time without input before the user is marked away (ms, default 5 minutes). */
 	idleMs?: number;
 };
+
+/**
+ * The first line of every window: how to find the commands. Shown once per window rather than
+ * once per user, so natter keeps no state on disk and every window starts the same.
+ */
+export const FIRST_RUN_HINT = 'type /help for commands, Tab to complete';
 
 // Alternate screen (the shell's scrollback stays as it was) and bracketed paste (a pasted
 // Enter is text, not a send); both are undone on the way out.
@@ -46,7 +53,7 @@ export async function runTui(options: RunTuiOptions): Promise<number> {
 	process.once('SIGHUP', onSignal);
 	process.on('exit', restore);
 	const instance = render(
-		<App client={client} serverUrl={options.serverUrl} {...(options.early === undefined ? {} : {early: options.early})} {...(options.serveAddress === undefined ? {} : {serveAddress: options.serveAddress})} {...(options.idleMs === undefined ? {} : {idleMs: options.idleMs})} />,
+		<App client={client} serverUrl={options.serverUrl} {...(options.early === undefined ? {} : {early: options.early})} {...(options.serveAddresses === undefined ? {} : {serveAddresses: options.serveAddresses})} {...(options.idleMs === undefined ? {} : {idleMs: options.idleMs})} hint={FIRST_RUN_HINT} />,
 		{exitOnCtrlC: false, patchConsole: true, maxFps: 30},
 	);
 	try {

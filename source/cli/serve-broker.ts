@@ -1,10 +1,13 @@
 import {BrokerStartError, createBroker, type Broker} from '../broker/create-broker.js';
 import type {Engine} from '../broker/engine.js';
-import {wsUrl} from '../broker/ws-url.js';
+import {importNeeding, MissingPackageError} from '../broker/optional-package.js';
 import type {ServeSettings} from './parse-flags.js';
 
-/** The outcome of starting the broker for `--serve`: the broker, or one sentence for the user. */
-export type ServeResult = {ok: true; broker: Broker} | {ok: false; error: string};
+/**
+ * The outcome of starting the broker for `--serve`: the broker, or one sentence for the user and
+ * the exit code (2 when a package the flags need is not installed: a usage problem, as a bad flag).
+ */
+export type ServeResult = {ok: true; broker: Broker} | {ok: false; error: string; exitCode: 1 | 2};
 
 /**
  * Start the broker that `--serve` asks for (headless or under a chat window), with the engine
@@ -15,7 +18,7 @@ export async function serveBroker(settings: ServeSettings, log: (line: string) =
 	try {
 		engine = await engineFor(settings, log);
 	} catch (error) {
-		return {ok: false, error: (error as Error).message};
+		return {ok: false, error: (error as Error).message, exitCode: error instanceof MissingPackageError ? 2 : 1};
 	}
 	try {
 		const broker = await createBroker({
@@ -44,28 +47,32 @@ export async function serveBroker(settings: ServeSettings, log: (line: string) =
 		return {ok: true, broker};
 	} catch (error) {
 		await engine?.close();
-		return {ok: false, error: error instanceof BrokerStartError ? error.message : `could not start the broker: ${(error as Error).message}`};
+		return {ok: false, error: error instanceof BrokerStartError ? error.message : `could not start the broker: ${(error as Error).message}`, exitCode: 1};
 	}
-}
-
-/** The address others can use to join: the bound host, or this machine's name for a wildcard bind. */
-export function joinAddress(broker: Broker, hostname: string): string {
-	return wsUrl(broker.host, broker.port, hostname);
 }
 
 /**
  * The engine the settings ask for (`--data`: SQLite, `--redis`: Redis); undefined lets the broker
  * make its memory engine. Each engine's driver is imported only when chosen (ioredis alone
- * costs a chat window about 100 ms and 10 MiB).
+ * costs a chat window about 100 ms and 10 MiB), and is an optional package: when it is not
+ * installed, the user reads which one to install instead of a resolver error.
  */
 async function engineFor(settings: ServeSettings, log: (line: string) => void): Promise<Engine | undefined> {
 	const limits = {historySize: settings.historySize, historyTtl: settings.historyTtl};
 	if (settings.dataPath !== undefined) {
-		const {createSqliteEngine} = await import('../broker/sqlite-engine.js');
-		return createSqliteEngine(settings.dataPath, limits);
+		const {createSqliteEngine} = await importNeeding('--data', 'better-sqlite3', () => import('../broker/sqlite-engine.js'));
+		try {
+			return createSqliteEngine(settings.dataPath, limits);
+		} catch (error) {
+			// Installed without its native part (--ignore-scripts, or built for another Node).
+			if (/bindings file|NODE_MODULE_VERSION|compiled against a different/.test((error as Error).message)) {
+				throw new Error('--data needs better-sqlite3 built for this Node: npm rebuild better-sqlite3');
+			}
+			throw error;
+		}
 	}
 	if (settings.redisUrl !== undefined) {
-		const {createRedisEngine} = await import('../broker/redis-engine.js');
+		const {createRedisEngine} = await importNeeding('--redis', 'ioredis', () => import('../broker/redis-engine.js'));
 		return createRedisEngine(settings.redisUrl, {...limits, log, ...(settings.presenceTtlMs === undefined ? {} : {presenceTtlMs: settings.presenceTtlMs})});
 	}
 	return undefined;

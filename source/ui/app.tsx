@@ -1,4 +1,4 @@
-import {useCallback, useRef, useState} from 'react';
+import {useCallback, useEffect, useRef, useState} from 'react';
 import {Box, useApp} from 'ink';
 import type {NatterClient} from '../client/types.js';
 import {parseCommand} from '../commands/parse-command.js';
@@ -26,8 +26,8 @@ type Props = {
 	client: NatterClient;
 	/** The broker URL, shown until the client reports where it is connected. */
 	serverUrl: string;
-	/** With --serve: the address others can use to join. */
-	serveAddress?: string;
+	/** With --serve: the URLs other machines can join with (empty: only loopback reaches the broker). */
+	serveAddresses?: readonly string[];
 	/** Time without input before I am marked away (ms; default 5 minutes; 0 never). */
 	idleMs?: number;
 	/** Fixed terminal size (tests); the real terminal's otherwise. */
@@ -39,6 +39,8 @@ type Props = {
 	onExit?: () => void;
 	/** The client was started before the window: what it emitted meanwhile (see recordEarlyEvents). */
 	early?: EarlyEvents;
+	/** A line shown once, in the first room that opens (the CLI's `type /help …` hint). */
+	hint?: string;
 };
 
 /** Narrower than this, the member panel hides unless asked for. */
@@ -53,7 +55,7 @@ const PANEL_WIDTH = 24;
  * @example
  * render(<App client={client} serverUrl="ws://127.0.0.1:8080" />, {exitOnCtrlC: false});
  */
-export function App({client, serverUrl, serveAddress, idleMs = 5 * 60_000, columns, rows, frameMs, onExit, early}: Props) {
+export function App({client, serverUrl, serveAddresses, idleMs = 5 * 60_000, columns, rows, frameMs, onExit, early, hint}: Props) {
 	const {exit} = useApp();
 	const size = useTerminalSize({...(columns === undefined ? {} : {columns}), ...(rows === undefined ? {} : {rows})});
 	const {state, dispatch, latest} = useChat(client, {...(frameMs === undefined ? {} : {frameMs}), ...(early === undefined ? {} : {early})});
@@ -67,6 +69,12 @@ export function App({client, serverUrl, serveAddress, idleMs = 5 * 60_000, colum
 	const [closing, setClosing] = useState(false);
 	const autoAway = useRef(false);
 	const now = useNow(true);
+	const hinted = useRef(false);
+	useEffect(() => {
+		if (hint === undefined || hinted.current || state.active === undefined) return;
+		hinted.current = true;
+		dispatch({type: 'notice', lines: [{tone: 'help', text: hint}], at: Date.now()});
+	}, [hint, state.active, dispatch]);
 
 	const height = Math.max(4, size.rows - 1);
 	const paneHeight = height - 3;
@@ -187,7 +195,7 @@ export function App({client, serverUrl, serveAddress, idleMs = 5 * 60_000, colum
 				away={state.away}
 				rtt={state.rtt}
 				serverUrl={serverUrl}
-				{...(serveAddress === undefined ? {} : {serveAddress})}
+				{...(serveAddresses === undefined ? {} : {serveAddresses})}
 				flavour={state.dialect.name}
 				pending={state.rooms.reduce((sum, r) => sum + r.pending.length, 0)}
 				closing={closing}

@@ -5,18 +5,33 @@ import {fileURLToPath} from 'node:url';
 import {freePort} from './free-port.js';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const seedSource = resolve(projectRoot, '../shared/peers/seed-ts/pubsub-server.ts');
 
-/** Why the seed server cannot run here, or undefined when it can. */
+/**
+ * The folder of the seed chapter's reference server and clients (its pubsub-server.ts): the
+ * `NATTER_SEED_PEER` environment variable, else `../shared/peers/seed-ts` beside the project
+ * (where the course and CI keep it). The one place the tests and the bench look for it.
+ */
+export const SEED_PEER_DIR = resolve(process.env.NATTER_SEED_PEER || resolve(projectRoot, '../shared/peers/seed-ts'));
+const seedSource = join(SEED_PEER_DIR, 'pubsub-server.ts');
+let warned = false;
+
+/**
+ * Why the seed server cannot run here (a reason for `{skip}`, also written once to stderr with
+ * how to enable the tests), or undefined when it can.
+ */
 export function seedServerUnavailable(): string | undefined {
-	return existsSync(seedSource) ? undefined : `the seed's reference server is not at ${seedSource}`;
+	if (existsSync(seedSource)) return undefined;
+	const reason = `the seed's reference server is not at ${seedSource}; set NATTER_SEED_PEER to the folder holding the course's peers/seed-ts/pubsub-server.ts to run these tests`;
+	if (!warned) console.error(`SKIPPING the tests against the seed's reference server: ${reason}`);
+	warned = true;
+	return reason;
 }
 
 /** The seed chapter's own reference server, unchanged, in a child process. */
 export type SeedServer = {url: string; port: number; child: ChildProcess; stop(): Promise<void>};
 
 /**
- * Start the seed's reference TypeScript server (../shared/peers/seed-ts/pubsub-server.ts).
+ * Start the seed's reference TypeScript server (pubsub-server.ts in SEED_PEER_DIR).
  * The file is copied under the project so that its `import 'ws'` resolves to natter's ws.
  */
 export async function startSeedServer(): Promise<SeedServer> {

@@ -11,8 +11,8 @@ type Props = {
 	away: {reason: string | undefined} | undefined;
 	rtt: number | undefined;
 	serverUrl: string;
-	/** With --serve: the address others can join with. */
-	serveAddress?: string;
+	/** With --serve: the URLs other machines can join with, best first; empty when only loopback reaches the broker. */
+	serveAddresses?: readonly string[];
 	flavour: BrokerFlavour;
 	pending: number;
 	closing: boolean;
@@ -39,7 +39,7 @@ export const StatusBar = memo(function StatusBar(props: Props) {
 	parts.push({text: `[${sanitizeLine(url)}${props.flavour === 'seed' ? ' · seed server' : ''}]`});
 	if (props.connection.state === 'online' && props.rtt !== undefined) parts.push({text: `[rtt ${props.rtt} ms]`});
 	if (props.pending > 0) parts.push({text: `[${props.pending} pending]`, color: 'yellow', bold: true});
-	if (props.serveAddress) parts.push({text: `[hosting · join with: natter --url ${sanitizeLine(props.serveAddress)}]`, color: 'cyanBright'});
+	if (props.serveAddresses) parts.push({text: `[hosting · ${joinText(props.serveAddresses)}]`, color: 'cyanBright'});
 	const fitted = fit(parts, props.width);
 	const used = fitted.reduce((sum, part) => sum + cellWidth(part.text) + 1, 0);
 	return (
@@ -55,6 +55,13 @@ export const StatusBar = memo(function StatusBar(props: Props) {
 		</Box>
 	);
 });
+
+/** `join with: natter --url A (or B, C)`, or that only this machine can join. */
+export function joinText(urls: readonly string[]): string {
+	if (urls.length === 0) return 'loopback only: other machines cannot join';
+	const [first, ...more] = urls.map(sanitizeLine);
+	return `join with: natter --url ${first}${more.length > 0 ? ` (or ${more.join(', ')})` : ''}`;
+}
 
 /** The connection part, with a countdown to the next attempt while reconnecting. */
 export function connectionText(status: ConnectionStatus, now: number, closing = false): string {

@@ -1,0 +1,8 @@
+/**
+ * `natter/engines/redis`: the Redis engine (several brokers share rooms: a cluster), for
+ * `createBroker({engine: createRedisEngine('redis://host:6379')})`. Needs the optional package
+ * ioredis (`npm install ioredis@5`); loads nothing of SQLite.
+ */
+export {createRedisEngine, type RedisEngineOptions} from '../broker/redis-engine.js';
+export {EngineUnavailableError} from '../broker/engine-unavailable-error.js';
+export type {Engine, EngineOptions} from '../broker/engine.js';
