@@ -109,6 +109,21 @@ test('a page no longer wanted (its room was left) and a page for an unknown id a
 });
 
 test('a broker that echoes no ids answers each room in order: a scrollback page and a /history print each get theirs', async () => {
+	const broker = await scriptedBroker();
+	const ana = client({urls: [broker.url], name: 'ana', rooms: ['general']});
+	await ana.waitFor(e => e.type === 'joined');
+	const scroll = ana.client.fetchHistory('general', 4, 2);
+	const print = ana.client.fetchHistory('general', Number.MAX_SAFE_INTEGER, 3, 'print');
+	await broker.requests.waitFor(f => f.id === print, 2000, 'both get_history frames');
+	// Answered as the seed's server does: in order, with no id.
+	broker.answer({type: 'history', room: 'general', messages: page('general', 2, 3)});
+	broker.answer({type: 'history', room: 'general', messages: page('general', 6, 8)});
+	await ana.waitFor(e => e.type === 'history' && e.query.id === print);
+	assert.deepEqual(histories(ana).map(e => [e.query.id, e.messages.map(m => m.content)]), [[scroll, ['m2', 'm3']], [print, ['m6', 'm7', 'm8']]]);
+	assert.equal(ana.client.dialect.historyIds, false, 'this broker echoes no ids');
+});
+
+test("natter's broker echoes each request's id, so its answers are matched by id", async () => {
 	const b: Broker = await startBroker();
 	closers.push(() => b.close());
 	const bo = client({urls: [b.url], name: 'bo', rooms: ['general']});
@@ -120,8 +135,11 @@ test('a broker that echoes no ids answers each room in order: a scrollback page 
 	const scroll = ana.client.fetchHistory('general', 4, 2);
 	const print = ana.client.fetchHistory('general', Number.MAX_SAFE_INTEGER, 3, 'print');
 	await ana.waitFor(e => e.type === 'history' && e.query.id === print);
-	assert.deepEqual(histories(ana).map(e => [e.query.id, e.messages.map(m => m.content)]), [[scroll, ['n2', 'n3']], [print, ['n6', 'n7', 'n8']]]);
-	assert.equal(ana.client.dialect.historyIds, false, 'this broker echoes no ids');
+	await ana.waitFor(e => e.type === 'history' && e.query.id === scroll);
+	const answers = new Map(histories(ana).map(e => [e.query.id, e.messages.map(m => m.content)]));
+	assert.deepEqual(answers.get(scroll), ['n2', 'n3']);
+	assert.deepEqual(answers.get(print), ['n6', 'n7', 'n8']);
+	assert.equal(ana.client.dialect.historyIds, true, 'the broker echoed the ids');
 });
 
 test('pages past what a request asked for cannot grow its answer: it holds at most its limit', async () => {
