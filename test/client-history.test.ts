@@ -137,8 +137,8 @@ test("natter's broker echoes each request's id, so its answers are matched by id
 	await ana.waitFor(e => e.type === 'history' && e.query.id === print);
 	await ana.waitFor(e => e.type === 'history' && e.query.id === scroll);
 	const answers = new Map(histories(ana).map(e => [e.query.id, e.messages.map(m => m.content)]));
-	assert.deepEqual(answers.get(scroll), ['n2', 'n3']);
-	assert.deepEqual(answers.get(print), ['n6', 'n7', 'n8']);
+	assert.deepEqual(answers.get(scroll!), ['n2', 'n3']);
+	assert.deepEqual(answers.get(print!), ['n6', 'n7', 'n8']);
 	assert.equal(ana.client.dialect.historyIds, true, 'the broker echoed the ids');
 });
 

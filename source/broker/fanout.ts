@@ -49,6 +49,14 @@ export class Fanout {
 	}
 
 	/** Send a replayed page, then the live messages that queued meanwhile, each once and in order. */
+	/**
+	 * Send one replayed message ahead of the live queue (the subscription keeps queueing live
+	 * traffic until `drain`); a message at or below the subscription's position is skipped.
+	 */
+	replayOne(connection: Connection, sub: Subscription, message: ChatMessage): void {
+		this.sendMessage(connection, sub, message);
+	}
+
 	drain(connection: Connection, sub: Subscription, replay: ChatMessage[]): void {
 		const queued = sub.queue ?? [];
 		sub.queue = undefined;

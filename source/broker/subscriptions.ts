@@ -2,6 +2,7 @@ import {DEFAULT_FILTER_LIMITS, type CompiledFilter} from '../filter/compile-filt
 import {FilterCache} from '../filter/filter-cache.js';
 import {MAX_REGEX_INPUT} from '../filter/to-predicate.js';
 import {isDirectRoom} from '../protocol/names.js';
+import type {ChatMessage} from '../protocol/messages.js';
 import type {Connection, Subscription} from './connection.js';
 import type {Engine, PresenceEvent} from './engine.js';
 import type {Fanout} from './fanout.js';
@@ -259,9 +260,29 @@ export class Subscriptions {
 			...(sub.filter ? {filter: sub.filter.source} : {}),
 			...(sub.name === undefined ? {} : {sub: sub.name}),
 		});
-		// Sent at once: every write counts against --max-buffered, so a replay larger than the bound
-		// ends in a cut-off (4009) at the bound and the client resumes from its last sequence.
-		this.fanout.drain(connection, sub, page.messages);
+		await this.replayInPages(connection, sub, page.messages);
+	}
+
+	/**
+	 * Send a replay a page at a time, each only once the connection has room (as history replies
+	 * go), then let the live messages queued meanwhile through. Every write counts against
+	 * --max-buffered, so a replay sent at once would cut a client that is far behind off at the
+	 * bound on every resume; paced, it catches up in one go. A peer that takes nothing for the
+	 * stall time is cut off (4009) and resumes from its last sequence. Live traffic waits in the
+	 * subscription's queue meanwhile, and no hole repair starts while it is queueing.
+	 */
+	private async replayInPages(connection: Connection, sub: Subscription, messages: readonly ChatMessage[]): Promise<void> {
+		const {epoch} = sub;
+		for (const message of messages) {
+			if (!connection.hasRoomFor(connection.page)) {
+				if (!(await connection.whenRoomFor(connection.page))) return;
+				// Left, or history cleared while waiting: what is left of this replay belongs to no one.
+				if (!connection.holds(sub) || sub.epoch !== epoch) break;
+			}
+			this.fanout.replayOne(connection, sub, message);
+		}
+		if (connection.closed || !connection.holds(sub)) return;
+		this.fanout.drain(connection, sub, []);
 	}
 
 	async unsubscribe(connection: Connection, room: string): Promise<void> {
