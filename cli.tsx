@@ -16,6 +16,8 @@ const cli = meow(
 	  --room ROOM        room to open; repeat for more (default general)      --room ops --room dev
 	  --json             no TUI: JSON lines out, text and /commands in (for scripts)
 	  --token JWT        login token for a broker that requires one (default NATTER_TOKEN env)
+	  --flush-timeout S  --json: at end of input or a signal, wait at most S
+	                     seconds for pending messages (default 5)
 
 	Broker (with --serve)
 	  --serve            start a broker in this process
@@ -90,6 +92,7 @@ const cli = meow(
 			maxConnsPerIp: {type: 'string'},
 			allowOrigin: {type: 'string', isMultiple: true},
 			compress: {type: 'boolean'},
+			flushTimeout: {type: 'string'},
 		},
 	},
 );

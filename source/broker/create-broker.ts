@@ -90,6 +90,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
 	const engine =
 		options.engine ?? createMemoryEngine({historySize: options.historySize ?? 100, historyTtl: options.historyTtl ?? 0});
 	const heartbeatMs = options.heartbeatMs ?? 15_000;
+	const maxPayload = options.maxPayload ?? 64 * 1024;
 	const adminKey = options.adminKey ?? newToken();
 	// The gauges read the hub when scraped, by then long constructed.
 	const metrics = createBrokerMetrics(() => hub.stats());
@@ -104,6 +105,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
 		serverName: `natter/${VERSION}`,
 		log,
 		counters: metrics,
+		maxPayload,
 		limits: {
 			rate: options.rate ?? 20,
 			burst: options.burst ?? 50,
@@ -129,7 +131,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
 
 	const wss = new WebSocketServer({
 		noServer: true,
-		maxPayload: options.maxPayload ?? 64 * 1024,
+		maxPayload,
 		// Compression stays off unless asked for: it costs CPU per frame and invites decompression
 		// bombs; when on, ws applies maxPayload to the inflated message.
 		perMessageDeflate: options.compress ? {threshold: 1024, concurrencyLimit: 4} : false,

@@ -26,6 +26,8 @@ export type HubOptions = {
 	adminKey?: string;
 	serverName: string;
 	log: (line: string) => void;
+	/** The largest frame the socket accepts (bytes; larger closes 1009): told to clients in `welcome.limits`. */
+	maxPayload?: number;
 	/** Per-connection rate limit and how long a connection may stay unnamed. */
 	limits?: {rate: number; burst: number; floodGraceMs: number; identifyTimeoutMs: number};
 	/** Authenticated mode: publish, history and who need membership of the room (admins excepted). */
@@ -243,7 +245,7 @@ export class Hub {
 			admin: connection.admin,
 			heartbeat: this.options.heartbeatMs,
 			server: this.options.serverName,
-			...(this.options.limits ? {limits: {rate: this.options.limits.rate, burst: this.options.limits.burst}} : {}),
+			...(this.options.limits ? {limits: {rate: this.options.limits.rate, burst: this.options.limits.burst, ...(this.options.maxPayload === undefined ? {} : {maxPayload: this.options.maxPayload}), maxContent: this.options.frameLimits.maxContent}} : {}),
 		});
 	}
 

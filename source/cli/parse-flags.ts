@@ -31,6 +31,7 @@ export type RawFlags = {
 	maxConnsPerIp?: string;
 	allowOrigin?: string[];
 	compress?: boolean;
+	flushTimeout?: string;
 };
 
 /** Broker settings taken from flags and environment. */
@@ -65,7 +66,8 @@ export type ServeSettings = {
 /** What the command line asks natter to do. */
 export type CliPlan =
 	| {mode: 'headless'; serve: ServeSettings}
-	| {mode: 'tui' | 'json'; serve?: ServeSettings; urls: string[]; name: string; rooms: string[]; token?: string}
+	/** `flushMs`: how long --json's end waits for pending messages (`--flush-timeout`). */
+	| {mode: 'tui' | 'json'; serve?: ServeSettings; urls: string[]; name: string; rooms: string[]; token?: string; flushMs: number}
 	| {mode: 'token'; secret: string; name: string; admin: boolean; ttlSeconds: number};
 
 export type ParseFlagsResult = {ok: true; plan: CliPlan} | {ok: false; error: string};
@@ -132,7 +134,9 @@ function plan(flags: RawFlags, env: NodeJS.ProcessEnv): CliPlan {
 	}
 	const token = flags.token ?? (env.NATTER_TOKEN || undefined);
 	if (token !== undefined && !/^[\w-]+\.[\w-]+\.[\w-]+$/.test(token)) throw new FlagError('--token is not a JWT (three base64url parts separated by dots)');
-	return {mode: flags.json ? 'json' : 'tui', ...(serve ? {serve} : {}), urls, name, rooms, ...(token === undefined ? {} : {token})};
+	if (flags.flushTimeout !== undefined && !flags.json) throw new FlagError('--flush-timeout is how long --json waits for pending messages at its end; it needs --json');
+	const flushMs = integer('--flush-timeout', flags.flushTimeout, 5, 0, 3600) * 1000;
+	return {mode: flags.json ? 'json' : 'tui', ...(serve ? {serve} : {}), urls, name, rooms, ...(token === undefined ? {} : {token}), flushMs};
 }
 
 function serveSettings(flags: RawFlags, env: NodeJS.ProcessEnv): ServeSettings {

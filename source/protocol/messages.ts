@@ -134,8 +134,11 @@ export type WelcomeFrame = {
 	/** Broker's ping interval in ms: a client that hears nothing for about twice this may presume the link dead. */
 	heartbeat: number;
 	server: string;
-	/** The per-connection rate limit: frames per second, and the burst; a client paces itself below it. */
-	limits?: {rate: number; burst: number};
+	/**
+	 * The broker's limits: frames a second and burst (a client paces itself below them); `maxPayload`, the largest frame in bytes
+	 * (larger closes the connection 1009); `maxContent`, the longest message content (characters).
+	 */
+	limits?: {rate: number; burst: number; maxPayload?: number; maxContent?: number};
 };
 
 export type SubscribedFrame = {

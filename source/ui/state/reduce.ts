@@ -74,6 +74,14 @@ export function reduce(state: ChatState, event: ClientEvent, now: number = Date.
 					? room.pending.map(p => (p.clientId === event.clientId ? {...p, sequence: event.sequence} : p))
 					: room.pending.filter(p => p.clientId !== event.clientId),
 			}));
+		case 'failed': {
+			// It will never be sent: it leaves the pending rows, and the room says so and why.
+			const flat = event.content.replace(/\s+/g, ' ');
+			const preview = flat.length > 40 ? `${flat.slice(0, 40)}…` : flat;
+			const line = system(now, 'error', `✖ not sent: "${preview}": ${event.message}`);
+			const target = findRoom(state, event.room) ? event.room : state.active;
+			return updateRoom(state, target, room => append({...room, pending: room.pending.filter(p => p.clientId !== event.clientId)}, [line]));
+		}
 		case 'history':
 			return history(state, event.room, event.messages, event.first, event.query, now);
 		case 'cleared':
@@ -138,7 +146,8 @@ function connectionChanged(state: ChatState, status: ConnectionStatus, now: numb
 		connection: status,
 		rtt: status.state === 'online' ? (status.rtt ?? state.rtt) : state.rtt,
 		// Remember a lost connection until it is back, however many attempts that takes.
-		lostAt: status.state === 'online' ? undefined : before === 'online' ? now : state.lostAt,
+		lostAt: status.state === 'online' ? undefined : before === 'online' ? now : (state.lostAt ?? (status.state === 'reconnecting' ? now : undefined)),
+		failure: status.state === 'online' ? undefined : status.state === 'reconnecting' ? status.reason : state.failure,
 	};
 	if (status.state !== 'online' && status.state !== 'connecting') {
 		// History requests die with the connection: stop waiting for their answers.
@@ -146,6 +155,8 @@ function connectionChanged(state: ChatState, status: ConnectionStatus, now: numb
 	}
 	let text: string | undefined;
 	if (status.state === 'reconnecting' && before === 'online') text = `connection lost (${status.reason}); reconnecting…`;
+	// Never online yet, or failing again: say why each time the reason changes (not every attempt).
+	else if (status.state === 'reconnecting' && status.reason !== state.failure) text = `cannot connect to ${status.url}: ${status.reason}; retrying (/reconnect to try now)`;
 	else if (status.state === 'online' && before !== 'online' && state.lostAt !== undefined) text = `reconnected to ${status.url}`;
 	else if (status.state === 'auth_failed') text = `the broker refused the login: ${status.reason}`;
 	else if (status.state === 'offline' && before !== 'offline') text = `offline: ${status.reason}`;
