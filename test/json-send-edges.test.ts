@@ -4,10 +4,10 @@
 // exit code says whether everything was sent.
 import {after, test} from 'node:test';
 import assert from 'node:assert/strict';
-import {WebSocketServer, type WebSocket} from 'ws';
 import {startJsonProcess, type JsonProcess} from './helpers/json-process.js';
 import {startBroker} from './helpers/start-broker.js';
 import {freePort} from './helpers/free-port.js';
+import {startSmallSeedServer} from './helpers/small-seed-server.js';
 
 const cleanup: Array<() => Promise<unknown> | void> = [];
 after(async () => {
@@ -68,41 +68,6 @@ test('--json: a JSON line the broker will never take fails with a `failed` line 
 	// The failed message is reported, not pending: everything that could be sent was.
 	assert.equal(await exitWithin(ana, 10_000), 0);
 });
-
-/**
- * A seed-style broker (no `welcome`, so no advertised limits) whose socket takes frames of at most
- * 4,096 bytes: a larger one closes the connection 1009, as ws does. Counts connections.
- */
-async function startSmallSeedServer(): Promise<{url: string; connections(): number; close(): Promise<void>}> {
-	const port = await freePort();
-	const server = new WebSocketServer({port, host: '127.0.0.1', maxPayload: 4096});
-	await new Promise(resolve => server.once('listening', resolve));
-	let connections = 0;
-	let sequence = 0;
-	const sockets = new Set<WebSocket>();
-	server.on('connection', socket => {
-		connections++;
-		sockets.add(socket);
-		socket.on('close', () => sockets.delete(socket));
-		socket.on('error', () => {});
-		socket.on('message', data => {
-			const frame = JSON.parse(data.toString()) as {type: string; room: string; content?: string; sender?: string};
-			if (frame.type === 'subscribe') socket.send(JSON.stringify({type: 'subscribed', room: frame.room, sequence, members: []}));
-			if (frame.type === 'publish') {
-				const message = JSON.stringify({type: 'message', id: `m${sequence + 1}`, room: frame.room, sender: frame.sender, content: frame.content, sequence: ++sequence, timestamp: Date.now()});
-				for (const peer of sockets) peer.send(message);
-			}
-		});
-	});
-	return {
-		url: `ws://127.0.0.1:${port}`,
-		connections: () => connections,
-		close: () => new Promise<void>(resolve => {
-			for (const socket of sockets) socket.terminate();
-			server.close(() => resolve());
-		}),
-	};
-}
 
 test('--json against a broker without advertised limits: a 1009 close fails the oversized message once, and later lines are sent', async () => {
 	const seed = await startSmallSeedServer();
