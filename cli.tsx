@@ -35,6 +35,7 @@ const FLAGS = {
 	compress: {type: 'boolean'},
 	trustProxy: {type: 'string', isMultiple: true},
 	newSecret: {type: 'boolean'},
+	flushTimeout: {type: 'string'},
 } as const;
 
 const unknownFlag = refuseUnknownFlags(process.argv.slice(2), FLAGS);
@@ -58,6 +59,8 @@ const cli = meow(
 	  --room ROOM        room to open; repeat for more (default general)      --room ops --room dev
 	  --json             no TUI: JSON lines out, text and /commands in (for scripts)
 	  --token JWT        login token for a broker that requires one (default NATTER_TOKEN env)
+	  --flush-timeout S  --json: at end of input or a signal, wait at most S
+	                     seconds for pending messages (default 5)
 
 	Broker (with --serve)
 	  --serve            start a broker in this process

@@ -159,3 +159,14 @@ test('parseFlags turns flags and environment into broker settings, blaming the s
 	assert.equal(refused({historySize: '0'}), '--history-size must be between 1 and 1000000, not 0');
 	assert.equal(refused({serve: false}), '--headless only makes sense with --serve');
 });
+
+test('--flush-timeout sets how long --json waits for pending messages at its end (default 5 s), and needs --json', () => {
+	const client: RawFlags = {serve: false, headless: false, json: true, url: ['ws://127.0.0.1:9'], room: [], name: 'bot'};
+	const plan = (flags: Partial<RawFlags>) => parseFlags({...client, ...flags}, {});
+	const given = plan({flushTimeout: '30'});
+	assert.ok(given.ok && given.plan.mode === 'json' && given.plan.flushMs === 30_000, JSON.stringify(given));
+	const fallback = plan({});
+	assert.ok(fallback.ok && fallback.plan.mode === 'json' && fallback.plan.flushMs === 5000, JSON.stringify(fallback));
+	assert.deepEqual(plan({flushTimeout: 'soon'}), {ok: false, error: '--flush-timeout must be a whole number, not "soon"'});
+	assert.deepEqual(plan({json: false, flushTimeout: '3'}), {ok: false, error: '--flush-timeout is how long --json waits for pending messages at its end; it needs --json'});
+});

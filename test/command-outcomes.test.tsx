@@ -56,6 +56,7 @@ const refusals: Array<{what: string; line: string; setup: Setup; says: string; c
 	{what: "a filter on the seed's server", line: '/filter sender == "bo"', setup: {dialect: SEED_DIALECT}, says: "this broker (the seed's server) has no content filters", call: 'setFilter'},
 	{what: '/history while offline', line: '/history 3', setup: {status: OFFLINE}, says: 'the history lives on the broker: wait until you are online', call: 'fetchHistory'},
 	{what: 'leaving a room you are not in', line: '/leave nowhere', setup: {}, says: 'you are not in nowhere', call: 'leave'},
+	{what: '/reconnect while connected', line: '/reconnect', setup: {}, says: 'you are connected already', call: 'reconnect'},
 ];
 
 for (const front of FRONTS) {
@@ -72,6 +73,11 @@ for (const front of FRONTS) {
 		assert.deepEqual(dm.client.callsOf('publish'), [['@bo', 'psst']]);
 		const clear = await front.run('/clear_history', {dialect: NATTER_DIALECT}, undefined);
 		assert.deepEqual(clear.client.callsOf('clearHistory'), [['general']]);
+	});
+
+	test(`${front.name} reconnects at once on /reconnect while offline`, async () => {
+		const {client} = await front.run('/reconnect', {status: OFFLINE}, undefined);
+		assert.deepEqual(client.callsOf('reconnect'), [[]]);
 	});
 
 	test(`${front.name} asks for /history as a print of the last N`, async () => {

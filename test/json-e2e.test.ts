@@ -25,7 +25,8 @@ test('through connections cut about every second, the subscriber gets every publ
 		subscriber.child.kill();
 	});
 	await subscriber.waitFor(line => line.type === 'joined' && line.room === 'e2e');
-	const publisher: JsonProcess = startJsonProcess(['--url', pubProxy.url, '--name', 'talker', '--room', 'e2e']);
+	// Through cuts about every second the outbox may take longer than the default 5 s to drain at the end.
+	const publisher: JsonProcess = startJsonProcess(['--url', pubProxy.url, '--name', 'talker', '--room', 'e2e', '--flush-timeout', '60']);
 	cleanup.push(() => {
 		publisher.child.kill();
 	});

@@ -149,11 +149,11 @@ test('/help lists every command in one line each; /help keys the keys; /help CMD
 	}
 });
 
-test('/quit closes the client (sending what is pending) and exits', async () => {
+test('/quit closes the client (waiting up to 5 s for what is pending) and exits', async () => {
 	const screen = await open();
 	await run(screen, '/quit');
 	await until(screen, () => screen.exited());
-	assert.deepEqual(screen.client.callsOf('close'), [[]]);
+	assert.deepEqual(screen.client.callsOf('close'), [[5000]]);
 });
 
 test('an unknown command or wrong arguments get a one-line explanation and nothing is sent', async () => {

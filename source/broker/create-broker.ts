@@ -124,6 +124,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
 			...(options.maxHistoryBytes === undefined ? {} : {maxHistoryBytes: options.maxHistoryBytes}),
 		});
 	const heartbeatMs = options.heartbeatMs ?? 15_000;
+	const maxPayload = options.maxPayload ?? 64 * 1024;
 	const adminKey = options.adminKey ?? newToken();
 	// The gauges read the hub when scraped, by then long constructed.
 	const metrics = await loadMetrics(() => hub.stats(), log);
@@ -138,6 +139,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
 		serverName: `natter/${VERSION}`,
 		log,
 		counters: metrics ?? NO_COUNTERS,
+		maxPayload,
 		limits: {
 			rate: options.rate ?? 20,
 			burst: options.burst ?? 50,
@@ -181,7 +183,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
 
 	const wss = new WebSocketServer({
 		noServer: true,
-		maxPayload: options.maxPayload ?? 64 * 1024,
+		maxPayload,
 		// Compression stays off unless asked for: it costs CPU per frame and invites decompression
 		// bombs; when on, ws applies maxPayload to the inflated message.
 		perMessageDeflate: options.compress ? {threshold: 1024, concurrencyLimit: 4} : false,

@@ -28,6 +28,8 @@ export type HubOptions = {
 	adminKey?: string;
 	serverName: string;
 	log: (line: string) => void;
+	/** The largest frame the socket accepts (bytes; larger closes 1009): told to clients in `welcome.limits`. */
+	maxPayload?: number;
 	/** Per-connection rate limit and how long a connection may stay unnamed. */
 	limits?: {rate: number; burst: number; floodGraceMs: number; identifyTimeoutMs: number};
 	/** Authenticated mode: publish, history and who need membership of the room (admins excepted). */
@@ -254,7 +256,7 @@ export class Hub {
 			heartbeat: this.options.heartbeatMs,
 			server: this.options.serverName,
 			...(issued === undefined ? {} : {key: issued}),
-			...(this.options.limits ? {limits: {rate: this.options.limits.rate, burst: this.options.limits.burst, ...this.subscriptions.caps}} : {}),
+			...(this.options.limits ? {limits: {rate: this.options.limits.rate, burst: this.options.limits.burst, ...(this.options.maxPayload === undefined ? {} : {maxPayload: this.options.maxPayload}), maxContent: this.options.frameLimits.maxContent, ...this.subscriptions.caps}} : {}),
 		});
 	}
 

@@ -38,6 +38,7 @@ export type RawFlags = {
 	compress?: boolean;
 	trustProxy?: string[];
 	newSecret?: boolean;
+	flushTimeout?: string;
 };
 
 /** Broker settings taken from flags and environment. */
@@ -80,7 +81,8 @@ export type ServeSettings = {
 /** What the command line asks natter to do. */
 export type CliPlan =
 	| {mode: 'headless'; serve: ServeSettings}
-	| {mode: 'tui' | 'json'; serve?: ServeSettings; urls: string[]; name: string; rooms: string[]; token?: string}
+	/** `flushMs`: how long --json's end waits for pending messages (`--flush-timeout`). */
+	| {mode: 'tui' | 'json'; serve?: ServeSettings; urls: string[]; name: string; rooms: string[]; token?: string; flushMs: number}
 	| {mode: 'token'; secret: string; name: string; admin: boolean; ttlSeconds: number}
 	| {mode: 'new-secret'};
 
@@ -158,7 +160,9 @@ function plan(flags: RawFlags, env: NodeJS.ProcessEnv): CliPlan {
 	}
 	const token = flags.token ?? (env.NATTER_TOKEN || undefined);
 	if (token !== undefined && !/^[\w-]+\.[\w-]+\.[\w-]+$/.test(token)) throw new FlagError('--token is not a JWT (three base64url parts separated by dots)');
-	return {mode: flags.json ? 'json' : 'tui', ...(serve ? {serve} : {}), urls, name, rooms, ...(token === undefined ? {} : {token})};
+	if (flags.flushTimeout !== undefined && !flags.json) throw new FlagError('--flush-timeout is how long --json waits for pending messages at its end; it needs --json');
+	const flushMs = integer('--flush-timeout', flags.flushTimeout, 5, 0, 3600) * 1000;
+	return {mode: flags.json ? 'json' : 'tui', ...(serve ? {serve} : {}), urls, name, rooms, ...(token === undefined ? {} : {token}), flushMs};
 }
 
 function serveSettings(flags: RawFlags, env: NodeJS.ProcessEnv): ServeSettings {

@@ -71,12 +71,20 @@ export async function runClient(plan: Extract<CliPlan, {mode: 'tui' | 'json'}>):
 	let code: number;
 	try {
 		if (plan.mode === 'json') {
+			// The first signal ends input and flushes within --flush-timeout; a second gives up the flush.
+			const stopping = new AbortController();
 			const stop = (): void => {
-				process.stdin.destroy();
+				if (stopping.signal.aborted) void client.close(0);
+				else stopping.abort();
 			};
-			process.once('SIGINT', stop);
-			process.once('SIGTERM', stop);
-			code = await runJson(client, plan.rooms[0]!, {input: process.stdin, output: process.stdout, errors: process.stderr});
+			process.on('SIGINT', stop);
+			process.on('SIGTERM', stop);
+			try {
+				code = await runJson(client, plan.rooms[0]!, {input: process.stdin, output: process.stdout, errors: process.stderr}, {flushMs: plan.flushMs, stop: stopping.signal});
+			} finally {
+				process.off('SIGINT', stop);
+				process.off('SIGTERM', stop);
+			}
 		} else {
 			// Connect while the chat window's modules load and its first frame renders (a few hundred
 			// ms at start-up), not after: the window takes over the events recorded meanwhile.

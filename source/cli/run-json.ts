@@ -31,17 +31,22 @@ export function jsonText(value: unknown): string {
 	return JSON.stringify(value).replace(RAW_CONTROLS, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-/** How long end of input waits for the outbox to drain before giving up. */
-const FLUSH_MS = 60_000;
+/** How --json ends. */
+export type JsonOptions = {
+	/** How long the end (of input, or a signal) waits for the outbox to drain before giving up (ms, default 5000). */
+	flushMs?: number;
+	/** Aborted (SIGTERM, SIGINT): stop reading input, even while it stays open, and end as at end of input. */
+	stop?: AbortSignal;
+};
 
 /**
  * `--json`: natter without the window, for scripts and bots. Every event the client core
  * delivers (after the reorder buffer, in order) is one JSON object per line on stdout; each
  * input line is plain text for the current room, a slash command, or a JSON object with
- * `content` (and optional `data`). Diagnostics go to stderr only. End of input sends what is
- * pending, then exits: 0 when everything was sent, 1 otherwise.
+ * `content` (and optional `data`). Diagnostics go to stderr only. End of input, or `stop`, sends
+ * what is pending within `flushMs`, then exits: 0 when everything was sent, 1 otherwise.
  */
-export async function runJson(client: NatterClient, initialRoom: string, streams: JsonStreams): Promise<number> {
+export async function runJson(client: NatterClient, initialRoom: string, streams: JsonStreams, options: JsonOptions = {}): Promise<number> {
 	let room: string | undefined = initialRoom;
 	const out = (value: unknown): void => {
 		streams.output.write(`${jsonText(value)}\n`);
@@ -55,10 +60,16 @@ export async function runJson(client: NatterClient, initialRoom: string, streams
 		if (line === undefined) return;
 		if (line.type === 'error') diag(`${line.code}: ${line.message}${line.room ? ` (room ${line.room})` : ''}`);
 		else out(line);
+		// A script reads the `failed` line (its clientId matches the `pending` one); a person reads stderr.
+		if (line.type === 'failed') diag(`not sent (${line.code}): ${line.message} (room ${line.room})`);
 	});
 	client.start();
 
 	const lines = createInterface({input: streams.input, crlfDelay: Infinity});
+	// A signal ends the input loop even while stdin stays open (`sleep 300 | natter --json`).
+	const stop = (): void => lines.close();
+	if (options.stop?.aborted) stop();
+	options.stop?.addEventListener('abort', stop, {once: true});
 	let quit = false;
 	for await (const raw of lines) {
 		const line = raw.replace(/\r$/, '');
@@ -79,7 +90,8 @@ export async function runJson(client: NatterClient, initialRoom: string, streams
 		room = next;
 	}
 	if (quit) lines.close();
-	await client.close(FLUSH_MS);
+	options.stop?.removeEventListener('abort', stop);
+	await client.close(options.flushMs ?? 5000);
 	const unsent = client.pending.length;
 	if (unsent > 0) {
 		diag(`${unsent} message(s) could not be sent before giving up`);
@@ -99,6 +111,7 @@ function act(client: NatterClient, command: Command, room: string | undefined, d
 		dialect: client.dialect,
 		online: client.status.state === 'online',
 		room: name => (client.rooms.includes(name) ? {subscribed: true, joined: true, direct: isDirectRoom(name), filter: client.filterOf(name)} : undefined),
+		refusal: (name, text) => client.refusal(name, text),
 	});
 	let current = room;
 	for (const step of steps) {
@@ -122,6 +135,7 @@ function act(client: NatterClient, command: Command, room: string | undefined, d
 			case 'open':
 			case 'close':
 			case 'await-members':
+			case 'keep-input':
 				break;
 		}
 	}
@@ -167,6 +181,11 @@ function jsonLine(event: ClientEvent): (Record<string, unknown> & {type: string}
 			return {type: 'status', ...event.status};
 		case 'pending':
 			return {type: 'pending', room: event.message.room, clientId: event.message.clientId, content: event.message.content};
+		case 'failed': {
+			// The content was the script's own: the clientId says which.
+			const {content: _content, ...line} = event;
+			return line;
+		}
 		// The lines scripts know: what the broker supports and which request a page answers stay inside.
 		case 'welcome': {
 			const {dialect: _dialect, ...line} = event;

@@ -29,7 +29,8 @@ const LEAVE = '\x1b[?2004l\x1b[?1049l';
 /**
  * Open the chat window on this terminal (starting the client, unless `early` says it is started),
  * and resolve with the exit code when the user quits (/quit or Ctrl+C; the client is closed
- * first, so pending messages go out).
+ * first, so pending messages go out): 0, or 1 when messages were still pending (they are listed
+ * on stderr once the screen is restored).
  * Without a terminal on stdin it says so and returns 2.
  */
 export async function runTui(options: RunTuiOptions): Promise<number> {
@@ -58,7 +59,14 @@ export async function runTui(options: RunTuiOptions): Promise<number> {
 	);
 	try {
 		await instance.waitUntilExit();
-		return 0;
+		instance.cleanup();
+		restore();
+		// After the screen is back, so it stays in the shell: what quitting gave up.
+		const dropped = client.pending;
+		if (dropped.length === 0) return 0;
+		process.stderr.write(`natter: ${dropped.length} message(s) not sent:\n`);
+		for (const message of dropped) process.stderr.write(`  ${message.room}: ${JSON.stringify(message.content)}\n`);
+		return 1;
 	} catch (error) {
 		restore();
 		process.stderr.write(`natter: the chat window failed: ${(error as Error).message}\n`);

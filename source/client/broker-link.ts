@@ -5,6 +5,8 @@ import type {ConnectionStatus} from './types.js';
 
 /** How long an online link must last before the backoff starts again from its minimum. */
 const STABLE_MS = 10_000;
+/** How long after the last key the user counts as active (short reconnect waits). */
+const ACTIVE_MS = 60_000;
 
 /** What a link is told to connect with. */
 export type BrokerLinkOptions = {
@@ -14,6 +16,8 @@ export type BrokerLinkOptions = {
 	token?: string;
 	minBackoffMs: number;
 	maxBackoffMs: number;
+	/** The longest wait while the user is active (see markActive). */
+	activeBackoffMs: number;
 	/** The link probe's ping interval (see LinkProbe). */
 	pingMs: number;
 };
@@ -28,8 +32,8 @@ export type BrokerLinkHandlers = {
 	frame(text: string): void;
 	/** The probe measured the round trip (ms). */
 	rtt(ms: number): void;
-	/** The socket is gone; a reconnect follows unless the link was stopped or refused. */
-	down(): void;
+	/** The socket is gone (with the close code); a reconnect follows unless the link was stopped or refused. */
+	down(code: number): void;
 };
 
 /**
@@ -49,6 +53,10 @@ export class BrokerLink {
 	private attempt = 0;
 	private onlineSince = 0;
 	private retryTimer: NodeJS.Timeout | undefined;
+	/** When the pending reconnect is due, and the status that announced it. */
+	private retry: {at: number; url: string; reason: string} | undefined;
+	/** When the user last touched a key (see markActive). */
+	private activeAt = 0;
 	private readonly probe: LinkProbe;
 
 	constructor(
@@ -131,7 +139,7 @@ export class BrokerLink {
 			if (socket !== this.ws) return;
 			this.ws = undefined;
 			this.probe.stop();
-			this.on.down();
+			this.on.down(code);
 			if (this.stopped) return;
 			if (authFailed) {
 				this.on.status({state: 'auth_failed', url, reason: failure});
@@ -139,8 +147,9 @@ export class BrokerLink {
 				return;
 			}
 			if (code === 4009) failure = 'the broker cut us off as a slow reader; resuming';
-			else if (code === 1009) failure = 'a frame was too large for the broker';
-			else if (code !== 1006 && reason.length > 0) failure = `closed by the broker: ${reason.toString()}`;
+			else if (code === 1009) failure = 'the broker closed the connection: a message was too large (1009)';
+			else if (code !== 1006 && reason.length > 0) failure = `closed by the broker (${code}): ${reason.toString()}`;
+			else if (code !== 1006 && code !== 1005 && !explained && failure === 'connection closed') failure = `closed by the broker (${code})`;
 			this.scheduleReconnect(url, failure);
 		});
 	}
@@ -150,6 +159,30 @@ export class BrokerLink {
 		this.stopped = true;
 		if (this.retryTimer) clearTimeout(this.retryTimer);
 		this.retryTimer = undefined;
+		this.retry = undefined;
+	}
+
+	/** Connect now instead of waiting out the backoff (and start the backoff over); a live socket stays. */
+	retryNow(): void {
+		if (this.stopped || this.ws) return;
+		if (this.retryTimer) clearTimeout(this.retryTimer);
+		this.retryTimer = undefined;
+		this.retry = undefined;
+		this.attempt = 0;
+		this.connect();
+	}
+
+	/**
+	 * The user is active: for the next minute no reconnect waits longer than activeBackoffMs, and
+	 * a wait already longer than that is cut short, so a broker that comes back is met within
+	 * seconds by the people looking at the screen (idle clients keep the long backoff).
+	 */
+	markActive(): void {
+		this.activeAt = Date.now();
+		const retry = this.retry;
+		if (!retry || this.stopped || retry.at - Date.now() <= this.options.activeBackoffMs) return;
+		if (this.retryTimer) clearTimeout(this.retryTimer);
+		this.arm(retry.url, retry.reason, this.options.activeBackoffMs);
 	}
 
 	/**
@@ -185,10 +218,17 @@ export class BrokerLink {
 		this.onlineSince = 0;
 		// A failure moves on to the next broker; with one URL this retries the same.
 		this.urlIndex++;
-		const delay = backoffDelay(Math.max(1, this.attempt), this.options.minBackoffMs, this.options.maxBackoffMs);
-		this.on.status({state: 'reconnecting', url, attempt: this.attempt, retryInMs: delay, retryAt: Date.now() + delay, reason});
+		const active = Date.now() - this.activeAt < ACTIVE_MS;
+		const max = active ? Math.min(this.options.maxBackoffMs, this.options.activeBackoffMs) : this.options.maxBackoffMs;
+		this.arm(url, reason, backoffDelay(Math.max(1, this.attempt), Math.min(this.options.minBackoffMs, max), max));
+	}
+
+	private arm(url: string, reason: string, delay: number): void {
+		this.retry = {at: Date.now() + delay, url, reason};
+		this.on.status({state: 'reconnecting', url, attempt: this.attempt, retryInMs: delay, retryAt: this.retry.at, reason});
 		this.retryTimer = setTimeout(() => {
 			this.retryTimer = undefined;
+			this.retry = undefined;
 			this.connect();
 		}, delay);
 	}
@@ -200,12 +240,13 @@ function describeSocketError(error: NodeJS.ErrnoException): string {
 			return 'connection refused: is the broker running on that host and port?';
 		case 'ENOTFOUND':
 		case 'EAI_AGAIN':
-			return 'unknown host';
+			return 'host not found: check the address';
 		case 'ETIMEDOUT':
 			return 'timed out';
 		case 'ECONNRESET':
 			return 'connection reset';
 		default:
+			if (/^(CERT_|ERR_TLS|ERR_SSL|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED)/.test(error.code ?? '')) return `TLS failed: ${error.message}`;
 			return error.message || 'connection failed';
 	}
 }

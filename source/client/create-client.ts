@@ -63,6 +63,7 @@ export function createClient(options: ClientOptions): NatterClient {
 			...(options.token === undefined ? {} : {token: options.token}),
 			minBackoffMs: options.minBackoffMs ?? 250,
 			maxBackoffMs: options.maxBackoffMs ?? 30_000,
+			activeBackoffMs: options.activeBackoffMs ?? 5000,
 			pingMs: options.pingMs ?? 5000,
 		},
 		{
@@ -141,11 +142,11 @@ export function createClient(options: ClientOptions): NatterClient {
 		publisher.flush();
 	}
 
-	function onDisconnected(): void {
+	function onDisconnected(code?: number): void {
 		for (const sync of rooms.values()) sync.onDisconnect();
 		history.clear();
 		acks.clear();
-		publisher.onDisconnect();
+		publisher.onDisconnect(code);
 	}
 
 	// --- Frames from the broker ---
@@ -225,7 +226,8 @@ export function createClient(options: ClientOptions): NatterClient {
 	}
 
 	function onError(frame: Extract<ServerFrame, {type: 'error'}>): void {
-		if (frame.clientId !== undefined) publisher.onError({...frame, clientId: frame.clientId});
+		// A publish the broker will never take fails (the `failed` event says why); nothing more to say.
+		if (frame.clientId !== undefined && publisher.onError({...frame, clientId: frame.clientId})) return;
 		if (frame.code === 'name_taken') {
 			emit({type: 'error', code: frame.code, message: frame.error});
 			void link.close();
@@ -242,6 +244,23 @@ export function createClient(options: ClientOptions): NatterClient {
 	/** The broker echoed a history id: from now on an error without one answers no history request. */
 	function learnHistoryIds(): void {
 		if (!dialect.historyIds) dialect = {...dialect, historyIds: true};
+	}
+
+	let closing: Promise<void> | undefined;
+	let closeDeadline = Number.POSITIVE_INFINITY;
+
+	async function closeNow(): Promise<void> {
+		if (link.stopped && !link.connected) return;
+		while (publisher.size > 0 && Date.now() < closeDeadline && !link.stopped) {
+			await new Promise(resolve => setTimeout(resolve, 20));
+		}
+		publisher.stop();
+		for (const room of rooms.keys()) acks.flush(room);
+		// close() stops the link (no reconnect) before it says goodbye; nothing above awaits.
+		await link.close(JSON.stringify({type: 'bye'} satisfies ClientFrame));
+		onDisconnected();
+		for (const sync of rooms.values()) sync.dispose();
+		setStatus({state: 'offline', reason: publisher.size > 0 ? `closed with ${publisher.size} unsent message(s)` : 'closed'});
 	}
 
 	// --- The API ---
@@ -292,6 +311,15 @@ export function createClient(options: ClientOptions): NatterClient {
 			if (isDirectRoom(room) && !rooms.has(room)) client.join(room);
 			return publisher.add(room, content, data).clientId;
 		},
+		refusal(room, content, data) {
+			return publisher.refusal(room, content, data);
+		},
+		reconnect() {
+			link.retryNow();
+		},
+		markActive() {
+			link.markActive();
+		},
 		fetchHistory(room, before, limit, purpose = 'scrollback') {
 			return history.request(room, {before, limit}, purpose)?.id;
 		},
@@ -334,19 +362,11 @@ export function createClient(options: ClientOptions): NatterClient {
 		who(room) {
 			send({type: 'who', room});
 		},
-		async close(flushMs = 2000) {
-			if (link.stopped && !link.connected) return;
-			const deadline = Date.now() + flushMs;
-			while (publisher.size > 0 && Date.now() < deadline && !link.stopped) {
-				await new Promise(resolve => setTimeout(resolve, 20));
-			}
-			publisher.stop();
-			for (const room of rooms.keys()) acks.flush(room);
-			// close() stops the link (no reconnect) before it says goodbye; nothing above awaits.
-			await link.close(JSON.stringify({type: 'bye'} satisfies ClientFrame));
-			onDisconnected();
-			for (const sync of rooms.values()) sync.dispose();
-			setStatus({state: 'offline', reason: publisher.size > 0 ? `closed with ${publisher.size} unsent message(s)` : 'closed'});
+		close(flushMs = 2000) {
+			// A second close (Ctrl+C again, a second signal) shortens the wait of the first.
+			closeDeadline = Math.min(closeDeadline, Date.now() + flushMs);
+			closing ??= closeNow();
+			return closing;
 		},
 	};
 	return client;

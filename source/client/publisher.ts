@@ -35,6 +35,8 @@ export class Publisher {
 	private pacer: {bucket: TokenBucket; intervalMs: number} | undefined;
 	private paceTimer: NodeJS.Timeout | undefined;
 	private retryTimer: NodeJS.Timeout | undefined;
+	/** The broker's size limits (from `welcome.limits`); unknown (the seed's) until a 1009 close teaches us one. */
+	private sizes: {maxPayload?: number; maxContent?: number} = {};
 
 	constructor(private readonly host: PublisherHost) {}
 
@@ -47,18 +49,43 @@ export class Publisher {
 		return this.outbox.size;
 	}
 
-	/** Queue a message (announced as `pending`) and send what may go. */
+	/**
+	 * Why the broker would not take this message (a sentence for the user), or undefined when it
+	 * fits the limits it advertised. A message refused here is never sent: one oversized frame
+	 * would cost the connection (close 1009) and, resent on every reconnect, jam it for good.
+	 */
+	refusal(room: string, content: string, data: MessageData | undefined): string | undefined {
+		const {maxPayload, maxContent} = this.sizes;
+		if (maxContent !== undefined && content.length > maxContent) {
+			return `message is ${count(content.length)} characters; this broker takes at most ${count(maxContent)}`;
+		}
+		if (maxPayload === undefined) return undefined;
+		const bytes = Buffer.byteLength(JSON.stringify(this.frame({room, content, data, clientId: 'x'.repeat(24)})));
+		return bytes > maxPayload ? `message is ${count(bytes)} bytes; this broker takes at most ${count(maxPayload)}` : undefined;
+	}
+
+	/** Queue a message (announced as `pending`) and send what may go; one the broker cannot take fails at once (`failed`). */
 	add(room: string, content: string, data: MessageData | undefined): PendingMessage {
 		const entry = this.outbox.add(room, content, data, Date.now());
 		this.host.emit({type: 'pending', message: entry});
+		const refused = this.refusal(room, content, data);
+		if (refused !== undefined) {
+			this.fail(entry.clientId, 'too_large', refused);
+			return entry;
+		}
 		// Through the outbox, in order: an older message still waiting must go first.
 		this.flush();
 		return entry;
 	}
 
 	/** The broker's advertised rate limit (from `welcome`): publishes take at most 80% of it. */
-	limit(limits: {rate: number; burst: number} | undefined): void {
-		if (!limits || limits.rate <= 0) return;
+	limit(limits: {rate: number; burst: number; maxPayload?: number; maxContent?: number} | undefined): void {
+		if (!limits) return;
+		this.sizes = {
+			...(positive(limits.maxPayload) ? {maxPayload: limits.maxPayload} : {}),
+			...(positive(limits.maxContent) ? {maxContent: limits.maxContent} : {}),
+		};
+		if (!(limits.rate > 0)) return;
 		// Leave room for acks and other frames.
 		const rate = limits.rate * 0.8;
 		this.pacer = {bucket: new TokenBucket(rate, Math.max(1, Math.floor(limits.burst * 0.8))), intervalMs: Math.ceil(1000 / rate)};
@@ -103,19 +130,49 @@ export class Publisher {
 		this.flush();
 	}
 
-	/** An error naming one of our publishes: retry it later, or give it up if the broker will never take it. */
-	onError(frame: ErrorFrame & {clientId: string}): void {
+	/**
+	 * An error naming one of our publishes: retry it later, or give it up if the broker will never
+	 * take it. Returns true when it failed the message (the `failed` event says it all).
+	 */
+	onError(frame: ErrorFrame & {clientId: string}): boolean {
 		if (frame.code === 'unavailable' || frame.code === 'rate_limited' || frame.code === 'internal') {
 			this.scheduleRetry();
+			return false;
 		} else {
-			// The broker will never take this one (too long, forbidden …): stop retrying it.
-			this.outbox.settle(frame.clientId);
+			// The broker will never take this one (too long, forbidden …): it fails, and what follows goes on.
+			if (!this.outbox.all.some(entry => entry.clientId === frame.clientId)) return false;
+			this.fail(frame.clientId, frame.code ?? 'invalid_field', frame.error);
+			return true;
 		}
 	}
 
-	/** The connection dropped: everything unacknowledged goes out again on the next one. */
-	onDisconnect(): void {
+	/**
+	 * The connection dropped (with its close `code`): everything unacknowledged goes out again on
+	 * the next one — except, after a 1009 (a frame too large), the largest publish in flight,
+	 * which would only close the next connection too: it fails instead.
+	 */
+	onDisconnect(code?: number): void {
+		if (code === 1009) {
+			let largest: {clientId: string; bytes: number} | undefined;
+			for (const entry of this.outbox.all) {
+				if (!this.inFlight.has(entry.clientId)) continue;
+				const bytes = Buffer.byteLength(JSON.stringify(this.frame(entry)));
+				if (!largest || bytes > largest.bytes) largest = {clientId: entry.clientId, bytes};
+			}
+			if (largest) {
+				const limit = this.sizes.maxPayload === undefined ? '' : `; this broker takes at most ${count(this.sizes.maxPayload)}`;
+				this.fail(largest.clientId, 'too_large', `the broker closed the connection on a message of ${count(largest.bytes)} bytes as too large${limit}`);
+			}
+		}
 		this.inFlight.clear();
+	}
+
+	/** Give up a message the broker will never take: it leaves the outbox and is announced as `failed`. */
+	private fail(clientId: string, code: string, reason: string): void {
+		const entry = this.outbox.settle(clientId);
+		this.inFlight.delete(clientId);
+		if (entry) this.host.emit({type: 'failed', room: entry.room, clientId, content: entry.content, code, message: reason});
+		this.flush();
 	}
 
 	/** Stop retrying (closing). */
@@ -123,15 +180,19 @@ export class Publisher {
 		if (this.retryTimer) clearTimeout(this.retryTimer);
 	}
 
-	private sendPublish(entry: PendingMessage): void {
-		const sent = this.host.send({
+	private frame(entry: {room: string; content: string; clientId: string; data?: MessageData | undefined}): ClientFrame {
+		return {
 			type: 'publish',
 			room: entry.room,
 			content: entry.content,
 			sender: this.host.name,
 			clientId: entry.clientId,
 			...(entry.data === undefined ? {} : {data: entry.data}),
-		});
+		};
+	}
+
+	private sendPublish(entry: PendingMessage): void {
+		const sent = this.host.send(this.frame(entry));
 		if (sent) this.inFlight.add(entry.clientId);
 		const dialect = this.host.dialect();
 		if (sent && dialect.known && !dialect.acks && !this.host.room(entry.room)) {
@@ -150,4 +211,13 @@ export class Publisher {
 		}, RETRY_MS);
 		this.retryTimer.unref?.();
 	}
+}
+
+/** 5012 → "5,012": sizes people read. */
+function count(n: number): string {
+	return n.toLocaleString('en-US');
+}
+
+function positive(n: unknown): n is number {
+	return typeof n === 'number' && Number.isSafeInteger(n) && n > 0;
 }

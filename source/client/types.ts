@@ -38,6 +38,12 @@ export type ClientEvent =
 	| {type: 'members'; room: string; members: Member[]}
 	| {type: 'pending'; message: PendingMessage}
 	| {type: 'sent'; room: string; clientId: string; sequence: number; duplicate: boolean}
+	/**
+	 * A message left the outbox unsent, for good: the broker refused it (`code`: the broker's
+	 * error code, or `too_large` for a frame beyond its size limit) and `message` says why. What
+	 * was queued after it goes on.
+	 */
+	| {type: 'failed'; room: string; clientId: string; content: string; code: string; message: string}
 	/** The answer to fetchHistory: a page of the room's history, oldest first; not part of the live order. */
 	| {type: 'history'; room: string; messages: ChatMessage[]; first: number | undefined; query: HistoryQuery}
 	| {type: 'cleared'; room: string; epoch: string; by: string}
@@ -63,6 +69,8 @@ export type ClientOptions = {
 	/** First reconnect delay (ms, default 250), doubling with jitter up to `maxBackoffMs` (default 30000). */
 	minBackoffMs?: number;
 	maxBackoffMs?: number;
+	/** The longest reconnect wait while the user is active (ms, default 5000; see markActive). */
+	activeBackoffMs?: number;
 	/** Ping interval for round-trip time and dead-link detection (ms, default 5000). */
 	pingMs?: number;
 	/** How long a gap may persist before history is asked for it (ms, default 300). */
@@ -88,8 +96,17 @@ export type NatterClient = {
 	start(): void;
 	join(room: string): void;
 	leave(room: string): void;
-	/** Queue a message; it is sent when online and exactly once in the room. Returns its clientId. */
+	/**
+	 * Queue a message; it is sent when online and exactly once in the room. Returns its clientId.
+	 * One the broker cannot take (see refusal) is not sent: a `failed` event follows its `pending`.
+	 */
 	publish(room: string, content: string, data?: MessageData): string;
+	/** Why the broker would not take this message (beyond the size limits it advertised), as a sentence; undefined when it fits. */
+	refusal(room: string, content: string, data?: MessageData): string | undefined;
+	/** Connect again now (cancelling the wait of a backoff); online, nothing happens. */
+	reconnect(): void;
+	/** The user is at the keyboard: while they were active in the last minute, reconnect waits stay short (about 5 s at most). */
+	markActive(): void;
 	/**
 	 * Ask for `limit` messages of a room's history before `before`. The answer is a `history`
 	 * event carrying this request (its id and `purpose`, default scrollback), or an `error` event

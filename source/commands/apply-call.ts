@@ -31,5 +31,8 @@ export function applyCall(client: NatterClient, call: ClientCall): void {
 		case 'setFilter':
 			client.setFilter(call.room, call.filter);
 			return;
+		case 'reconnect':
+			client.reconnect();
+			return;
 	}
 }

@@ -23,8 +23,9 @@ export const COMMANDS: readonly CommandSpec[] = [
 	{name: 'back', aliases: [], args: '', help: 'mark yourself back (online)'},
 	{name: 'filter', aliases: [], args: '[EXPR|off]', help: "only receive this room's messages that match EXPR; off removes it"},
 	{name: 'clear_history', aliases: ['clear-history'], args: '[ROOM]', help: "forget a room's history (admins only)"},
+	{name: 'reconnect', aliases: [], args: '', help: 'connect again now instead of waiting for the next attempt'},
 	{name: 'help', aliases: ['?'], args: '[COMMAND|keys]', help: 'list the commands, explain one, or list the keys'},
-	{name: 'quit', aliases: ['exit', 'q'], args: '', help: 'leave natter (what is pending is sent first)'},
+	{name: 'quit', aliases: ['exit', 'q'], args: '', help: 'leave natter (what is pending is sent first; Ctrl+C again drops it)'},
 ];
 
 /** The spec of a command by name or alias (without the slash), or undefined. */

@@ -20,6 +20,7 @@ export type Command =
 	| {type: 'filter'; room: string; expr?: string}
 	/** `command`: one command's name, or 'keys' for the key bindings. */
 	| {type: 'help'; command?: string}
+	| {type: 'reconnect'}
 	| {type: 'quit'}
 	| {type: 'error'; message: string};
 
@@ -105,9 +106,10 @@ function parseArguments(spec: CommandSpec, rest: string, context: CommandContext
 			return reason === '' ? {type: 'away'} : {type: 'away', reason};
 		}
 		case 'back':
+		case 'reconnect':
 		case 'quit':
 			if (words.length > 0) return wrong(`/${spec.name} takes no arguments`);
-			return spec.name === 'back' ? {type: 'back'} : {type: 'quit'};
+			return {type: spec.name};
 		case 'filter': {
 			const got = room(undefined);
 			if ('error' in got) return got.error;

@@ -27,6 +27,8 @@ export type PlanContext = {
 	online: boolean;
 	/** The front end's facts about `room`, or undefined when it holds nothing for it. */
 	room(room: string): RoomFacts | undefined;
+	/** Why the broker would not take this message (NatterClient.refusal), or undefined when it fits. */
+	refusal?(room: string, text: string): string | undefined;
 };
 
 /** One call on the client core. */
@@ -39,7 +41,8 @@ export type ClientCall =
 	| {call: 'setBack'}
 	| {call: 'who'; room: string}
 	| {call: 'clearHistory'; room: string}
-	| {call: 'setFilter'; room: string; filter: string | undefined};
+	| {call: 'setFilter'; room: string; filter: string | undefined}
+	| {call: 'reconnect'};
 
 /**
  * One step of an outcome, in order. A notice is a `refusal` (nothing was done, and why), an
@@ -58,6 +61,8 @@ export type Step =
 	| {type: 'await-members'; room: string}
 	/** List the commands, or explain one (`topic`): each front end knows its own help. */
 	| {type: 'help'; topic?: string}
+	/** The line the user typed was not taken (a message too large to send): it stays in the input to edit. */
+	| {type: 'keep-input'}
 	| {type: 'quit'};
 
 /** /msg and /join to oneself: one refusal for both. */
@@ -71,8 +76,11 @@ const answer = (text: string, room?: string): Step => ({type: 'notice', kind: 'a
 export function planCommand(command: Command, context: PlanContext): Step[] {
 	const {dialect, online} = context;
 	switch (command.type) {
-		case 'say':
+		case 'say': {
+			const why = context.refusal?.(command.room, command.text);
+			if (why !== undefined) return [refuse(why, command.room), {type: 'keep-input'}];
 			return [call({call: 'publish', room: command.room, text: command.text})];
+		}
 		case 'join': {
 			if (command.room === `@${context.me}`) return [refuse(THAT_IS_YOU)];
 			const steps: Step[] = [{type: 'focus', room: command.room}];
@@ -94,6 +102,8 @@ export function planCommand(command: Command, context: PlanContext): Step[] {
 		case 'msg': {
 			if (command.user === context.me) return [refuse(THAT_IS_YOU)];
 			const room = `@${command.user}`;
+			const why = context.refusal?.(room, command.text);
+			if (why !== undefined) return [refuse(why), {type: 'keep-input'}];
 			return [{type: 'open', room}, call({call: 'publish', room, text: command.text})];
 		}
 		case 'away':
@@ -122,6 +132,9 @@ export function planCommand(command: Command, context: PlanContext): Step[] {
 		}
 		case 'help':
 			return [{type: 'help', ...(command.command === undefined ? {} : {topic: command.command})}];
+		case 'reconnect':
+			if (online) return [refuse('you are connected already')];
+			return [call({call: 'reconnect'}), {type: 'notice', kind: 'feedback', tone: 'info', text: 'reconnecting now…'}];
 		case 'quit':
 			return [{type: 'quit'}];
 		case 'error':

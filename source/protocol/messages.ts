@@ -139,12 +139,14 @@ export type WelcomeFrame = {
 	heartbeat: number;
 	server: string;
 	/**
-	 * The per-connection rate limit (frames per second, and the burst; a client paces itself below
-	 * it) and the filter caps (docs/filters.md): longest filter, regular expressions per filter, RE2
-	 * instructions over all the connection's filters and over a room's distinct filters, characters
-	 * a regular expression reads, named views.
+	 * The broker's limits: the per-connection rate limit (frames per second, and the burst; a
+	 * client paces itself below it); `maxPayload`, the largest frame in bytes (larger closes the
+	 * connection 1009); `maxContent`, the longest message content (characters); and the filter
+	 * caps (docs/filters.md): longest filter, regular expressions per filter, RE2 instructions over
+	 * all the connection's filters and over a room's distinct filters, characters a regular
+	 * expression reads, named views.
 	 */
-	limits?: {rate: number; burst: number; filterLength?: number; filterRegexes?: number; regexBudget?: number; roomRegexBudget?: number; regexText?: number; namedViews?: number};
+	limits?: {rate: number; burst: number; maxPayload?: number; maxContent?: number; filterLength?: number; filterRegexes?: number; regexBudget?: number; roomRegexBudget?: number; regexText?: number; namedViews?: number};
 };
 
 export type SubscribedFrame = {

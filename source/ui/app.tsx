@@ -46,6 +46,8 @@ type Props = {
 /** Narrower than this, the member panel hides unless asked for. */
 const PANEL_MIN_COLUMNS = 80;
 const PANEL_WIDTH = 24;
+/** How long quitting waits for pending messages to go out (Ctrl+C again quits at once). */
+const QUIT_FLUSH_MS = 5000;
 
 /**
  * The chat window: tabs on top, the active room's messages with its members on the right, the
@@ -76,6 +78,7 @@ export function App({client, serverUrl, serveAddresses, idleMs = 5 * 60_000, col
 		dispatch({type: 'notice', lines: [{tone: 'help', text: hint}], at: Date.now()});
 	}, [hint, state.active, dispatch]);
 
+	const pending = state.rooms.reduce((sum, r) => sum + r.pending.length, 0);
 	const height = Math.max(4, size.rows - 1);
 	const paneHeight = height - 3;
 	const room = activeRoom(state);
@@ -83,9 +86,13 @@ export function App({client, serverUrl, serveAddresses, idleMs = 5 * 60_000, col
 	const paneWidth = panelShown ? Math.max(20, size.columns - PANEL_WIDTH) : size.columns;
 
 	const quit = useCallback(() => {
-		if (closing) return;
+		// Asked again while waiting for the pending messages: quit without them (run-tui prints them).
+		if (closing) {
+			void client.close(0);
+			return;
+		}
 		setClosing(true);
-		void client.close().finally(() => (onExit ?? exit)());
+		void client.close(QUIT_FLUSH_MS).finally(() => (onExit ?? exit)());
 	}, [client, closing, exit, onExit]);
 
 	const touch = useIdle({
@@ -141,19 +148,29 @@ export function App({client, serverUrl, serveAddresses, idleMs = 5 * 60_000, col
 	};
 
 	const submit = (): void => {
-		const text = editorNow.current.text;
+		const before = editorNow.current;
+		const text = before.text;
 		change({type: 'submitted'});
 		if (text.trim() === '') return;
 		const current = latest();
 		const room = activeRoom(current);
 		// Sending means looking at the latest again.
 		if (room.anchor !== undefined && !text.startsWith('/')) dispatch({type: 'scroll', room: room.name, anchor: undefined});
-		executeCommand(parseCommand(text, {activeRoom: current.active}), {client, state: current, dispatch, quit, now: Date.now()});
+		const keep = executeCommand(parseCommand(text, {activeRoom: current.active}), {client, state: current, dispatch, quit, now: Date.now()});
+		if (keep) {
+			// Not sent (too large for this broker): the text stays to be edited.
+			editorNow.current = before;
+			setEditor(before);
+		}
 	};
 
 	useKeys(key => {
 		touch();
-		if (closing) return;
+		client.markActive();
+		if (closing) {
+			if (viewCommand(key, true) === 'quit') quit();
+			return;
+		}
 		const empty = editorNow.current.text === '';
 		const action = editAction(key, empty);
 		if (action) {
@@ -197,12 +214,12 @@ export function App({client, serverUrl, serveAddresses, idleMs = 5 * 60_000, col
 				serverUrl={serverUrl}
 				{...(serveAddresses === undefined ? {} : {serveAddresses})}
 				flavour={state.dialect.name}
-				pending={state.rooms.reduce((sum, r) => sum + r.pending.length, 0)}
+				pending={pending}
 				closing={closing}
 				now={now}
 				width={size.columns}
 			/>
-			<InputLine editor={editor} target={state.active ?? ''} width={size.columns} {...(closing ? {notice: 'closing: sending what is pending…'} : {})} />
+			<InputLine editor={editor} target={state.active ?? ''} width={size.columns} {...(closing ? {notice: pending > 0 ? `sending ${pending} pending… (Ctrl+C again to quit without them)` : 'closing…'} : {})} />
 		</Box>
 	);
 }

@@ -20,16 +20,18 @@ export type CommandContext = {
 	now: number;
 };
 
-/** Run one command. */
-export function executeCommand(command: Command, context: CommandContext): void {
+/** Run one command. Returns true when the typed line was not taken and should stay in the input (a message too large to send). */
+export function executeCommand(command: Command, context: CommandContext): boolean {
 	const {client, state} = context;
 	const steps = planCommand(command, {
 		me: state.me,
 		dialect: state.dialect,
 		online: client.status.state === 'online',
 		room: name => roomFacts(state, client, name),
+		refusal: (room, text) => client.refusal(room, text),
 	});
 	for (const step of steps) present(step, context);
+	return steps.some(step => step.type === 'keep-input');
 }
 
 /** What the window holds for a room: its tab, and whether the client holds a subscription. */
@@ -63,6 +65,9 @@ function present(step: Step, {client, state, dispatch, quit, now}: CommandContex
 			return;
 		case 'help':
 			dispatch({type: 'notice', lines: helpLines(step.topic).map(text => ({tone: 'help' as const, text})), at: now});
+			return;
+		case 'keep-input':
+			// The caller puts the line back (see the return value).
 			return;
 		case 'quit':
 			quit();

@@ -17,7 +17,7 @@ export const KEY_BINDINGS: ReadonlyArray<{keys: string; what: string}> = [
 	{keys: 'Ctrl+Home / Ctrl+End, Esc', what: 'oldest loaded / back to the latest (Home / End too, on an empty line)'},
 	{keys: 'F2 or Ctrl+T', what: 'show or hide the member panel'},
 	{keys: 'F3', what: 'show or hide sequence numbers'},
-	{keys: 'Ctrl+C', what: 'quit (what is pending is sent first)'},
+	{keys: 'Ctrl+C', what: 'quit (what is pending is sent first; Ctrl+C again drops it)'},
 ];
 
 /** The lines /help prints: every command (one line each); the keys (/help keys); or one command. */

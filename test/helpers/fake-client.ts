@@ -126,6 +126,19 @@ export class FakeClient implements NatterClient {
 		this.record('who', [room]);
 	}
 
+	/** Set by a test to play a broker's size limit. */
+	refuse: string | undefined;
+
+	refusal(_room: string, _content: string): string | undefined {
+		return this.refuse;
+	}
+
+	reconnect(): void {
+		this.record('reconnect', []);
+	}
+
+	markActive(): void {}
+
 	async close(flushMs?: number): Promise<void> {
 		this.record('close', flushMs === undefined ? [] : [flushMs]);
 		this.closed = true;

@@ -24,7 +24,7 @@ type Part = {text: string; color?: string; bold?: boolean};
 
 /**
  * The status bar above the input: connection state (connecting / online / reconnecting in Ns,
- * attempt k / offline / auth failed), where, who I am, round-trip time, what is still pending
+ * attempt k, and why / offline / auth failed), where, who I am, round-trip time, what is still pending
  * and, when hosting, the address others join with.
  *
  * @example
@@ -73,7 +73,7 @@ export function connectionText(status: ConnectionStatus, now: number, closing = 
 			return '● online';
 		case 'reconnecting': {
 			const seconds = Math.max(0, Math.ceil((status.retryAt - now) / 1000));
-			return `↻ reconnecting in ${seconds}s, attempt ${status.attempt + 1}`;
+			return `↻ reconnecting in ${seconds}s, attempt ${status.attempt + 1}: ${sanitizeLine(status.reason)}`;
 		}
 		case 'offline':
 			return status.reason === 'not started' ? 'starting…' : `○ offline: ${sanitizeLine(status.reason)}`;

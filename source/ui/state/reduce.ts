@@ -73,6 +73,14 @@ export function reduce(state: ChatState, event: ClientEvent, now: number = Date.
 					? room.pending.map(p => (p.clientId === event.clientId ? {...p, sequence: event.sequence} : p))
 					: room.pending.filter(p => p.clientId !== event.clientId),
 			}));
+		case 'failed': {
+			// It will never be sent: it leaves the pending rows, and the room says so and why.
+			const flat = event.content.replace(/\s+/g, ' ');
+			const preview = flat.length > 40 ? `${flat.slice(0, 40)}…` : flat;
+			const line = system(now, 'error', `✖ not sent: "${preview}": ${event.message}`);
+			const target = findRoom(state, event.room) ? event.room : state.active;
+			return updateRoom(state, target, room => append({...room, pending: room.pending.filter(p => p.clientId !== event.clientId)}, [line]));
+		}
 		case 'history':
 			return history(state, event.room, event.messages, event.first, event.query, now);
 		case 'cleared':
@@ -142,6 +150,7 @@ function connectionChanged(state: ChatState, status: ConnectionStatus, now: numb
 		// says why (reconnecting, offline …); 'connecting' right after 'online' is the window
 		// replaying what the client did before it opened (early events), not a loss.
 		lostAt: status.state === 'online' ? undefined : before === 'online' && status.state !== 'connecting' ? now : state.lostAt,
+		failure: status.state === 'online' ? undefined : status.state === 'reconnecting' ? status.reason : state.failure,
 	};
 	if (status.state !== 'online' && status.state !== 'connecting') {
 		// History requests die with the connection: stop waiting for their answers.
@@ -149,6 +158,8 @@ function connectionChanged(state: ChatState, status: ConnectionStatus, now: numb
 	}
 	let text: string | undefined;
 	if (status.state === 'reconnecting' && before === 'online') text = `connection lost (${status.reason}); reconnecting…`;
+	// Never online yet, or failing again: say why each time the reason changes (not every attempt).
+	else if (status.state === 'reconnecting' && status.reason !== state.failure) text = `cannot connect to ${status.url}: ${status.reason}; retrying (/reconnect to try now)`;
 	else if (status.state === 'online' && before !== 'online') text = `${state.lostAt === undefined ? 'connected' : 'reconnected'} to ${status.url}`;
 	else if (status.state === 'auth_failed') text = `the broker refused the login: ${status.reason}`;
 	else if (status.state === 'offline' && before !== 'offline') text = `offline: ${status.reason}`;

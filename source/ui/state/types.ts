@@ -96,6 +96,8 @@ export type ChatState = {
 	away: {reason: string | undefined} | undefined;
 	/** When the connection was lost (undefined while online or never connected yet). */
 	lostAt: number | undefined;
+	/** Why the last attempt to connect failed, as the pane said it (said again only when it changes). */
+	failure?: string | undefined;
 	/** undefined: automatic (shown when wide enough); otherwise the user's choice. */
 	showPresence: boolean | undefined;
 	showSequence: boolean;
