@@ -30,7 +30,7 @@ test('welcome.limits tells a client the broker\'s max payload and content length
 	cleanup.push(() => raw.close());
 	raw.send({type: 'hello', userId: 'ana'});
 	const welcome = await raw.waitFor(frame => frame.type === 'welcome');
-	const {rate, burst, maxPayload, maxContent} = welcome.limits!;
+	const {rate, burst, maxPayload, maxContent} = welcome.limits as Record<string, unknown>;
 	assert.deepEqual({rate, burst, maxPayload, maxContent}, {rate: 1_000_000, burst: 1_000_000, maxPayload: 4096, maxContent: 3000});
 });
 
