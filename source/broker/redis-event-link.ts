@@ -1,12 +1,14 @@
-import type {Redis} from 'ioredis';
 import {directParties} from '../protocol/names.js';
 import type {EngineEvent, EngineListener, HistoryPage, RoomState} from './engine.js';
+import type {RedisClient} from './redis-connection.js';
 import {roomKeys, userChannel} from './redis-keys.js';
 
 /** What the link needs from the engine around it. */
 export type EventLinkOptions = {
 	/** A connection of its own: a Redis connection in subscriber mode can do nothing else. */
-	subscriber: Redis;
+	subscriber: RedisClient;
+	/** On a Redis Cluster: SSUBSCRIBE (sharded pub/sub) instead of SUBSCRIBE; ioredis keeps one connection per master. */
+	sharded: boolean;
 	prefix: string;
 	room(room: string): Promise<RoomState>;
 	history(room: string, since: number): Promise<HistoryPage>;
@@ -27,6 +29,10 @@ type Position = {epoch: string; sequence: number; confirmed: boolean};
  * - drops copies it has already handed on (a DM arrives once per party the node watches).
  * What it still misses (a message published between a watch and its SUBSCRIBE taking effect)
  * the hub repairs from history by sequence as soon as the next message shows the hole.
+ *
+ * On a Redis Cluster (sharded) ioredis keeps one subscriber connection per master and
+ * resubscribes each shard's channels itself when the topology changes (a failover); it says so
+ * with `subscribersReady`, after which the link catches up every watched room as above.
  */
 export class RedisEventLink {
 	private readonly listeners: EngineListener[] = [];
@@ -59,11 +65,21 @@ export class RedisEventLink {
 		};
 		subscriber.on('reconnecting', wentDown);
 		subscriber.on('end', wentDown);
-		subscriber.on('message', (channel: string, payload: string) => this.onPayload(channel, payload));
-		subscriber.on('ready', () => {
-			if (this.everReady) void this.resume();
-			this.everReady = true;
-		});
+		if (options.sharded) {
+			// A shard's subscriber connection ended (its master died): watches in flight stop waiting.
+			subscriber.on('-node', wentDown);
+			subscriber.on('smessage', (channel: string, payload: string) => this.onPayload(channel, payload));
+			subscriber.on('subscribersReady', () => {
+				if (this.everReady) void this.resume();
+				this.everReady = true;
+			});
+		} else {
+			subscriber.on('message', (channel: string, payload: string) => this.onPayload(channel, payload));
+			subscriber.on('ready', () => {
+				if (this.everReady) void this.resume();
+				this.everReady = true;
+			});
+		}
 	}
 
 	/** Start receiving a room's events, or with `@user`, that user's direct messages. Never rejects. */
@@ -73,7 +89,7 @@ export class RedisEventLink {
 		this.watched.set(channel, target);
 		try {
 			// While Redis is away, do not wait for it: the channel is remembered and resume() subscribes.
-			const subscribed = this.whileReachable(this.options.subscriber.subscribe(channel));
+			const subscribed = this.whileReachable(this.options.sharded ? this.options.subscriber.ssubscribe(channel) : this.options.subscriber.subscribe(channel));
 			this.subscribing.set(target, subscribed);
 			const done = await subscribed.finally(() => {
 				if (this.subscribing.get(target) === subscribed) this.subscribing.delete(target);
@@ -97,7 +113,7 @@ export class RedisEventLink {
 		if (!this.watched.delete(channel)) return;
 		this.forget(target);
 		try {
-			await this.whileReachable(this.options.subscriber.unsubscribe(channel));
+			await this.whileReachable(this.options.sharded ? this.options.subscriber.sunsubscribe(channel) : this.options.subscriber.unsubscribe(channel));
 		} catch (error) {
 			this.options.log(`redis: unwatching ${target} failed: ${(error as Error).message}`);
 		}
@@ -212,7 +228,8 @@ export class RedisEventLink {
 		// (they were then dropped as duplicates: the Redis-restart test lost 201-208 under load).
 		for (const room of rooms) this.held.set(room, []);
 		try {
-			if (channels.length > 0) await this.options.subscriber.subscribe(...channels);
+			// On a cluster ioredis has resubscribed each shard already (and SSUBSCRIBE takes one slot at a time).
+			if (channels.length > 0 && !this.options.sharded) await this.options.subscriber.subscribe(...channels);
 		} catch (error) {
 			this.options.log(`redis: resubscribing failed: ${(error as Error).message}`);
 			for (const room of rooms) this.release(room);
