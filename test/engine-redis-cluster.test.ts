@@ -24,15 +24,18 @@ if (!clusterAvailable()) {
 
 function suites(): void {
 	let cluster: RedisCluster;
+	/** Engines of the tests below, closed before the cluster stops. */
+	const open: Engine[] = [];
 	before(async () => {
 		cluster = await startRedisCluster();
 	});
-	after(() => cluster?.stop());
+	after(async () => {
+		await Promise.all(open.map(engine => engine.close()));
+		await cluster?.stop();
+	});
 
 	/** A fresh prefix per engine group: the cluster is this file's alone, and stopped with everything in it. */
 	const prefixOf = (): string => `natter-test:${randomBytes(6).toString('hex')}:`;
-	const open: Engine[] = [];
-	after(() => Promise.all(open.map(engine => engine.close())));
 
 	const slots = new Map<Engine, {prefix: string; options: RedisEngineOptions}>();
 	engineContractSuite('redis cluster', {

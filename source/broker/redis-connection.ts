@@ -166,13 +166,29 @@ function reportOutages(redis: RedisClient, role: string, where: string, log: (li
 }
 
 async function quit(redis: RedisClient): Promise<void> {
+	if (redis instanceof Cluster) stopSlotRefresh(redis);
 	if (redis.status === 'ready') {
 		try {
-			await redis.quit();
-			return;
+			// A cluster's QUIT goes to every node; one that just died never answers: do not wait on it.
+			let timer: NodeJS.Timeout | undefined;
+			const late = new Promise<'late'>(resolve => {
+				timer = setTimeout(() => resolve('late'), 1000);
+			});
+			const outcome = await Promise.race([redis.quit(), late]).finally(() => clearTimeout(timer));
+			if (outcome !== 'late') return;
 		} catch {
 			// Fall through: drop the connection.
 		}
 	}
 	redis.disconnect();
+}
+
+/**
+ * ioredis 5.11.1's Cluster re-arms its slotsRefreshInterval timer when a refresh that was in
+ * flight at quit()/disconnect() completes, and then refreshes against closed nodes forever (a
+ * closed engine kept the process alive). A closed client has nothing to refresh: make the
+ * refresh a no-op, which ends the chain (its callback is what re-arms the timer).
+ */
+function stopSlotRefresh(cluster: Cluster): void {
+	(cluster as unknown as {refreshSlotsCache: () => void}).refreshSlotsCache = () => {};
 }
