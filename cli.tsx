@@ -77,6 +77,7 @@ const cli = meow(
 	                     rooms' oldest messages go first (default 268435456)
 	  --data PATH        keep rooms in this SQLite file across restarts (default NATTER_DATA env; none = memory)   --data ~/.natter/rooms.db
 	  --redis URL        share rooms with other nodes through this Redis: a cluster (default NATTER_REDIS or REDIS_URL env)   --redis redis://10.0.0.5:6379
+	                     or Redis Cluster seeds: redis+cluster://h1:7000,h2:7000
 	  --presence-ttl S   with --redis: a dead node's users leave presence within S seconds (default 15)
 
 	Security (with --serve)

@@ -64,8 +64,12 @@ const ECHO_WAIT_MS = 250;
  *   stay up; ioredis reconnects with backoff and resubscribes, the link catches up, presence is
  *   refreshed back. A publish whose reply was lost in a drop may have been stored: its sender is
  *   told `unavailable`, and a retry with the same clientId is recognised as a duplicate.
- * - Redis Cluster: keys of one room share a hash tag, so every script is single-slot; the
- *   connection itself is a single-instance client (`ioredis` Cluster is not wired up yet).
+ * - Redis Cluster (`redis+cluster://`): keys of one room share a hash tag, so every script is
+ *   single-slot and runs on that slot's master; events go by sharded pub/sub (SPUBLISH inside the
+ *   script, SSUBSCRIBE per shard), so a node hears only the shards of the rooms and users it
+ *   watches. A DM's user channels are on other slots: the node publishes to them after the
+ *   script. When a master dies, calls to its slots fail as unavailable until its replica is
+ *   promoted (cluster-node-timeout plus a slot refresh), then resume; the link catches up.
  */
 export function createRedisEngine(url: string, options: RedisEngineOptions = {}): Engine {
 	const settings: EngineOptions = {...DEFAULT_ENGINE_OPTIONS, ...pickEngineOptions(options)};
@@ -79,6 +83,7 @@ export function createRedisEngine(url: string, options: RedisEngineOptions = {})
 	const redis = new RedisConnection(url, {nodeId, commandTimeoutMs: options.commandTimeoutMs ?? 5000, log});
 	const link = new RedisEventLink({
 		subscriber: redis.subscriber,
+		sharded: redis.sharded,
 		prefix,
 		room: room => readState(room),
 		history: (room, since) => read(room, 'range', {since}),
@@ -126,6 +131,19 @@ export function createRedisEngine(url: string, options: RedisEngineOptions = {})
 	}
 
 	/**
+	 * A DM's event to its parties' user channels, on a cluster, where they live on other slots than
+	 * the DM's keys. Not atomic with the store: two DMs from two nodes may arrive out of order (the
+	 * link and the hub put them back in order from history), and one lost here (its shard just
+	 * failed) is repaired when the next DM of that room shows the hole. The message is stored and
+	 * acknowledged either way: failing the publish would only make its sender retry a duplicate.
+	 */
+	async function fanOutDirect(room: string, channels: string[], event: string): Promise<void> {
+		await Promise.all(
+			channels.map(channel => redis.publish(`telling ${room}'s parties`, channel, event).catch((error: Error) => log(`redis: ${error.message}`))),
+		);
+	}
+
+	/**
 	 * Run `work`, then wait (briefly) until this node's listeners have seen the event it published:
 	 * as with the memory engine, a sender on this node gets its `message` before its `published`.
 	 */
@@ -154,8 +172,13 @@ export function createRedisEngine(url: string, options: RedisEngineOptions = {})
 			const head = `{"id":${JSON.stringify(id)},"room":${JSON.stringify(input.room)},"sender":${JSON.stringify(input.sender)},"content":${JSON.stringify(input.content)},"sequence":`;
 			const tail = `,"timestamp":${JSON.stringify(input.timestamp)}${input.data === undefined ? '' : `,"data":${JSON.stringify(input.data)}`}}`;
 			const tag = nonce();
-			const reply = (await echoed(input.room, tag, () =>
-				redis.script(`publish to ${input.room}`, 'natterPublish', [keys.seq, keys.epoch, keys.history, keys.dedupe(input.sender), keys.dedupeOrder(input.sender)], [
+			const eventHead = `{"type":"message","room":${JSON.stringify(input.room)},"n":${JSON.stringify(tag)}`;
+			const channels = channelsOf(input.room, keys);
+			// On a cluster a script may publish only within its own slot: a DM's user channels are on
+			// other slots, so the node publishes those itself, after the script (see fanOutDirect).
+			const outside = redis.sharded && directParties(input.room) !== undefined;
+			const reply = (await echoed(input.room, tag, async () => {
+				const stored = (await redis.script(`publish to ${input.room}`, 'natterPublish', [keys.seq, keys.epoch, keys.history, keys.dedupe(input.sender), keys.dedupeOrder(input.sender)], [
 					newEpoch(),
 					head,
 					tail,
@@ -166,10 +189,12 @@ export function createRedisEngine(url: string, options: RedisEngineOptions = {})
 					input.clientId ?? '',
 					`{"id":${JSON.stringify(id)},"timestamp":${JSON.stringify(input.timestamp)},"sequence":`,
 					settings.dedupeKeys,
-					`{"type":"message","room":${JSON.stringify(input.room)},"n":${JSON.stringify(tag)}`,
-					...channelsOf(input.room, keys),
-				]),
-			)) as [number, string, number | string];
+					eventHead,
+					...(outside ? [] : channels),
+				])) as [number, string, number | string];
+				if (outside && stored[0] === 0) await fanOutDirect(input.room, channels, `${eventHead},"epoch":${JSON.stringify(stored[1])},"message":${head}${stored[2]}${tail}}`);
+				return stored;
+			})) as [number, string, number | string];
 			const [duplicate, epoch, value] = reply;
 			if (duplicate === 1) {
 				const {id: originalId, sequence, timestamp} = JSON.parse(String(value)) as PublishedRef;
@@ -223,7 +248,7 @@ export function createRedisEngine(url: string, options: RedisEngineOptions = {})
 			const {channel} = roomKeys(prefix, event.room);
 			const tag = nonce();
 			const payload = JSON.stringify({...event, n: tag});
-			await echoed(event.room, tag, () => redis.request(`announcing ${event.action} in ${event.room}`, () => redis.command.publish(channel, payload)));
+			await echoed(event.room, tag, () => redis.publish(`announcing ${event.action} in ${event.room}`, channel, payload));
 		},
 
 		watch: target => link.watch(target),

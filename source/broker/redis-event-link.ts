@@ -1,12 +1,14 @@
-import type {Redis} from 'ioredis';
 import {directParties} from '../protocol/names.js';
 import type {EngineEvent, EngineListener, HistoryPage, RoomState} from './engine.js';
+import type {RedisClient} from './redis-connection.js';
 import {roomKeys, userChannel} from './redis-keys.js';
 
 /** What the link needs from the engine around it. */
 export type EventLinkOptions = {
 	/** A connection of its own: a Redis connection in subscriber mode can do nothing else. */
-	subscriber: Redis;
+	subscriber: RedisClient;
+	/** On a Redis Cluster: SSUBSCRIBE (sharded pub/sub) instead of SUBSCRIBE; ioredis keeps one connection per master. */
+	sharded: boolean;
 	prefix: string;
 	room(room: string): Promise<RoomState>;
 	history(room: string, since: number): Promise<HistoryPage>;
@@ -27,6 +29,10 @@ type Position = {epoch: string; sequence: number; confirmed: boolean};
  * - drops copies it has already handed on (a DM arrives once per party the node watches).
  * What it still misses (a message published between a watch and its SUBSCRIBE taking effect)
  * the hub repairs from history by sequence as soon as the next message shows the hole.
+ *
+ * On a Redis Cluster (sharded) ioredis keeps one subscriber connection per master and
+ * resubscribes each shard's channels itself when the topology changes (a failover); it says so
+ * with `subscribersReady`, after which the link catches up every watched room as above.
  */
 export class RedisEventLink {
 	private readonly listeners: EngineListener[] = [];
@@ -42,6 +48,8 @@ export class RedisEventLink {
 	/** Counts reconnects, so a catch-up made stale by a newer reconnect stops. */
 	private generation = 0;
 	private everReady = false;
+	/** On a cluster: resolves once ioredis has its per-master subscribers for the known slots. */
+	private groupReady: Promise<void> = Promise.resolve();
 	private closed = false;
 	/**
 	 * Settles (false) when the subscriber connection next goes down. One shared promise, not a
@@ -59,11 +67,33 @@ export class RedisEventLink {
 		};
 		subscriber.on('reconnecting', wentDown);
 		subscriber.on('end', wentDown);
-		subscriber.on('message', (channel: string, payload: string) => this.onPayload(channel, payload));
-		subscriber.on('ready', () => {
-			if (this.everReady) void this.resume();
-			this.everReady = true;
-		});
+		if (options.sharded) {
+			// A shard's subscriber connection ended (its master died): watches in flight stop waiting.
+			subscriber.on('-node', wentDown);
+			subscriber.on('smessage', (channel: string, payload: string) => this.onPayload(channel, payload));
+			let settleGroup = (): void => {};
+			this.groupReady = new Promise<void>(resolve => {
+				settleGroup = resolve;
+				// Never wait for ever: a watch that comes too early is retried (shardSubscribe) or caught up.
+				setTimeout(resolve, 3000).unref();
+			});
+			// ioredis resets its per-master subscribers once before it knows the slots and again with
+			// them, then reports `ready`; an SSUBSCRIBE sent before that can land on a subscriber that is
+			// then replaced and never resubscribed. Later resets follow topology changes (a failover).
+			subscriber.once('ready', () => {
+				settleGroup();
+				this.everReady = true;
+			});
+			subscriber.on('subscribersReady', () => {
+				if (this.everReady) void this.resume();
+			});
+		} else {
+			subscriber.on('message', (channel: string, payload: string) => this.onPayload(channel, payload));
+			subscriber.on('ready', () => {
+				if (this.everReady) void this.resume();
+				this.everReady = true;
+			});
+		}
 	}
 
 	/** Start receiving a room's events, or with `@user`, that user's direct messages. Never rejects. */
@@ -73,7 +103,7 @@ export class RedisEventLink {
 		this.watched.set(channel, target);
 		try {
 			// While Redis is away, do not wait for it: the channel is remembered and resume() subscribes.
-			const subscribed = this.whileReachable(this.options.subscriber.subscribe(channel));
+			const subscribed = this.options.sharded ? this.shardSubscribe(channel) : this.whileReachable(this.options.subscriber.subscribe(channel));
 			this.subscribing.set(target, subscribed);
 			const done = await subscribed.finally(() => {
 				if (this.subscribing.get(target) === subscribed) this.subscribing.delete(target);
@@ -97,7 +127,7 @@ export class RedisEventLink {
 		if (!this.watched.delete(channel)) return;
 		this.forget(target);
 		try {
-			await this.whileReachable(this.options.subscriber.unsubscribe(channel));
+			await this.whileReachable(this.options.sharded ? this.options.subscriber.sunsubscribe(channel) : this.options.subscriber.unsubscribe(channel));
 		} catch (error) {
 			this.options.log(`redis: unwatching ${target} failed: ${(error as Error).message}`);
 		}
@@ -146,18 +176,35 @@ export class RedisEventLink {
 		for (const done of [...this.pending.values()]) done();
 	}
 
+	/**
+	 * SSUBSCRIBE on a cluster. ioredis refuses one while it has no subscriber for the channel's
+	 * slot yet (just after connecting, or while a failed master's replica is being promoted), and
+	 * then forgets the channel: retry for a few seconds, so a watch made at that moment still lands.
+	 */
+	private async shardSubscribe(channel: string): Promise<boolean> {
+		await this.groupReady;
+		for (let attempt = 1; ; attempt++) {
+			try {
+				return await this.whileReachable(this.options.subscriber.ssubscribe(channel), true);
+			} catch (error) {
+				if (attempt >= 30 || this.closed || !this.watched.has(channel)) throw error;
+				await new Promise(resolve => setTimeout(resolve, Math.min(50 * attempt, 500)));
+			}
+		}
+	}
+
 	/** Wait for `work` unless the subscriber connection is (or goes) down first; true when it completed. */
-	private async whileReachable(work: Promise<unknown>): Promise<boolean> {
+	private async whileReachable(work: Promise<unknown>, rethrow = false): Promise<boolean> {
 		const {subscriber} = this.options;
 		work.catch(() => {}); // Settled later, or never wanted: either way not an unhandled rejection.
-		if (subscriber.status === 'reconnecting' || subscriber.status === 'end' || subscriber.status === 'close') return false;
-		if (!this.down) {
-			let settle = (): void => {};
-			const promise = new Promise<false>(resolve => {
-				settle = () => resolve(false);
-			});
-			this.down = {promise, settle};
+		if (rethrow) {
+			// The caller retries a refusal itself; a connection that went down settles as false.
+			if (subscriber.status === 'end' || subscriber.status === 'close') return false;
+			if (!this.down) this.down = downSignal();
+			return Promise.race([work.then(() => true), this.down.promise]);
 		}
+		if (subscriber.status === 'reconnecting' || subscriber.status === 'end' || subscriber.status === 'close') return false;
+		this.down ??= downSignal();
 		return Promise.race([work.then(() => true), this.down.promise]);
 	}
 
@@ -212,7 +259,8 @@ export class RedisEventLink {
 		// (they were then dropped as duplicates: the Redis-restart test lost 201-208 under load).
 		for (const room of rooms) this.held.set(room, []);
 		try {
-			if (channels.length > 0) await this.options.subscriber.subscribe(...channels);
+			// On a cluster ioredis has resubscribed each shard already (and SSUBSCRIBE takes one slot at a time).
+			if (channels.length > 0 && !this.options.sharded) await this.options.subscriber.subscribe(...channels);
 		} catch (error) {
 			this.options.log(`redis: resubscribing failed: ${(error as Error).message}`);
 			for (const room of rooms) this.release(room);
@@ -271,4 +319,13 @@ export class RedisEventLink {
 			if (directParties(room) && !this.receives(room)) this.positions.delete(room);
 		}
 	}
+}
+
+/** A promise that settles (false) when `settle` is called: the subscriber connection went down. */
+function downSignal(): {promise: Promise<false>; settle: () => void} {
+	let settle = (): void => {};
+	const promise = new Promise<false>(resolve => {
+		settle = () => resolve(false);
+	});
+	return {promise, settle};
 }

@@ -1,4 +1,4 @@
-import type {Redis} from 'ioredis';
+import type {Cluster, Redis} from 'ioredis';
 
 /**
  * The Redis engine's Lua scripts. Each runs atomically inside Redis, and each touches the keys
@@ -309,9 +309,12 @@ export type ScriptRunner = (name: ScriptName, keys: string[], args: Array<string
  * Register the scripts on a connection (ioredis `defineCommand`: EVALSHA, and EVAL when Redis
  * answers NOSCRIPT, as it does after a restart) and return a typed way to call them.
  */
-export function defineScripts(redis: Redis): ScriptRunner {
+export function defineScripts(redis: Redis | Cluster, sharded = false): ScriptRunner {
 	for (const [name, spec] of Object.entries(SCRIPTS)) {
-		redis.defineCommand(name, {numberOfKeys: spec.keys, lua: spec.lua});
+		// On a cluster, events go by SPUBLISH: Redis accepts it in a script when the channel is in
+		// the slot of the script's keys, which every channel a script publishes on is (`{room}`).
+		const lua = sharded ? spec.lua.replaceAll("redis.call('PUBLISH'", "redis.call('SPUBLISH'") : spec.lua;
+		redis.defineCommand(name, {numberOfKeys: spec.keys, lua});
 	}
 	const commands = redis as unknown as Record<ScriptName, (...args: Array<string | number>) => Promise<unknown>>;
 	return (name, keys, args) => commands[name](...keys, ...args);

@@ -3,6 +3,7 @@ import {userInfo} from 'node:os';
 import {GOOD_SECRET_HINT, weakSecretReason} from '../auth/secrets.js';
 import {parseDuration} from '../auth/tokens.js';
 import {checkRoomName, checkUserName} from '../protocol/names.js';
+import {parseRedisAddress, RedisAddressError} from '../broker/redis-address.js';
 
 /** Raw flags as meow hands them over (numbers arrive as strings so we can explain bad ones). */
 export type RawFlags = {
@@ -198,7 +199,8 @@ function serveSettings(flags: RawFlags, env: NodeJS.ProcessEnv): ServeSettings {
 }
 
 /**
- * `--redis URL` (or NATTER_REDIS, or the conventional REDIS_URL): a redis:// or rediss:// URL; it
+ * `--redis URL` (or NATTER_REDIS, or the conventional REDIS_URL): a redis:// or rediss:// URL, or a
+ * Redis Cluster's seeds as redis+cluster://host1:7000,host2:7000 (see parseRedisAddress); it
  * replaces --data, it does not add to it. An explicit --data wins over a Redis URL that only
  * comes from the environment (REDIS_URL is often set for other programs).
  */
@@ -209,14 +211,12 @@ function redisSettings(flags: RawFlags, env: NodeJS.ProcessEnv, dataPath: string
 	// As with NATTER_DATA, an empty variable counts as unset; an explicit --data beats the environment.
 	if (raw === undefined || (raw === '' && flag !== '--redis')) return {presenceTtlMs};
 	if (flag !== '--redis' && dataPath !== undefined && flags.data !== undefined) return {presenceTtlMs};
-	let url: URL;
 	try {
-		url = new URL(raw);
-	} catch {
-		throw new FlagError(`${flag} ${JSON.stringify(raw)} is not a URL; expected something like redis://127.0.0.1:6379`);
+		parseRedisAddress(raw);
+	} catch (error) {
+		if (error instanceof RedisAddressError) throw new FlagError(`${flag} ${error.message}`);
+		throw error;
 	}
-	if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new FlagError(`${flag} ${JSON.stringify(raw)} must start with redis:// or rediss://`);
-	if (url.hostname === '') throw new FlagError(`${flag} ${JSON.stringify(raw)} names no host; expected something like redis://127.0.0.1:6379`);
 	if (dataPath !== undefined) throw new FlagError('use --data (one durable node) or --redis (nodes sharing Redis), not both');
 	return {redisUrl: raw, presenceTtlMs};
 }
