@@ -205,12 +205,12 @@ test('filtered replays and history pages of a room of pathological messages leav
 		warm.send({type: 'subscribe', room: 'archive', since: 80, filter});
 		assert.equal((await warmed).type, 'subscribed');
 	}
-	const attackers = await Promise.all([0, 1, 2].map(n => named(`replayer${n}`)));
+	const attackers = await Promise.all([0, 1].map(n => named(`replayer${n}`)));
 	const answers = attackers.map(() => ({replays: 0, pages: 0, refusals: [] as string[]}));
 	const attack = async (attacker: FrameClient, tally: (typeof answers)[number]): Promise<void> => {
 		const deadline = performance.now() + 30_000;
-		for (let n = 0; tally.refusals.length < 2 && performance.now() < deadline; n++) {
-			// Subscribe again with the other filter, replaying the whole room through it.
+		for (let n = 0; tally.refusals.length === 0 && performance.now() < deadline; n++) {
+			// Subscribe again with the other filter, replaying the whole room through it; then page through it.
 			const subscribed = attacker.next(frame => (frame.type === 'subscribed' && frame.room === 'archive') || frame.type === 'error', 30_000, 'an answer to subscribe');
 			attacker.send({type: 'subscribe', room: 'archive', since: 0, filter: filters[n % 2]});
 			const answer = await subscribed;
@@ -237,7 +237,7 @@ test('filtered replays and history pages of a room of pathological messages leav
 	assertQuick(trips, 'filtered replays and history pages');
 	for (const [n, tally] of answers.entries()) {
 		assert.ok(tally.replays + tally.pages >= 1, `replayer${n} was answered at least once: ${JSON.stringify(tally)}`);
-		assert.ok(tally.refusals.length >= 2, `replayer${n} was refused: ${JSON.stringify(tally)}`);
+		assert.ok(tally.refusals.length >= 1, `replayer${n} was refused: ${JSON.stringify(tally)}`);
 		for (const refusal of tally.refusals) {
 			assert.match(refusal, /^rate_limited: filter time: this connection's filters have run over stored messages for more than 100 ms a second \(1 s at once\); try again in \d+ s$/);
 		}
