@@ -18,6 +18,11 @@ export type ContractOptions = {
 	create: (options: Partial<EngineOptions>) => Promise<{engine: Engine; cleanup: () => Promise<void>}>;
 	/** For durable engines: close and reopen on the same storage; the reopened engine must keep everything. */
 	reopen?: (engine: Engine) => Promise<Engine>;
+	/**
+	 * For engines whose storage a test can list while they run (Redis keys): every name it holds
+	 * (key, row), so a case can tell that an operation stored nothing at all.
+	 */
+	storage?: (engine: Engine) => Promise<string[]>;
 };
 
 /** Registers (with node:test `describe`/`test`) every contract case for one engine. */
@@ -216,6 +221,26 @@ export function engineContractSuite(name: string, options: ContractOptions): voi
 			assert.deepEqual(await engine.room(room), before);
 			const first = await publish(engine, room, 'hello');
 			assert.equal(first.message.sequence, 1);
+		});
+
+		test('reads of unknown rooms store nothing at all, and every engine on the storage agrees on their epoch', {skip: options.storage ? false : 'the storage cannot be listed while the engine runs (memory: test/hostile-memory-rooms.test.ts measures it)'}, async t => {
+			const engine = await open(t);
+			const room = unique('unknown');
+			await publish(engine, unique('known'), 'so the storage is not empty');
+			const before = await options.storage!(engine);
+			const state = await engine.room(room);
+			await engine.history(room, {since: 0});
+			await engine.history(room, {before: 10, limit: 5});
+			await engine.getCursor('ana', room);
+			await engine.members(room);
+			assert.deepEqual(await options.storage!(engine), before, 'reading an unknown room stored nothing');
+			if (options.reopen) {
+				const again = await options.reopen(engine);
+				assert.deepEqual(await again.room(room), state, 'another engine on the same storage reads the same epoch');
+				const first = await publish(again, room, 'hello');
+				assert.equal(first.message.sequence, 1);
+				assert.equal((await again.room(room)).epoch, first.epoch);
+			}
 		});
 
 		test('a cursor at 0 is not stored: it says no more than no cursor', async t => {

@@ -50,6 +50,9 @@ function suites(url: string): void {
 			slots.set(next, slot);
 			return next;
 		},
+		async storage(engine) {
+			return listKeys(url, slots.get(engine)!.prefix);
+		},
 	});
 
 	const nodeIds = new Map<Engine, string>();
@@ -307,5 +310,23 @@ async function until(check: () => boolean | Promise<boolean>, ms: number): Promi
 	while (!(await check())) {
 		if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
 		await sleep(10);
+	}
+}
+
+/** Every key under `prefix`, sorted. */
+async function listKeys(url: string, prefix: string): Promise<string[]> {
+	const redis = new Redis(url, {maxRetriesPerRequest: 1, retryStrategy: () => null});
+	redis.on('error', () => {});
+	try {
+		const keys: string[] = [];
+		let cursor = '0';
+		do {
+			const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+			cursor = next;
+			keys.push(...batch);
+		} while (cursor !== '0');
+		return keys.sort();
+	} finally {
+		redis.disconnect();
 	}
 }

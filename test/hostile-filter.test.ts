@@ -1,7 +1,7 @@
 import {after, before, test} from 'node:test';
 import assert from 'node:assert/strict';
 import {startBrokerProcess, type BrokerProcess} from './helpers/broker-process.js';
-import {FrameClient, type Frame} from './helpers/frame-client.js';
+import {FrameClient, sleep, type Frame} from './helpers/frame-client.js';
 
 // Issue 16, finding 1: a filter's regular expressions froze the whole broker (about 13 s for the
 // attack below). Each test here mounts an attack from one connection against a real broker
@@ -184,4 +184,62 @@ test('a connection holds at most 32 named views; the next is refused with limit_
 	attacker.send({type: 'unsubscribe', room: 'room1', sub: 'v1'});
 	await attacker.waitFor(frame => frame.type === 'unsubscribed' && frame.sub === 'v1');
 	assert.equal((await subscribe(attacker, 'room0', 'data.n == 101', 'v32')).type, 'subscribed');
+});
+
+test('filtered replays and history pages of a room of pathological messages leave the canary under 100 ms, and a connection that keeps asking is refused with rate_limited', async () => {
+	const canary = await named('canary4');
+	await subscribe(canary, 'quiet', undefined);
+	// A full room (--history-size 100) of 512-character texts, the costliest for the filter below;
+	// every tenth ends in a digit after letters, so the filter admits exactly those ten.
+	const hurtful = [FOLDING.slice(0, 512), CJK.slice(0, 512), 'a'.repeat(512)];
+	const contents = Array.from({length: 100}, (_, n) => (n % 10 === 9 ? `${'a'.repeat(511)}7` : hurtful[n % 3]!));
+	const filler = await named('filler');
+	await publishAll(filler, 'archive', contents);
+	// The costliest filters a connection may hold (127 and 125 of its 128 RE2 instructions, together
+	// within the room's 256), each about 10 ms a message here: a page is a second of matching.
+	const filters = ['content ~ /\\p{L}{60}\\p{N}/ or content ~ /\\p{L}{61}\\p{N}/', 'content ~ /\\p{L}{60}\\p{N}/ or content ~ /\\p{L}{59}\\p{N}/'];
+	// Untimed, as above: the first messages through RE2's fallback matcher run before V8 compiles it.
+	const warm = await named('warmer');
+	for (const filter of filters) {
+		const warmed = warm.next(frame => frame.type === 'subscribed' || frame.type === 'error', 30_000, 'a warm-up replay');
+		warm.send({type: 'subscribe', room: 'archive', since: 80, filter});
+		assert.equal((await warmed).type, 'subscribed');
+	}
+	const attackers = await Promise.all([0, 1].map(n => named(`replayer${n}`)));
+	const answers = attackers.map(() => ({replays: 0, pages: 0, refusals: [] as string[]}));
+	const attack = async (attacker: FrameClient, tally: (typeof answers)[number]): Promise<void> => {
+		const deadline = performance.now() + 30_000;
+		for (let n = 0; tally.refusals.length === 0 && performance.now() < deadline; n++) {
+			// Subscribe again with the other filter, replaying the whole room through it; then page through it.
+			const subscribed = attacker.next(frame => (frame.type === 'subscribed' && frame.room === 'archive') || frame.type === 'error', 30_000, 'an answer to subscribe');
+			attacker.send({type: 'subscribe', room: 'archive', since: 0, filter: filters[n % 2]});
+			const answer = await subscribed;
+			if (answer.type === 'error') tally.refusals.push(`${String(answer.code)}: ${String(answer.error)}`);
+			else tally.replays += 1;
+			const id = `page-${n}`;
+			const page = attacker.next(frame => frame.id === id && (frame.type === 'error' || frame.more === undefined), 30_000, `history ${id}`);
+			attacker.send({type: 'get_history', room: 'archive', id});
+			const reply = await page;
+			if (reply.type === 'error') {
+				tally.refusals.push(`${String(reply.code)}: ${String(reply.error)}`);
+			} else {
+				tally.pages += 1;
+				const admitted = reply.messages as Array<{sequence: number; prev?: number}>;
+				assert.deepEqual(admitted.map(m => m.sequence), [10, 20, 30, 40, 50, 60, 70, 80, 90, 100], 'the filter admits every tenth message');
+				assert.equal(reply.through, 100);
+			}
+			await sleep(20);
+		}
+	};
+	const trips = await canaryRoundTrips(canary, async () => {
+		await Promise.all(attackers.map((attacker, n) => attack(attacker, answers[n]!)));
+	});
+	assertQuick(trips, 'filtered replays and history pages');
+	for (const [n, tally] of answers.entries()) {
+		assert.ok(tally.replays + tally.pages >= 1, `replayer${n} was answered at least once: ${JSON.stringify(tally)}`);
+		assert.ok(tally.refusals.length >= 1, `replayer${n} was refused: ${JSON.stringify(tally)}`);
+		for (const refusal of tally.refusals) {
+			assert.match(refusal, /^rate_limited: filter time: this connection's filters have run over stored messages for more than 100 ms a second \(1 s at once\); try again in \d+ s$/);
+		}
+	}
 });

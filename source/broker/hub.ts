@@ -5,12 +5,11 @@ import {parseClientFrame, type FrameLimits} from '../protocol/parse-client-frame
 import {isDirectRoom} from '../protocol/names.js';
 import {Connection} from './connection.js';
 import type {Engine} from './engine.js';
-import type {CompiledFilter} from '../filter/compile-filter.js';
 import {Fanout} from './fanout.js';
 import {RateGuard} from './rate-guard.js';
 import {IdentityRegistry} from './identity-registry.js';
 import {NameKeys, type NameClaim, type NameKeepOptions} from './name-keys.js';
-import {presenceEvent, Subscriptions} from './subscriptions.js';
+import {filterTimeLeft, presenceEvent, Subscriptions} from './subscriptions.js';
 import {historyFrames} from './history-frames.js';
 
 /** What the hub needs from the broker that owns it. */
@@ -334,6 +333,8 @@ export class Hub {
 
 	private async onHistory(connection: Connection, frame: Extract<ClientFrame, {type: 'get_history'}>): Promise<void> {
 		const key = connection.engineKey(frame.room);
+		const filter = (frame.sub === undefined ? connection.subs.get(key) : connection.named.get(key)?.get(frame.sub))?.filter;
+		if (filter && !filterTimeLeft(this.subscriptions.filterWork, connection, {room: frame.room, ...(frame.id === undefined ? {} : {id: frame.id})})) return;
 		const query: {since?: number; before?: number; limit?: number} = {};
 		if (frame.since !== undefined) query.since = frame.since;
 		if (frame.before !== undefined) query.before = frame.before;
@@ -345,8 +346,13 @@ export class Hub {
 		const wire = frame.room;
 		// Each side names a DM after the other party.
 		const messages = key === wire ? page.messages : page.messages.map(m => ({...m, room: wire}));
-		const filter = (frame.sub === undefined ? connection.subs.get(key) : connection.named.get(key)?.get(frame.sub))?.filter;
-		const reply = filter ? filterPage(messages, filter, frame.since, page.first) : {messages};
+		let reply: {messages: ChatMessage[]; through?: number | undefined} = {messages};
+		if (filter) {
+			// In slices, between other work (see FilterScheduler): a page can take a second of filtering.
+			const verdicts = await this.subscriptions.filterWork.judge(connection, filter, messages, () => connection.closed);
+			if (!verdicts) return;
+			reply = filterPage(messages, verdicts, frame.since, page.first);
+		}
 		const fields = {
 			epoch: page.epoch,
 			sequence: page.sequence,
@@ -440,16 +446,16 @@ export class Hub {
 }
 
 /**
- * A history page through a subscription's filter: only admitted messages, each naming the
+ * A history page through a subscription's filter (its verdict on each message, in order): only admitted messages, each naming the
  * previous admitted one (`prev`), and `through`, the last sequence the page examined, so the
  * client knows nothing else up to there matched.
  */
-function filterPage(messages: ChatMessage[], filter: CompiledFilter, since: number | undefined, first: number): {messages: ChatMessage[]; through?: number | undefined} {
+function filterPage(messages: ChatMessage[], verdicts: readonly boolean[], since: number | undefined, first: number): {messages: ChatMessage[]; through?: number | undefined} {
 	const admitted: ChatMessage[] = [];
 	// What history no longer holds was lost, not filtered: the chain starts where history does.
 	let prev = since === undefined ? undefined : Math.max(since, first - 1);
-	for (const message of messages) {
-		if (!filter.matches(message)) continue;
+	for (const [n, message] of messages.entries()) {
+		if (!verdicts[n]) continue;
 		admitted.push(prev === undefined ? message : {...message, prev});
 		prev = message.sequence;
 	}

@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto';
 import type {ChatMessage} from '../protocol/messages.js';
 import {directParties} from '../protocol/names.js';
 import {
@@ -102,7 +103,7 @@ export function createRedisEngine(url: string, options: RedisEngineOptions = {})
 		const keys = roomKeys(prefix, room);
 		const newestFirst = query.before !== undefined && query.since === undefined && query.limit !== undefined;
 		const reply = (await redis.script(`reading ${room}`, 'natterRead', [keys.seq, keys.epoch, keys.history], [
-			newEpoch(),
+			unseenEpoch(room),
 			cutoff(),
 			mode,
 			query.since === undefined ? '-inf' : `(${query.since}`,
@@ -289,4 +290,14 @@ function nonceFactory(nodeId: string): () => string {
 	const base = `${nodeId}.${newToken().slice(0, 6)}.`;
 	let counter = 0;
 	return () => base + (++counter).toString(36);
+}
+
+/**
+ * The epoch a room reads in while nobody has published to it: the same on every node and stored
+ * nowhere, so reading an unknown room writes nothing (issue 16.6). It only ever holds sequence 0:
+ * the first publish stores a new random epoch, so a room whose keys were lost (a Redis restart
+ * without persistence) never reuses an epoch in which it had messages.
+ */
+function unseenEpoch(room: string): string {
+	return `u${createHash('sha256').update(room).digest('hex').slice(0, 12)}`;
 }

@@ -91,13 +91,15 @@ return {0, epoch, seq}
 `;
 
 /**
- * read: the room's state and, in `range` mode, one page of history, as one snapshot.
- * KEYS: seq, epoch, history. ARGV: epoch candidate, age cutoff ms (0: none), mode (`state` or
+ * read: the room's state and, in `range` mode, one page of history, as one snapshot. Writes
+ * nothing but age trimming: a room nobody published to reads as sequence 0 of its unseen epoch
+ * (ARGV[1], the same on every node) and stays unstored (issue 16.6).
+ * KEYS: seq, epoch, history. ARGV: unseen epoch, age cutoff ms (0: none), mode (`state` or
  * `range`), min score, max score, limit (-1: none), newest first (1/0).
  * Returns {sequence, epoch, first, members}; each member is `<stored at>|<message JSON>`.
  */
 const READ = `${HELPERS}
-local epoch = ensure_epoch(KEYS[2], ARGV[1])
+local epoch = redis.call('GET', KEYS[2]) or ARGV[1]
 local seq = tonumber(redis.call('GET', KEYS[1]) or '0')
 local cutoff = tonumber(ARGV[2])
 if cutoff > 0 then trim_age(KEYS[3], cutoff) end

@@ -1,8 +1,9 @@
 import {DEFAULT_FILTER_LIMITS, type CompiledFilter} from '../filter/compile-filter.js';
 import {FilterCache} from '../filter/filter-cache.js';
+import {FILTER_SLICE_MS, FILTER_TIME_BURST_MS, FILTER_TIME_RATE_MS, FilterScheduler} from '../filter/filter-scheduler.js';
 import {MAX_REGEX_INPUT} from '../filter/to-predicate.js';
-import {isDirectRoom} from '../protocol/names.js';
 import type {ChatMessage} from '../protocol/messages.js';
+import {isDirectRoom} from '../protocol/names.js';
 import type {Connection, Subscription} from './connection.js';
 import type {Engine, PresenceEvent} from './engine.js';
 import type {Fanout} from './fanout.js';
@@ -53,6 +54,8 @@ export class Subscriptions {
 	private readonly filters: FilterCache;
 	/** The caps announced in `welcome.limits`. */
 	readonly caps: FilterCaps;
+	/** Runs filters over stored messages (replays here, history replies in the hub) in slices, within each connection's allowance. */
+	readonly filterWork = new FilterScheduler({sliceMs: FILTER_SLICE_MS, rateMs: FILTER_TIME_RATE_MS, burstMs: FILTER_TIME_BURST_MS});
 
 	constructor(
 		private readonly engine: Engine,
@@ -77,6 +80,8 @@ export class Subscriptions {
 	 */
 	private compile(connection: Connection, room: string, filterText: string | undefined, replacing: Subscription | undefined): {ok: true; filter: CompiledFilter | undefined} | {ok: false} {
 		if (filterText === undefined) return {ok: true, filter: undefined};
+		// A filtered subscribe replays through the filter: refused up front while the connection owes filter time.
+		if (!filterTimeLeft(this.filterWork, connection, {room})) return {ok: false};
 		const compiled = this.filters.compile(filterText);
 		if (!compiled.ok) {
 			connection.error('invalid_filter', `filter: ${compiled.error}`, {room, position: compiled.position});
@@ -242,7 +247,14 @@ export class Subscriptions {
 			start = 0;
 			page = await engine.history(key, {since: 0});
 		}
-		if (connection.closed || !connection.holds(sub)) return;
+		let verdicts = await this.judge(connection, sub, page.messages);
+		if (verdicts && sub.epoch !== epochBefore && sub.epoch !== page.epoch) {
+			// Cleared while the filter ran (it takes event-loop turns): the page is the old epoch's.
+			start = 0;
+			page = await engine.history(key, {since: 0});
+			verdicts = await this.judge(connection, sub, page.messages);
+		}
+		if (connection.closed || !connection.holds(sub) || !verdicts) return;
 		sub.epoch = page.epoch;
 		sub.last = start;
 		const lost = Math.max(0, Math.min(page.first, page.sequence + 1) - start - 1);
@@ -260,7 +272,7 @@ export class Subscriptions {
 			...(sub.filter ? {filter: sub.filter.source} : {}),
 			...(sub.name === undefined ? {} : {sub: sub.name}),
 		});
-		await this.replayInPages(connection, sub, page.messages);
+		await this.replayInPages(connection, sub, page.messages, verdicts);
 	}
 
 	/**
@@ -269,20 +281,41 @@ export class Subscriptions {
 	 * --max-buffered, so a replay sent at once would cut a client that is far behind off at the
 	 * bound on every resume; paced, it catches up in one go. A peer that takes nothing for the
 	 * stall time is cut off (4009) and resumes from its last sequence. Live traffic waits in the
-	 * subscription's queue meanwhile, and no hole repair starts while it is queueing.
+	 * subscription's queue meanwhile, and no hole repair starts while it is queueing. `verdicts`
+	 * are the filter's answers for `messages`, judged beforehand in slices (see judge).
 	 */
-	private async replayInPages(connection: Connection, sub: Subscription, messages: readonly ChatMessage[]): Promise<void> {
+	private async replayInPages(connection: Connection, sub: Subscription, messages: readonly ChatMessage[], verdicts: readonly boolean[]): Promise<void> {
 		const {epoch} = sub;
+		const judgedBy = sub.filter;
+		const judged = judgedBy && verdicts.length > 0 ? new Map<ChatMessage, boolean>(messages.map((message, n) => [message, verdicts[n]!])) : undefined;
 		for (const message of messages) {
 			if (!connection.hasRoomFor(connection.page)) {
 				if (!(await connection.whenRoomFor(connection.page))) return;
 				// Left, or history cleared while waiting: what is left of this replay belongs to no one.
 				if (!connection.holds(sub) || sub.epoch !== epoch) break;
 			}
-			this.fanout.replayOne(connection, sub, message);
+			const filter = sub.filter;
+			if (judged && filter && filter === judgedBy) {
+				// The fan-out asks the subscription's filter about each replayed message: for these, the
+				// answers judged above. Swapped back before anything else can run.
+				sub.filter = {source: filter.source, regexSize: filter.regexSize, matches: (m, pass) => judged.get(m as ChatMessage) ?? filter.matches(m, pass)};
+				try {
+					this.fanout.replayOne(connection, sub, message);
+				} finally {
+					sub.filter = filter;
+				}
+			} else {
+				this.fanout.replayOne(connection, sub, message);
+			}
 		}
 		if (connection.closed || !connection.holds(sub)) return;
 		this.fanout.drain(connection, sub, []);
+	}
+
+	/** The filter's verdict on each replayed message, judged in slices; [] without a filter; undefined once nobody waits for it. */
+	private async judge(connection: Connection, sub: Subscription, messages: ChatMessage[]): Promise<boolean[] | undefined> {
+		if (!sub.filter) return [];
+		return this.filterWork.judge(connection, sub.filter, messages, () => connection.closed || !connection.holds(sub));
 	}
 
 	async unsubscribe(connection: Connection, room: string): Promise<void> {
@@ -311,6 +344,18 @@ export class Subscriptions {
 			}
 		}
 	}
+}
+
+/**
+ * False, after telling the connection why (`rate_limited`, with `extra`), when it has spent its
+ * filter time over stored messages and must wait before it may run a filter over a page again.
+ */
+export function filterTimeLeft(work: FilterScheduler, connection: Connection, extra: {room: string; id?: string}): boolean {
+	const wait = work.wait(connection);
+	if (wait === 0) return true;
+	const seconds = Math.max(1, Math.ceil(wait / 1000));
+	connection.error('rate_limited', `filter time: this connection's filters have run over stored messages for more than ${FILTER_TIME_RATE_MS} ms a second (${FILTER_TIME_BURST_MS / 1000} s at once); try again in ${seconds} s`, extra);
+	return false;
 }
 
 /** How many named views the connection holds, over all its rooms. */
