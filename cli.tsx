@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import meow from 'meow';
-import {helpText} from './source/cli/help-text.js';
 import {parseFlags, refuseUnknownFlags} from './source/cli/parse-flags.js';
 import {meowFlags, type RawFlags} from './source/cli/settings.js';
 
@@ -13,8 +12,12 @@ if (unknownFlag !== undefined) {
 	process.exit(2);
 }
 
+// The help text is built only when asked for: wrapping it loads wrap-ansi and string-width,
+// which starting a chat window or a broker need not pay for (meow shows it only for --help).
+const help = process.argv.slice(2).includes('--help') ? (await import('./source/cli/help-text.js')).helpText() : '';
+
 const cli = meow(
-	helpText(),
+	help,
 	{
 		importMeta: import.meta,
 		// The help text starts with a description wrapped to 80 columns; meow's would be one long line.
