@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import {createServer} from 'node:http';
 import type {AddressInfo} from 'node:net';
 import {createBroker} from '../source/broker/create-broker.js';
+import {createMemoryEngine} from '../source/broker/memory-engine.js';
 import {FrameClient} from './helpers/frame-client.js';
 
 test('createBroker({server}) serves WebSockets on an existing HTTP server and leaves its other routes alone', async () => {
@@ -31,4 +32,21 @@ test('createBroker({server}) serves WebSockets on an existing HTTP server and le
 		assert.equal(server.listening, true);
 		await new Promise(resolve => server.close(resolve));
 	}
+});
+
+test('createBroker refuses an engine together with the options that build the memory engine, naming them', async () => {
+	const engine = createMemoryEngine({historySize: 5});
+	try {
+		await assert.rejects(
+			createBroker({port: 0, host: '127.0.0.1', engine, historySize: 10_000, maxHistoryBytes: 1024 * 1024}),
+			(error: Error) =>
+				error instanceof TypeError &&
+				error.message === 'createBroker takes an engine or the options to build one, not both: historySize, maxHistoryBytes would be ignored; give them to the engine instead',
+		);
+	} finally {
+		await engine.close();
+	}
+	// The engine alone is its own limits; history size alone builds the memory engine (test/broker-history.test.ts).
+	const broker = await createBroker({port: 0, host: '127.0.0.1', engine: createMemoryEngine({historySize: 5})});
+	await broker.close();
 });

@@ -3,8 +3,9 @@ import type {AddressInfo, Socket} from 'node:net';
 import type {Duplex} from 'node:stream';
 import {WebSocketServer, type WebSocket} from 'ws';
 import {DEFAULT_FRAME_LIMITS, type FrameLimits} from '../protocol/parse-client-frame.js';
+import {BROKER_DEFAULTS} from './broker-defaults.js';
 import {trustedProxies} from './client-address.js';
-import type {Engine} from './engine.js';
+import {DEFAULT_ENGINE_OPTIONS, type Engine} from './engine.js';
 import {HandshakeGate, refuseUpgrade} from './handshake-gate.js';
 import {Hub} from './hub.js';
 import {newEpoch, newToken} from './ids.js';
@@ -22,11 +23,15 @@ export type BrokerOptions = {
 	host?: string;
 	/** Attach to an existing HTTP server instead of listening. */
 	server?: Server;
-	/** Where state lives; default a fresh memory engine. */
+	/**
+	 * Where state lives; default a fresh memory engine built from `historySize`, `historyTtl` and
+	 * `maxHistoryBytes`. An engine brings its own limits: passing it with any of those throws a
+	 * TypeError rather than ignoring them.
+	 */
 	engine?: Engine;
-	/** Memory engine's history size per room (seed exercise 1). Default 100. */
+	/** Memory engine's history size per room (seed exercise 1). Default DEFAULT_ENGINE_OPTIONS (100). Not with `engine`. */
 	historySize?: number;
-	/** Memory engine's history TTL in seconds; 0 = no TTL. */
+	/** Memory engine's history TTL in seconds; 0 = no TTL. Not with `engine`. */
 	historyTtl?: number;
 	/** Largest accepted frame in bytes; larger ones close the connection with 1009. Default 64 KiB. */
 	maxPayload?: number;
@@ -43,7 +48,7 @@ export type BrokerOptions = {
 	maxKeptNames?: number;
 	/** Unsent bytes per connection before it is cut off as a slow consumer (close 4009). Default 4 MiB. */
 	maxBufferedBytes?: number;
-	/** Memory engine's bound on all the history it keeps, in bytes. Default 256 MiB. */
+	/** Memory engine's bound on all the history it keeps, in bytes. Default 256 MiB. Not with `engine`. */
 	maxHistoryBytes?: number;
 	/** Key that makes a `hello` an admin; default a random one (see `Broker.adminKey`). */
 	adminKey?: string;
@@ -110,21 +115,21 @@ export class BrokerStartError extends Error {
 	}
 }
 
+/** The options that build the memory engine, so they make no sense next to an `engine`. */
+const MEMORY_ENGINE_OPTIONS = ['historySize', 'historyTtl', 'maxHistoryBytes'] as const;
+
 /**
  * Start a broker: `createBroker({port, host})` listens on its own HTTP server, `createBroker({server})`
- * shares one. Resolves once it accepts connections.
+ * shares one. Resolves once it accepts connections. Throws a TypeError, before anything starts,
+ * when `engine` comes with options that only build the memory engine (they would be ignored).
  */
 export async function createBroker(options: BrokerOptions = {}): Promise<Broker> {
 	const log = options.log ?? (() => {});
-	const engine =
-		options.engine ??
-		createMemoryEngine({
-			historySize: options.historySize ?? 100,
-			historyTtl: options.historyTtl ?? 0,
-			...(options.maxHistoryBytes === undefined ? {} : {maxHistoryBytes: options.maxHistoryBytes}),
-		});
-	const heartbeatMs = options.heartbeatMs ?? 15_000;
-	const maxPayload = options.maxPayload ?? 64 * 1024;
+	// Checked first, so a conflict throws before anything is built or listens.
+	const memory = memoryEngineOptions(options);
+	const engine = options.engine ?? createMemoryEngine(memory);
+	const heartbeatMs = options.heartbeatMs ?? BROKER_DEFAULTS.heartbeatMs;
+	const maxPayload = options.maxPayload ?? BROKER_DEFAULTS.maxPayload;
 	const adminKey = options.adminKey ?? newToken();
 	// The gauges read the hub when scraped, by then long constructed.
 	const metrics = await loadMetrics(() => hub.stats(), log);
@@ -132,8 +137,8 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
 		nodeId: newEpoch(),
 		engine,
 		frameLimits: {...DEFAULT_FRAME_LIMITS, ...options.frameLimits},
-		graceMs: options.graceMs ?? 5000,
-		maxBufferedBytes: options.maxBufferedBytes ?? 4 * 1024 * 1024,
+		graceMs: options.graceMs ?? BROKER_DEFAULTS.graceMs,
+		maxBufferedBytes: options.maxBufferedBytes ?? BROKER_DEFAULTS.maxBufferedBytes,
 		heartbeatMs,
 		adminKey,
 		serverName: `natter/${VERSION}`,
@@ -141,18 +146,23 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
 		counters: metrics ?? NO_COUNTERS,
 		maxPayload,
 		limits: {
-			rate: options.rate ?? 20,
-			burst: options.burst ?? 50,
-			floodGraceMs: options.floodGraceMs ?? 5000,
-			identifyTimeoutMs: options.identifyTimeoutMs ?? 30_000,
+			rate: options.rate ?? BROKER_DEFAULTS.rate,
+			burst: options.burst ?? BROKER_DEFAULTS.burst,
+			floodGraceMs: options.floodGraceMs ?? BROKER_DEFAULTS.floodGraceMs,
+			identifyTimeoutMs: options.identifyTimeoutMs ?? BROKER_DEFAULTS.identifyTimeoutMs,
 		},
 		requireMembership: options.secret !== undefined,
 		// A token proves every name under --secret; open mode proves a name with its key.
-		...(options.secret === undefined && (options.keepNamesDays ?? 30) > 0
-			? {keepNames: {keepMs: (options.keepNamesDays ?? 30) * 24 * 3600 * 1000, maxKept: options.maxKeptNames ?? 100_000}}
+		...(options.secret === undefined && (options.keepNamesDays ?? BROKER_DEFAULTS.keepNamesDays) > 0
+			? {
+					keepNames: {
+						keepMs: (options.keepNamesDays ?? BROKER_DEFAULTS.keepNamesDays) * 24 * 3600 * 1000,
+						maxKept: options.maxKeptNames ?? BROKER_DEFAULTS.maxKeptNames,
+					},
+				}
 			: {}),
 	});
-	const maxConnectionsPerIp = options.maxConnectionsPerIp ?? 256;
+	const maxConnectionsPerIp = options.maxConnectionsPerIp ?? BROKER_DEFAULTS.maxConnectionsPerIp;
 	const gate = new HandshakeGate({
 		...(options.secret === undefined ? {} : {secret: options.secret}),
 		allowOrigins: options.allowOrigins ?? [],
@@ -212,7 +222,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
 	};
 	server.on('upgrade', onUpgrade);
 
-	if (ownServer) await listen(server, options.port ?? 8080, options.host);
+	if (ownServer) await listen(server, options.port ?? BROKER_DEFAULTS.port, options.host);
 	const address = server.address() as AddressInfo;
 	const host = address.address;
 
@@ -243,6 +253,27 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
 			})();
 			return closed;
 		},
+	};
+}
+
+/**
+ * The memory engine's options from a broker's, or a TypeError when an engine was passed too: its
+ * limits are its own, and silently dropping `historySize` would keep 100 messages where the caller
+ * asked for 10 000 (ws refuses conflicting options the same way).
+ */
+function memoryEngineOptions(options: BrokerOptions): {historySize: number; historyTtl: number; maxHistoryBytes: number} {
+	if (options.engine !== undefined) {
+		const given = MEMORY_ENGINE_OPTIONS.filter(name => options[name] !== undefined);
+		if (given.length > 0) {
+			throw new TypeError(
+				`createBroker takes an engine or the options to build one, not both: ${given.join(', ')} would be ignored; give them to the engine instead`,
+			);
+		}
+	}
+	return {
+		historySize: options.historySize ?? DEFAULT_ENGINE_OPTIONS.historySize,
+		historyTtl: options.historyTtl ?? DEFAULT_ENGINE_OPTIONS.historyTtl,
+		maxHistoryBytes: options.maxHistoryBytes ?? DEFAULT_ENGINE_OPTIONS.maxHistoryBytes,
 	};
 }
 

@@ -20,6 +20,7 @@ import {redisNameKeyStore} from './name-key-store-redis.js';
 import {RedisEventLink} from './redis-event-link.js';
 import {roomKeys, userChannel, type RoomKeys} from './redis-keys.js';
 import {RedisPresence} from './redis-presence.js';
+import {BROKER_DEFAULTS} from './broker-defaults.js';
 
 export {EngineUnavailableError} from './redis-connection.js';
 
@@ -90,7 +91,7 @@ export function createRedisEngine(url: string, options: RedisEngineOptions = {})
 		history: (room, since) => read(room, 'range', {since}),
 		log,
 	});
-	const presence = new RedisPresence({redis, prefix, ttlMs: options.presenceTtlMs ?? 15_000, settled: room => link.settled(room), log});
+	const presence = new RedisPresence({redis, prefix, ttlMs: options.presenceTtlMs ?? BROKER_DEFAULTS.presenceTtlMs, settled: room => link.settled(room), log});
 
 	/** Messages stored before this (engine clock, ms) are out of history; 0 without a TTL. */
 	function cutoff(): number {

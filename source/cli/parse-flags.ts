@@ -4,43 +4,10 @@ import {GOOD_SECRET_HINT, weakSecretReason} from '../auth/secrets.js';
 import {parseDuration} from '../auth/tokens.js';
 import {checkRoomName, checkUserName} from '../protocol/names.js';
 import {parseRedisAddress, RedisAddressError} from '../broker/redis-address.js';
+import {BROKER_DEFAULTS} from '../broker/broker-defaults.js';
+import {flagName, setting, type IntegerSettingKey, type RawFlags} from './settings.js';
 
-/** Raw flags as meow hands them over (numbers arrive as strings so we can explain bad ones). */
-export type RawFlags = {
-	serve: boolean;
-	headless: boolean;
-	json: boolean;
-	host?: string;
-	port?: string;
-	url: string[];
-	name?: string;
-	room: string[];
-	historySize?: string;
-	historyTtl?: string;
-	maxPayload?: string;
-	heartbeat?: string;
-	grace?: string;
-	keepNames?: string;
-	maxKeptNames?: string;
-	maxBuffered?: string;
-	maxHistoryBytes?: string;
-	data?: string;
-	redis?: string;
-	presenceTtl?: string;
-	secret?: string;
-	token?: string;
-	admin?: boolean;
-	ttl?: string;
-	rate?: string;
-	burst?: string;
-	identifyTimeout?: string;
-	maxConnsPerIp?: string;
-	allowOrigin?: string[];
-	compress?: boolean;
-	trustProxy?: string[];
-	newSecret?: boolean;
-	flushTimeout?: string;
-};
+export type {RawFlags} from './settings.js';
 
 /** Broker settings taken from flags and environment. */
 export type ServeSettings = {
@@ -118,7 +85,7 @@ function tokenPlan(flags: RawFlags, env: NodeJS.ProcessEnv): CliPlan {
 	if (flags.name === undefined) throw new FlagError('natter token needs --name: the user the token is for');
 	const why = checkUserName(flags.name);
 	if (why) throw new FlagError(`--name ${JSON.stringify(flags.name)}: ${why}`);
-	const ttlSeconds = parseDuration(flags.ttl ?? '24h');
+	const ttlSeconds = parseDuration(flags.ttl ?? String(setting('ttl').default));
 	if (ttlSeconds === undefined) throw new FlagError(`--ttl ${JSON.stringify(flags.ttl)} is not a duration; use e.g. 90s, 30m, 24h or 7d`);
 	return {mode: 'token', secret, name: flags.name, admin: flags.admin === true, ttlSeconds};
 }
@@ -134,7 +101,7 @@ function checkSecret(secret: string | undefined): string | undefined {
 function plan(flags: RawFlags, env: NodeJS.ProcessEnv): CliPlan {
 	if (flags.headless && !flags.serve) throw new FlagError('--headless only makes sense with --serve');
 	if (flags.headless && flags.json) throw new FlagError('--headless runs no client, so --json has nothing to print');
-	if (flags.serve && flags.url.length > 0) throw new FlagError('use --serve to host or --url to join, not both');
+	if (flags.serve && (flags.url ?? []).length > 0) throw new FlagError('use --serve to host or --url to join, not both');
 	if (!flags.serve && (flags.host !== undefined || flags.port !== undefined)) {
 		throw new FlagError('--host and --port set where --serve listens; to join a broker, use --url ws://host:port');
 	}
@@ -147,14 +114,14 @@ function plan(flags: RawFlags, env: NodeJS.ProcessEnv): CliPlan {
 	const serve = flags.serve ? serveSettings(flags, env) : undefined;
 	if (serve && flags.headless) return {mode: 'headless', serve};
 
-	const urls = flags.url.map(checkUrl);
+	const urls = (flags.url ?? []).map(checkUrl);
 	if (!serve && urls.length === 0) {
 		throw new FlagError('nothing to connect to: give --url ws://host:port to join, or --serve to host a room');
 	}
 	const name = flags.name ?? env.NATTER_NAME ?? osUserName();
 	const whyName = checkUserName(name);
 	if (whyName) throw new FlagError(`--name ${JSON.stringify(name)}: ${whyName}`);
-	const rooms = flags.room.length > 0 ? flags.room : ['general'];
+	const rooms = flags.room !== undefined && flags.room.length > 0 ? flags.room : [String(setting('room').default)];
 	for (const room of rooms) {
 		const why = checkRoomName(room);
 		if (why) throw new FlagError(`--room ${JSON.stringify(room)}: ${why}`);
@@ -162,12 +129,12 @@ function plan(flags: RawFlags, env: NodeJS.ProcessEnv): CliPlan {
 	const token = flags.token ?? (env.NATTER_TOKEN || undefined);
 	if (token !== undefined && !/^[\w-]+\.[\w-]+\.[\w-]+$/.test(token)) throw new FlagError('--token is not a JWT (three base64url parts separated by dots)');
 	if (flags.flushTimeout !== undefined && !flags.json) throw new FlagError('--flush-timeout is how long --json waits for pending messages at its end; it needs --json');
-	const flushMs = integer('--flush-timeout', flags.flushTimeout, 5, 0, 3600) * 1000;
+	const flushMs = integerSetting('flushTimeout', flags, env) * 1000;
 	return {mode: flags.json ? 'json' : 'tui', ...(serve ? {serve} : {}), urls, name, rooms, ...(token === undefined ? {} : {token}), flushMs};
 }
 
 function serveSettings(flags: RawFlags, env: NodeJS.ProcessEnv): ServeSettings {
-	const port = integer(...fromFlagOrEnv('--port', flags.port, 'PORT', env), 8080, 0, 65535);
+	const port = integerSetting('port', flags, env);
 	const host = flags.host;
 	if (host !== undefined && (host.length === 0 || /[\s/]/.test(host))) throw new FlagError(`--host ${JSON.stringify(host)} is not a host name or address`);
 	// An empty NATTER_DATA counts as unset (container environments often declare it empty); an empty --data is a mistake.
@@ -176,22 +143,22 @@ function serveSettings(flags: RawFlags, env: NodeJS.ProcessEnv): ServeSettings {
 	return {
 		...(host === undefined ? {} : {host}),
 		port,
-		historySize: integer(...fromFlagOrEnv('--history-size', flags.historySize, 'HISTORY_SIZE', env), 100, 1, 1_000_000),
-		historyTtl: integer(...fromFlagOrEnv('--history-ttl', flags.historyTtl, 'HISTORY_TTL', env), 0, 0, 10 * 365 * 24 * 3600),
-		maxPayload: integer('--max-payload', flags.maxPayload, 64 * 1024, 1024, 16 * 1024 * 1024),
-		heartbeatMs: integer('--heartbeat', flags.heartbeat, 15, 1, 3600) * 1000,
-		graceMs: integer('--grace', flags.grace, 5, 0, 3600) * 1000,
-		keepNamesDays: integer('--keep-names', flags.keepNames, 30, 0, 10 * 365),
-		maxKeptNames: integer('--max-kept-names', flags.maxKeptNames, 100_000, 1, 100_000_000),
-		maxBufferedBytes: integer('--max-buffered', flags.maxBuffered, 4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
-		maxHistoryBytes: integer('--max-history-bytes', flags.maxHistoryBytes, 256 * 1024 * 1024, 1024 * 1024, 1024 * 1024 * 1024 * 1024),
+		historySize: integerSetting('historySize', flags, env),
+		historyTtl: integerSetting('historyTtl', flags, env),
+		maxPayload: integerSetting('maxPayload', flags, env),
+		heartbeatMs: integerSetting('heartbeat', flags, env) * 1000,
+		graceMs: integerSetting('grace', flags, env) * 1000,
+		keepNamesDays: integerSetting('keepNames', flags, env),
+		maxKeptNames: integerSetting('maxKeptNames', flags, env),
+		maxBufferedBytes: integerSetting('maxBuffered', flags, env),
+		maxHistoryBytes: integerSetting('maxHistoryBytes', flags, env),
 		...(dataPath === undefined ? {} : {dataPath}),
 		...redisSettings(flags, env, dataPath),
 		...withSecret(checkSecret(flags.secret ?? env.NATTER_SECRET)),
-		rate: integer('--rate', flags.rate, 20, 1, 100_000),
-		burst: integer('--burst', flags.burst, 50, 1, 1_000_000),
-		identifyTimeoutMs: integer('--identify-timeout', flags.identifyTimeout, 30, 0, 3600) * 1000,
-		maxConnectionsPerIp: integer('--max-conns-per-ip', flags.maxConnsPerIp, 256, 1, 1_000_000),
+		rate: integerSetting('rate', flags, env),
+		burst: integerSetting('burst', flags, env),
+		identifyTimeoutMs: integerSetting('identifyTimeout', flags, env) * 1000,
+		maxConnectionsPerIp: integerSetting('maxConnsPerIp', flags, env),
 		allowOrigins: (flags.allowOrigin ?? []).map(checkOrigin),
 		compress: flags.compress === true,
 		trustProxy: (flags.trustProxy ?? []).flatMap(value => value.split(',')).map(checkTrustedProxy),
@@ -205,7 +172,7 @@ function serveSettings(flags: RawFlags, env: NodeJS.ProcessEnv): ServeSettings {
  * comes from the environment (REDIS_URL is often set for other programs).
  */
 function redisSettings(flags: RawFlags, env: NodeJS.ProcessEnv, dataPath: string | undefined): {redisUrl?: string; presenceTtlMs: number} {
-	const presenceTtlMs = integer(...fromFlagOrEnv('--presence-ttl', flags.presenceTtl, 'NATTER_PRESENCE_TTL', env), 15, 1, 3600) * 1000;
+	const presenceTtlMs = integerSetting('presenceTtl', flags, env) * 1000;
 	const fromEnv = env.NATTER_REDIS ? 'NATTER_REDIS' : env.REDIS_URL ? 'REDIS_URL' : 'NATTER_REDIS';
 	const [flag, raw] = fromFlagOrEnv('--redis', flags.redis, fromEnv, env);
 	// As with NATTER_DATA, an empty variable counts as unset; an explicit --data beats the environment.
@@ -265,6 +232,18 @@ function fromFlagOrEnv(flag: string, value: string | undefined, variable: string
 	return value === undefined ? [variable, env[variable]] : [flag, value];
 }
 
+/**
+ * An integer setting from its flag, else its first environment variable, else its default, in
+ * the table's range (source/cli/settings.ts); a bad value is blamed on where it came from.
+ */
+function integerSetting(key: IntegerSettingKey, flags: RawFlags, env: NodeJS.ProcessEnv): number {
+	const {env: variables, default: fallback, min, max} = setting(key);
+	if (typeof fallback !== 'number' || min === undefined || max === undefined) throw new Error(`settings: ${key} needs a numeric default, min and max`);
+	const variable = variables?.[0];
+	const [name, raw] = variable === undefined ? [flagName(key), flags[key]] : fromFlagOrEnv(flagName(key), flags[key], variable, env);
+	return integer(name, raw, fallback, min, max);
+}
+
 function integer(flag: string, raw: string | undefined, fallback: number, min: number, max: number): number {
 	if (raw === undefined) return fallback;
 	const text = String(raw).trim();
@@ -275,7 +254,7 @@ function integer(flag: string, raw: string | undefined, fallback: number, min: n
 }
 
 /** The port a `ws://` URL without one means: natter's own default, not the scheme's 80. */
-export const DEFAULT_BROKER_PORT = 8080;
+export const DEFAULT_BROKER_PORT = BROKER_DEFAULTS.port;
 
 /**
  * A broker URL as the client will use and show it, in full: `http(s)://` is taken as

@@ -22,18 +22,19 @@ export async function serveBroker(settings: ServeSettings, log: (line: string) =
 	}
 	try {
 		const broker = await createBroker({
-			...(engine === undefined ? {} : {engine}),
+			// An engine brings its own history limits (engineFor gave them); only the memory engine
+			// that createBroker builds takes them here (it refuses both at once).
+			...(engine === undefined
+				? {historySize: settings.historySize, historyTtl: settings.historyTtl, maxHistoryBytes: settings.maxHistoryBytes}
+				: {engine}),
 			port: settings.port,
 			...(settings.host === undefined ? {} : {host: settings.host}),
-			historySize: settings.historySize,
-			historyTtl: settings.historyTtl,
 			maxPayload: settings.maxPayload,
 			heartbeatMs: settings.heartbeatMs,
 			graceMs: settings.graceMs,
 			keepNamesDays: settings.keepNamesDays,
 			maxKeptNames: settings.maxKeptNames,
 			maxBufferedBytes: settings.maxBufferedBytes,
-			maxHistoryBytes: settings.maxHistoryBytes,
 			...(settings.secret === undefined ? {} : {secret: settings.secret}),
 			rate: settings.rate,
 			burst: settings.burst,
