@@ -96,6 +96,9 @@ export function reduce(state: ChatState, event: ClientEvent, now: number = Date.
 	}
 }
 
+/** The line between a room's recent conversation (fetched on join) and what this visit brings. */
+export const JOINED_MARK = '── joined ──';
+
 /** A client event and when it arrived (the `now` of events that carry no time of their own). */
 export type TimedEvent = {event: ClientEvent; at: number};
 
@@ -319,7 +322,9 @@ function history(state: ChatState, name: string, messages: ChatMessage[], first:
 			for (const m of shown) updated = widenNick(updated, m.sender);
 			return append(updated, lines);
 		}
-		// Scrollback: only what is older than the oldest message already held.
+		// A room whose held messages are of an earlier epoch (it started over) gets no recent conversation above them.
+		if (query.purpose === 'recent' && room.oldestSequence === undefined && room.entries.some(entry => entry.kind === 'message')) return room;
+		// Scrollback and the recent conversation: only what is older than the oldest message already held.
 		const oldest = scrollbackBefore(updated);
 		const older = messages.filter(m => m.sequence < oldest).sort((a, b) => a.sequence - b.sequence);
 		const entries: NewEntry[] = older.map(m => messageEntry(m, state.me, room.direct));
@@ -331,6 +336,8 @@ function history(state: ChatState, name: string, messages: ChatMessage[], first:
 			const lost = newOldest - 1;
 			entries.unshift({kind: 'gap', timestamp: older[0]?.timestamp ?? now, count: lost, from: 1, to: lost});
 		}
+		// The room's recent conversation sits above the line that says where this visit began.
+		if (query.purpose === 'recent' && older.length > 0) entries.push(system(now, 'help', JOINED_MARK));
 		updated = prepend(updated, entries);
 		return {...updated, oldestSequence: newOldest, backlog: exhausted ? 'none' : 'more'};
 	});
