@@ -41,7 +41,8 @@ export type ClientEvent =
 	| {type: 'presence'; room: string; userId: string; action: PresenceAction; status: PresenceStatus; reason?: string; timestamp: number}
 	| {type: 'members'; room: string; members: Member[]}
 	| {type: 'pending'; message: PendingMessage}
-	| {type: 'sent'; room: string; clientId: string; sequence: number; duplicate: boolean}
+	/** `recipient`: a direct message's recipient has no connection (see PublishedFrame.recipient). */
+	| {type: 'sent'; room: string; clientId: string; sequence: number; duplicate: boolean; recipient?: 'offline' | 'unknown'}
 	/** The answer to fetchHistory: a page of the room's history, oldest first; not part of the live order. */
 	| {type: 'history'; room: string; messages: ChatMessage[]; first: number | undefined; query: HistoryQuery}
 	| {type: 'cleared'; room: string; epoch: string; by: string}

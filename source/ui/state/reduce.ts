@@ -4,6 +4,7 @@
  */
 import {UNKNOWN_DIALECT, type Dialect} from '../../client/dialect.js';
 import {describeMembers} from '../../commands/describe-members.js';
+import {describeRecipient} from '../../commands/describe-recipient.js';
 import type {ClientEvent, ConnectionStatus, HistoryQuery} from '../../client/types.js';
 import type {ChatMessage, Member} from '../../protocol/messages.js';
 import {isDirectRoom} from '../../protocol/names.js';
@@ -64,15 +65,17 @@ export function reduce(state: ChatState, event: ClientEvent, now: number = Date.
 				? room
 				: {...room, pending: [...room.pending, {clientId, text: content, queuedAt}]});
 		}
-		case 'sent':
+		case 'sent': {
 			// Keep it greyed until the message itself comes through the room's ordered stream
 			// (usually in the same frame), so it never vanishes and reappears.
-			return updateRoom(state, event.room, room => ({
+			const notice = event.recipient === undefined ? [] : [system(now, 'info', describeRecipient(event.room, event.recipient))];
+			return updateRoom(state, event.room, room => append({
 				...room,
 				pending: event.sequence > room.lastSequence
 					? room.pending.map(p => (p.clientId === event.clientId ? {...p, sequence: event.sequence} : p))
 					: room.pending.filter(p => p.clientId !== event.clientId),
-			}));
+			}, notice));
+		}
 		case 'history':
 			return history(state, event.room, event.messages, event.first, event.query, now);
 		case 'cleared':
