@@ -246,7 +246,11 @@ export class Hub {
 			issued = bound.issued;
 			this.background(`watch @${userId}`, this.options.engine.watch(`@${userId}`));
 		}
-		const unread = connection.userId === undefined ? [] : await this.unreadDirect(connection.userId);
+		// A failed read costs the list, never the welcome: the user can still /join their conversations.
+		const unread = connection.userId === undefined ? [] : await this.unreadDirect(connection.userId).catch((error: unknown) => {
+			this.failed(`listing ${connection.userId}'s unread direct conversations`, error);
+			return [];
+		});
 		connection.send({
 			type: 'welcome',
 			userId: connection.userId!,
