@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import {randomBytes} from 'node:crypto';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {directKey} from '../source/protocol/names.js';
+import {MAX_DIRECT_ROOMS} from '../source/broker/direct-rooms.js';
 import type {Engine, EngineEvent, EngineOptions, HistoryQuery, PublishInput, PublishResult, PublishedRef} from '../source/broker/engine.js';
 import type {ChatMessage} from '../source/protocol/messages.js';
 
@@ -512,6 +513,28 @@ export function engineContractSuite(name: string, options: ContractOptions): voi
 			assert.deepEqual(got, event);
 		});
 
+		test('the direct conversations a user received messages in are listed most recent first, each once, per user', async t => {
+			const engine = await open(t);
+			const dave = unique('dave');
+			const [a, b, c] = [directKey('ana', dave), directKey('bo', dave), directKey('cy', dave)];
+			await engine.directRooms.note(dave, a, 1000);
+			await engine.directRooms.note(dave, b, 2000);
+			await engine.directRooms.note(dave, c, 3000);
+			await engine.directRooms.note(dave, a, 4000);
+			assert.deepEqual(await engine.directRooms.list(dave), [a, c, b]);
+			assert.deepEqual(await engine.directRooms.list(unique('nobody')), []);
+		});
+
+		test(`a user's direct conversations are capped at ${MAX_DIRECT_ROOMS}: the least recent is forgotten first`, async t => {
+			const engine = await open(t);
+			const dave = unique('dave');
+			for (const i of range(1, MAX_DIRECT_ROOMS + 5)) await engine.directRooms.note(dave, directKey(`u${i}`, dave), i);
+			const listed = await engine.directRooms.list(dave);
+			assert.equal(listed.length, MAX_DIRECT_ROOMS);
+			assert.equal(listed[0], directKey(`u${MAX_DIRECT_ROOMS + 5}`, dave));
+			assert.ok(!listed.includes(directKey('u5', dave)) && listed.includes(directKey('u6', dave)), 'the five oldest are gone');
+		});
+
 		if (!options.reopen) return;
 		const reopen = options.reopen;
 
@@ -564,6 +587,14 @@ export function engineContractSuite(name: string, options: ContractOptions): voi
 				assert.deepEqual(retry.message, ref(original));
 			}
 			assert.equal((await engine.room(room)).sequence, 4);
+		});
+
+		test('after reopen, the index of direct conversations survives', async t => {
+			let engine = await open(t);
+			const dave = unique('dave');
+			await engine.directRooms.note(dave, directKey('cy', dave), 1000);
+			engine = await reopen(engine);
+			assert.deepEqual(await engine.directRooms.list(dave), [directKey('cy', dave)]);
 		});
 	});
 }

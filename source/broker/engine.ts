@@ -1,4 +1,5 @@
 import type {ChatMessage, Member, MessageData, PresenceAction, PresenceStatus} from '../protocol/messages.js';
+import type {DirectRoomIndex} from './direct-rooms.js';
 import type {NameKeyStore} from './name-key-store.js';
 
 /** Where a room stands: its current sequence, its epoch, and the oldest sequence history still holds. */
@@ -113,6 +114,8 @@ export type Engine = {
 	on(listener: EngineListener): void;
 	/** Open mode's kept names and their keys (see NameKeys): memory for the process life, SQLite and Redis durable. */
 	readonly nameKeys: NameKeyStore;
+	/** Which direct conversations each user received messages in (see DirectRoomIndex): memory for the process life, SQLite and Redis durable. */
+	readonly directRooms: DirectRoomIndex;
 	/** Whether the engine answers right now (for /healthz). */
 	ready(): Promise<boolean>;
 	close(): Promise<void>;

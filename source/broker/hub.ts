@@ -1,8 +1,8 @@
 import {timingSafeEqual} from 'node:crypto';
 import type {WebSocket} from 'ws';
-import {CloseCode, type ChatMessage, type ClientFrame} from '../protocol/messages.js';
+import {CloseCode, type ChatMessage, type ClientFrame, type UnreadDirect} from '../protocol/messages.js';
 import {parseClientFrame, type FrameLimits} from '../protocol/parse-client-frame.js';
-import {isDirectRoom} from '../protocol/names.js';
+import {directParties, isDirectRoom} from '../protocol/names.js';
 import {Connection} from './connection.js';
 import type {Engine} from './engine.js';
 import {Fanout} from './fanout.js';
@@ -247,6 +247,11 @@ export class Hub {
 			issued = bound.issued;
 			this.background(`watch @${userId}`, this.options.engine.watch(`@${userId}`));
 		}
+		// A failed read costs the list, never the welcome: the user can still /join their conversations.
+		const unread = connection.userId === undefined ? [] : await this.unreadDirect(connection.userId).catch((error: unknown) => {
+			this.failed(`listing ${connection.userId}'s unread direct conversations`, error);
+			return [];
+		});
 		connection.send({
 			type: 'welcome',
 			userId: connection.userId!,
@@ -256,7 +261,27 @@ export class Hub {
 			server: this.options.serverName,
 			...(issued === undefined ? {} : {key: issued}),
 			...(this.options.limits ? {limits: {rate: this.options.limits.rate, burst: this.options.limits.burst, ...(this.options.maxPayload === undefined ? {} : {maxPayload: this.options.maxPayload}), maxContent: this.options.frameLimits.maxContent, ...this.subscriptions.caps}} : {}),
+			...(unread.length === 0 ? {} : {unread}),
 		});
+	}
+
+	/**
+	 * The direct conversations `userId` received messages in that hold some after the user's
+	 * acknowledged position (all of them without one, or in another epoch), named as the user
+	 * sees them (`@cy`). Two engine reads per conversation, at most MAX_DIRECT_ROOMS of them.
+	 */
+	private async unreadDirect(userId: string): Promise<UnreadDirect[]> {
+		const engine = this.options.engine;
+		const unread: UnreadDirect[] = [];
+		for (const key of await engine.directRooms.list(userId)) {
+			const parties = directParties(key);
+			if (!parties || !parties.includes(userId)) continue;
+			const other = parties[0] === userId ? parties[1] : parties[0];
+			const [state, cursor] = await Promise.all([engine.room(key), engine.getCursor(userId, key)]);
+			const after = cursor !== undefined && cursor.epoch === state.epoch ? cursor.sequence : 0;
+			if (state.sequence > after) unread.push({room: `@${other}`, sequence: state.sequence, after});
+		}
+		return unread;
 	}
 
 	/** Bind a name on first use (seed clients name themselves in subscribe or publish); false when it failed. */
@@ -318,6 +343,7 @@ export class Hub {
 			timestamp: Date.now(),
 		});
 		if (!result.duplicate) this.options.counters?.published();
+		const recipient = isDirectRoom(frame.room) && !result.duplicate ? await this.directDelivered(connection.userId!, frame.room.slice(1), connection.engineKey(frame.room)) : undefined;
 		if (frame.clientId !== undefined) {
 			connection.send({
 				type: 'published',
@@ -327,8 +353,21 @@ export class Hub {
 				sequence: result.message.sequence,
 				timestamp: result.message.timestamp,
 				duplicate: result.duplicate,
+				...(recipient === undefined ? {} : {recipient}),
 			});
 		}
+	}
+
+	/**
+	 * A direct message from `sender` to `recipient` was stored: index the conversation for the
+	 * recipient (so their next `welcome.unread` names it) and say whether they can read it now:
+	 * undefined when they have a connection on this node, else `offline` or, for a name nobody
+	 * keeps (open mode), `unknown`.
+	 */
+	private async directDelivered(sender: string, recipient: string, key: string): Promise<'offline' | 'unknown' | undefined> {
+		if (recipient !== sender) await this.options.engine.directRooms.note(recipient, key, Date.now());
+		if (this.identities.connections(recipient).size > 0) return undefined;
+		return this.nameKeys && !(await this.nameKeys.kept(recipient)) ? 'unknown' : 'offline';
 	}
 
 	private async onHistory(connection: Connection, frame: Extract<ClientFrame, {type: 'get_history'}>): Promise<void> {

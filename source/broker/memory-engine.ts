@@ -13,6 +13,7 @@ import {
 } from './engine.js';
 import {newEpoch, newMessageIdFactory} from './ids.js';
 import {singleNode} from './single-node.js';
+import {memoryDirectRooms} from './direct-rooms.js';
 import {memoryNameKeyStore} from './name-key-store.js';
 
 /** A remembered clientId: what a retry's answer needs, and when it may be forgotten. */
@@ -149,6 +150,7 @@ export function createMemoryEngine(options: Partial<EngineOptions> = {}): Engine
 	return {
 		kind: 'memory',
 		nameKeys: memoryNameKeyStore(),
+		directRooms: memoryDirectRooms(),
 
 		async publish(input: PublishInput): Promise<PublishResult> {
 			const r = record(input.room);

@@ -61,6 +61,12 @@ export class NameKeys {
 		return {ok: true, issued};
 	}
 
+	/** Whether `name` itself (not a look-alike) is kept for someone: they have been here. */
+	async kept(name: string): Promise<boolean> {
+		const record = await this.store.get(nameSkeleton(name));
+		return record !== undefined && record.name === name && this.now() - record.lastUsed <= this.options.keepMs;
+	}
+
 	/** A connection of a kept name closed: the name was in use until now. */
 	async used(name: string): Promise<void> {
 		const skeleton = nameSkeleton(name);

@@ -16,6 +16,7 @@ import {
 } from './engine.js';
 import {newEpoch, newMessageIdFactory, newToken} from './ids.js';
 import {RedisConnection} from './redis-connection.js';
+import {redisDirectRooms} from './direct-rooms-redis.js';
 import {redisNameKeyStore} from './name-key-store-redis.js';
 import {RedisEventLink} from './redis-event-link.js';
 import {roomKeys, userChannel, type RoomKeys} from './redis-keys.js';
@@ -166,6 +167,7 @@ export function createRedisEngine(url: string, options: RedisEngineOptions = {})
 	return {
 		kind: 'redis',
 		nameKeys: redisNameKeyStore(redis, prefix),
+		directRooms: redisDirectRooms(redis, prefix),
 
 		async publish(input: PublishInput): Promise<PublishResult> {
 			const keys = roomKeys(prefix, input.room);

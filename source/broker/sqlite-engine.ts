@@ -15,6 +15,7 @@ import {GroupCommit, type Committed} from './group-commit.js';
 import {newEpoch, newMessageIdFactory} from './ids.js';
 import {singleNode} from './single-node.js';
 import {openSqliteFile} from './sqlite-file.js';
+import {sqliteDirectRooms} from './direct-rooms-sqlite.js';
 import {sqliteNameKeyStore} from './name-key-store-sqlite.js';
 
 type RoomRow = {epoch: string; sequence: number};
@@ -145,6 +146,7 @@ export function createSqliteEngine(path: string, options: Partial<EngineOptions>
 	return {
 		kind: 'sqlite',
 		nameKeys: sqliteNameKeyStore(db, commits),
+		directRooms: sqliteDirectRooms(db, commits),
 
 		publish(input: PublishInput): Promise<PublishResult> {
 			return commits.write(() => publishNow(input));

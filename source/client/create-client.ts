@@ -169,6 +169,12 @@ export function createClient(options: ClientOptions): NatterClient {
 				publisher.limit(frame.limits);
 				emit({type: 'welcome', userId: frame.userId, admin: frame.admin === true, flavour: dialect.name, dialect});
 				goOnline();
+				// Direct messages that came while we were away: follow each conversation from where we
+				// acknowledged it, so the replay delivers them (as `message` events) like any resume.
+				for (const entry of frame.unread ?? []) {
+					if (rooms.has(entry.room)) continue;
+					send(ensureRoom(entry.room, entry.after).subscribeFrame(name));
+				}
 				return;
 			case 'subscribed': {
 				const natter = typeof frame.epoch === 'string';

@@ -22,6 +22,8 @@ export function joinedEvent(frame: SubscribedFrame, natter: boolean, resumed: bo
 		room: frame.room,
 		epoch: natter ? frame.epoch : undefined,
 		sequence: frame.sequence,
+		// The seed's `subscribed` has no `since`: only live messages follow it.
+		since: natter && typeof frame.since === 'number' ? frame.since : frame.sequence,
 		members: frame.members,
 		resumed,
 		...(frame.filter === undefined ? {} : {filter: frame.filter}),

@@ -1,4 +1,5 @@
-import type {ChatMessage, ErrorFrame, HistoryFrame, Member, ServerFrame} from '../protocol/messages.js';
+import type {ChatMessage, ErrorFrame, HistoryFrame, Member, ServerFrame, UnreadDirect, WelcomeFrame} from '../protocol/messages.js';
+import {checkRoomName, isDirectRoom} from '../protocol/names.js';
 
 /**
  * Read one frame from a broker, which is untrusted too (a hostile or buggy server must not
@@ -18,8 +19,12 @@ export function parseServerFrame(text: string): ServerFrame | undefined {
 	// The seed's error frames have no type: {"error": "Invalid message format"}.
 	if (f.type === undefined && typeof f.error === 'string') return {type: 'error', code: 'invalid_frame', error: f.error};
 	switch (f.type) {
-		case 'welcome':
-			return str(f.userId) && str(f.resume) ? (f as ServerFrame) : undefined;
+		case 'welcome': {
+			if (!str(f.userId) || !str(f.resume)) return undefined;
+			const {unread: _unread, ...rest} = f as WelcomeFrame;
+			const unread = unreadDirects(f.unread);
+			return {...rest, ...(unread.length === 0 ? {} : {unread})};
+		}
 		case 'subscribed':
 			return str(f.room) && seq(f.sequence) ? {...(f as ServerFrame & {type: 'subscribed'}), members: members(f.members)} : undefined;
 		case 'unsubscribed':
@@ -69,6 +74,21 @@ function seq(value: unknown): value is number {
 function isMessage(value: unknown): value is ChatMessage {
 	if (!isObject(value)) return false;
 	return str(value.room) && str(value.sender) && str(value.content) && seq(value.sequence) && value.sequence > 0;
+}
+
+/** At most this many of `welcome.unread` are followed: each costs a subscription. */
+const MAX_UNREAD_DIRECTS = 100;
+
+/** `welcome.unread`: only well-formed `@name` entries with something after `after`, at most MAX_UNREAD_DIRECTS. */
+function unreadDirects(value: unknown): UnreadDirect[] {
+	if (!Array.isArray(value)) return [];
+	const unread: UnreadDirect[] = [];
+	for (const entry of value.slice(0, MAX_UNREAD_DIRECTS)) {
+		if (!isObject(entry) || !str(entry.room) || !isDirectRoom(entry.room) || checkRoomName(entry.room) !== undefined) continue;
+		if (!seq(entry.sequence) || !seq(entry.after) || entry.after >= entry.sequence) continue;
+		unread.push({room: entry.room, sequence: entry.sequence, after: entry.after});
+	}
+	return unread;
 }
 
 function members(value: unknown): Member[] {

@@ -116,7 +116,8 @@ export class Publisher {
 	onPublished(frame: PublishedFrame): void {
 		const settled = this.outbox.settle(frame.clientId);
 		this.inFlight.delete(frame.clientId);
-		if (settled) this.host.emit({type: 'sent', room: settled.room, clientId: frame.clientId, sequence: frame.sequence, duplicate: frame.duplicate === true});
+		const recipient = frame.recipient === 'offline' || frame.recipient === 'unknown' ? {recipient: frame.recipient} : {};
+		if (settled) this.host.emit({type: 'sent', room: settled.room, clientId: frame.clientId, sequence: frame.sequence, duplicate: frame.duplicate === true, ...recipient});
 		this.flush();
 	}
 

@@ -12,8 +12,11 @@ export type ConnectionStatus =
 	| {state: 'offline'; reason: string}
 	| {state: 'auth_failed'; url: string; reason: string};
 
-/** What a page of history was asked for (scrollback, or printing the last N); it comes back with the page. */
-export type HistoryPurpose = 'scrollback' | 'print';
+/**
+ * What a page of history was asked for (scrollback, printing the last N, or the recent
+ * conversation shown above a room just joined); it comes back with the page.
+ */
+export type HistoryPurpose = 'scrollback' | 'print' | 'recent';
 
 /** A history request as the caller made it; the client core matches its answer to it. */
 export type HistoryQuery = {id: string; room: string; before: number; limit: number; purpose: HistoryPurpose};
@@ -30,14 +33,16 @@ export type ClientEvent =
 	| {type: 'status'; status: ConnectionStatus}
 	/** The broker said who we are and what it supports (`flavour` names it; read `dialect`'s capabilities). */
 	| {type: 'welcome'; userId: string; admin: boolean; flavour: BrokerFlavour; dialect: Dialect}
-	| {type: 'joined'; room: string; epoch: string | undefined; sequence: number; members: Member[]; resumed: boolean; filter?: string}
+	/** `since`: replayed messages follow with sequences after it (the room's `sequence` when only live ones follow). */
+	| {type: 'joined'; room: string; epoch: string | undefined; sequence: number; since?: number; members: Member[]; resumed: boolean; filter?: string}
 	| {type: 'left'; room: string}
 	| {type: 'message'; room: string; message: ChatMessage; replayed: boolean}
 	| {type: 'gap'; room: string; from: number; to: number; count: number}
 	| {type: 'presence'; room: string; userId: string; action: PresenceAction; status: PresenceStatus; reason?: string; timestamp: number}
 	| {type: 'members'; room: string; members: Member[]}
 	| {type: 'pending'; message: PendingMessage}
-	| {type: 'sent'; room: string; clientId: string; sequence: number; duplicate: boolean}
+	/** `recipient`: a direct message's recipient has no connection (see PublishedFrame.recipient). */
+	| {type: 'sent'; room: string; clientId: string; sequence: number; duplicate: boolean; recipient?: 'offline' | 'unknown'}
 	/**
 	 * A message left the outbox unsent, for good: the broker refused it (`code`: the broker's
 	 * error code, or `too_large` for a frame beyond its size limit) and `message` says why. What

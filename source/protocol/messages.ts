@@ -147,7 +147,16 @@ export type WelcomeFrame = {
 	 * expression reads, named views.
 	 */
 	limits?: {rate: number; burst: number; maxPayload?: number; maxContent?: number; filterLength?: number; filterRegexes?: number; regexBudget?: number; roomRegexBudget?: number; regexText?: number; namedViews?: number};
+	/**
+	 * Direct conversations holding messages after this user's acknowledged position, most recent
+	 * first (at most 100): `room` as this user names it (`@cy`), its latest `sequence`, and `after`,
+	 * the position to subscribe `since` so the unread ones are replayed.
+	 */
+	unread?: UnreadDirect[];
 };
+
+/** One entry of `welcome.unread`. */
+export type UnreadDirect = {room: string; sequence: number; after: number};
 
 export type SubscribedFrame = {
 	type: 'subscribed';
@@ -209,6 +218,11 @@ export type PublishedFrame = {
 	timestamp: number;
 	/** True when this clientId was already published: nothing new entered the room. */
 	duplicate: boolean;
+	/**
+	 * A direct message whose recipient has no connection: `offline` (they get it when they
+	 * connect), `unknown` (nobody has used that name here; whoever connects with it gets it).
+	 */
+	recipient?: 'offline' | 'unknown';
 };
 
 export type HistoryClearedFrame = {type: 'history_cleared'; room: string; epoch: string; by: string};

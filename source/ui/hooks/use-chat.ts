@@ -1,5 +1,5 @@
 import {useCallback, useEffect, useRef, useState} from 'react';
-import type {NatterClient} from '../../client/types.js';
+import type {ClientEvent, NatterClient} from '../../client/types.js';
 import {initialChatState, reduceBatch, type TimedEvent} from '../state/reduce.js';
 import {ensureRoom, updateRoom} from '../state/room.js';
 import type {ChatState} from '../state/types.js';
@@ -61,12 +61,14 @@ export function useChat(client: NatterClient, options: UseChatOptions = {}): Cha
 			setState(current.current);
 		};
 		const unsubscribe = client.on(event => {
+			askRecent(client, event);
 			queue.push({event, at: Date.now()});
 			timer ??= setTimeout(flush, frameDelay(lastBatch, Date.now() - lastFlush, pacing));
 		});
 		if (early) {
 			// Subscribed above, in the same synchronous step: the recorded events come before any the listener gets.
 			const backlog = early.take();
+			for (const {event} of backlog) askRecent(client, event);
 			if (backlog.length > 0) {
 				queue.push(...backlog);
 				timer ??= setTimeout(flush, 0);
@@ -92,6 +94,19 @@ export function useChat(client: NatterClient, options: UseChatOptions = {}): Cha
 
 	const latest = useCallback(() => current.current!, []);
 	return {state, dispatch, latest};
+}
+
+/** How many messages of a room's recent conversation show above `── joined ──`. */
+export const RECENT_MESSAGES = 50;
+
+/**
+ * A room was joined afresh (not resumed): ask for the conversation before what its replay
+ * brings (sequences up to `since`), so the pane opens with it. Messages replayed after `since`
+ * arrive through the room's stream; the answer adds only what is older than those held.
+ */
+function askRecent(client: NatterClient, event: ClientEvent): void {
+	if (event.type !== 'joined' || event.resumed || event.since === undefined || event.since <= 0) return;
+	client.fetchHistory(event.room, event.since + 1, RECENT_MESSAGES, 'recent');
 }
 
 /** The state as the client stands when the window opens: its rooms and its pending messages. */

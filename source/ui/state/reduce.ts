@@ -4,6 +4,7 @@
  */
 import {UNKNOWN_DIALECT, type Dialect} from '../../client/dialect.js';
 import {describeMembers} from '../../commands/describe-members.js';
+import {describeRecipient} from '../../commands/describe-recipient.js';
 import type {ClientEvent, ConnectionStatus, HistoryQuery} from '../../client/types.js';
 import type {ChatMessage, Member} from '../../protocol/messages.js';
 import {isDirectRoom} from '../../protocol/names.js';
@@ -64,15 +65,17 @@ export function reduce(state: ChatState, event: ClientEvent, now: number = Date.
 				? room
 				: {...room, pending: [...room.pending, {clientId, text: content, queuedAt}]});
 		}
-		case 'sent':
+		case 'sent': {
 			// Keep it greyed until the message itself comes through the room's ordered stream
 			// (usually in the same frame), so it never vanishes and reappears.
-			return updateRoom(state, event.room, room => ({
+			const notice = event.recipient === undefined ? [] : [system(now, 'info', describeRecipient(event.room, event.recipient))];
+			return updateRoom(state, event.room, room => append({
 				...room,
 				pending: event.sequence > room.lastSequence
 					? room.pending.map(p => (p.clientId === event.clientId ? {...p, sequence: event.sequence} : p))
 					: room.pending.filter(p => p.clientId !== event.clientId),
-			}));
+			}, notice));
+		}
 		case 'failed': {
 			// It will never be sent: it leaves the pending rows, and the room says so and why.
 			const flat = event.content.replace(/\s+/g, ' ');
@@ -103,6 +106,9 @@ export function reduce(state: ChatState, event: ClientEvent, now: number = Date.
 		}
 	}
 }
+
+/** The line between a room's recent conversation (fetched on join) and what this visit brings. */
+export const JOINED_MARK = '── joined ──';
 
 /** A client event and when it arrived (the `now` of events that carry no time of their own). */
 export type TimedEvent = {event: ClientEvent; at: number};
@@ -330,7 +336,9 @@ function history(state: ChatState, name: string, messages: ChatMessage[], first:
 			for (const m of shown) updated = widenNick(updated, m.sender);
 			return append(updated, lines);
 		}
-		// Scrollback: only what is older than the oldest message already held.
+		// A room whose held messages are of an earlier epoch (it started over) gets no recent conversation above them.
+		if (query.purpose === 'recent' && room.oldestSequence === undefined && room.entries.some(entry => entry.kind === 'message')) return room;
+		// Scrollback and the recent conversation: only what is older than the oldest message already held.
 		const oldest = scrollbackBefore(updated);
 		const older = messages.filter(m => m.sequence < oldest).sort((a, b) => a.sequence - b.sequence);
 		const entries: NewEntry[] = older.map(m => messageEntry(m, state.me, room.direct));
@@ -342,6 +350,8 @@ function history(state: ChatState, name: string, messages: ChatMessage[], first:
 			const lost = newOldest - 1;
 			entries.unshift({kind: 'gap', timestamp: older[0]?.timestamp ?? now, count: lost, from: 1, to: lost});
 		}
+		// The room's recent conversation sits above the line that says where this visit began.
+		if (query.purpose === 'recent' && older.length > 0) entries.push(system(now, 'help', JOINED_MARK));
 		updated = prepend(updated, entries);
 		return {...updated, oldestSequence: newOldest, backlog: exhausted ? 'none' : 'more'};
 	});
