@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import meow from 'meow';
+import {configPath, loadConfig} from './source/cli/config-file.js';
 import {parseFlags, refuseUnknownFlags} from './source/cli/parse-flags.js';
 
 const FLAGS = {
@@ -35,6 +36,9 @@ const FLAGS = {
 	compress: {type: 'boolean'},
 	trustProxy: {type: 'string', isMultiple: true},
 	newSecret: {type: 'boolean'},
+	config: {type: 'string'},
+	logDir: {type: 'string'},
+	notify: {type: 'string'},
 } as const;
 
 const unknownFlag = refuseUnknownFlags(process.argv.slice(2), FLAGS);
@@ -58,6 +62,11 @@ const cli = meow(
 	  --room ROOM        room to open; repeat for more (default general)      --room ops --room dev
 	  --json             no TUI: JSON lines out, text and /commands in (for scripts)
 	  --token JWT        login token for a broker that requires one (default NATTER_TOKEN env)
+	  --config FILE      settings file (default NATTER_CONFIG env, else
+	                     ~/.config/natter/config.json); flags override it
+	  --log-dir DIR      append each room's messages to DIR/ROOM.log (default off)
+	  --notify HOW       a mention or DM rings: bell, osc (desktop), both, off
+	                     (default bell)
 
 	Broker (with --serve)
 	  --serve            start a broker in this process
@@ -120,7 +129,17 @@ if (cli.input.length > 1) {
 	process.stderr.write(`natter: unexpected argument ${JSON.stringify(cli.input[1])}\nRun natter --help for every flag.\n`);
 	process.exit(2);
 }
-const parsed = parseFlags({...cli.flags, url: cli.flags.url ?? [], room: cli.flags.room ?? [], allowOrigin: cli.flags.allowOrigin ?? [], trustProxy: cli.flags.trustProxy ?? []}, process.env, cli.input[0]);
+// The config file holds a chat client's settings: a headless broker and `natter token` never read it.
+let loaded: ReturnType<typeof loadConfig> | undefined;
+if (cli.input[0] === undefined && !cli.flags.headless) {
+	const {path, explicit} = configPath(cli.flags.config, process.env);
+	loaded = loadConfig(path, explicit);
+	if (!loaded.ok) {
+		process.stderr.write(`natter: ${loaded.error}\n`);
+		process.exit(2);
+	}
+}
+const parsed = parseFlags({...cli.flags, url: cli.flags.url ?? [], room: cli.flags.room ?? [], allowOrigin: cli.flags.allowOrigin ?? [], trustProxy: cli.flags.trustProxy ?? []}, process.env, cli.input[0], loaded?.ok ? loaded.loaded : undefined);
 if (!parsed.ok) {
 	process.stderr.write(`natter: ${parsed.error}\nRun natter --help for every flag.\n`);
 	process.exit(2);

@@ -83,7 +83,14 @@ export async function runClient(plan: Extract<CliPlan, {mode: 'tui' | 'json'}>):
 			const early = recordEarlyEvents(client);
 			client.start();
 			const {runTui} = await withoutFetch(() => import('./run-tui.js'));
-			code = await runTui({client, early, serverUrl: urls[0]!, ...(serveAddresses === undefined ? {} : {serveAddresses})});
+			code = await runTui({
+				client,
+				early,
+				serverUrl: urls[0]!,
+				...(serveAddresses === undefined ? {} : {serveAddresses}),
+				colours: plan.colours,
+				...(plan.timestamp === undefined ? {} : {timestamp: plan.timestamp}),
+			});
 		}
 	} finally {
 		await closeBroker();

@@ -2,6 +2,8 @@ import {render} from 'ink';
 import type {NatterClient} from '../client/types.js';
 import {App} from '../ui/app.js';
 import type {EarlyEvents} from '../ui/state/early-events.js';
+import {setNameColours} from '../ui/layout/name-colour.js';
+import {setClockFormat} from '../ui/layout/time.js';
 
 /** What the chat window needs: a client (started, with what it emitted so far), where it connects, and when hosting, the join address. */
 export type RunTuiOptions = {
@@ -13,6 +15,10 @@ export type RunTuiOptions = {
 	serveAddresses?: readonly string[];
 	/** Time without input before the user is marked away (ms, default 5 minutes). */
 	idleMs?: number;
+	/** Colours chosen for names (config `colours`). */
+	colours?: Readonly<Record<string, string>>;
+	/** How times are written (config `timestamp`). */
+	timestamp?: 'HH:mm' | 'HH:mm:ss';
 };
 
 /**
@@ -38,6 +44,8 @@ export async function runTui(options: RunTuiOptions): Promise<number> {
 		return 2;
 	}
 	const {client} = options;
+	setNameColours(options.colours ?? {});
+	if (options.timestamp !== undefined) setClockFormat(options.timestamp);
 	process.stdout.write(ENTER);
 	let restored = false;
 	const restore = (): void => {
