@@ -1,6 +1,8 @@
 import {setFlagsFromString} from 'node:v8';
 import {createClient} from '../client/create-client.js';
 import {fileKeyring} from '../client/file-keyring.js';
+import {createIgnoreList} from '../commands/ignore-list.js';
+import {saveIgnoreList} from './config-file.js';
 import type {CliPlan} from './parse-flags.js';
 import {runJson} from './run-json.js';
 import {recordEarlyEvents} from '../ui/state/early-events.js';
@@ -68,6 +70,9 @@ export async function runClient(plan: Extract<CliPlan, {mode: 'tui' | 'json'}>):
 		// The window owns the terminal: a key that cannot be saved is said on stderr in --json only.
 		nameKeys: fileKeyring(undefined, plan.mode === 'json' ? message => process.stderr.write(`natter: ${message}\n`) : undefined),
 	});
+	// /ignore and /unignore keep the list in the config file the settings came from.
+	const {configPath} = plan;
+	const ignores = createIgnoreList(plan.ignore, configPath === undefined ? undefined : names => saveIgnoreList(configPath, names));
 	let code: number;
 	try {
 		if (plan.mode === 'json') {
@@ -76,7 +81,7 @@ export async function runClient(plan: Extract<CliPlan, {mode: 'tui' | 'json'}>):
 			};
 			process.once('SIGINT', stop);
 			process.once('SIGTERM', stop);
-			code = await runJson(client, plan.rooms[0]!, {input: process.stdin, output: process.stdout, errors: process.stderr});
+			code = await runJson(client, plan.rooms[0]!, {input: process.stdin, output: process.stdout, errors: process.stderr}, ignores);
 		} else {
 			// Connect while the chat window's modules load and its first frame renders (a few hundred
 			// ms at start-up), not after: the window takes over the events recorded meanwhile.
@@ -89,6 +94,7 @@ export async function runClient(plan: Extract<CliPlan, {mode: 'tui' | 'json'}>):
 				serverUrl: urls[0]!,
 				...(serveAddresses === undefined ? {} : {serveAddresses}),
 				colours: plan.colours,
+				ignores,
 				...(plan.timestamp === undefined ? {} : {timestamp: plan.timestamp}),
 			});
 		}

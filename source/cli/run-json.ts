@@ -1,6 +1,7 @@
 import {createInterface} from 'node:readline';
 import {COMMANDS, usage} from '../commands/commands.js';
 import {applyCall} from '../commands/apply-call.js';
+import {createIgnoreList, hideIgnored, type IgnoreList} from '../commands/ignore-list.js';
 import {parseCommand, type Command} from '../commands/parse-command.js';
 import {planCommand} from '../commands/plan-command.js';
 import type {MessageData} from '../protocol/messages.js';
@@ -41,7 +42,7 @@ const FLUSH_MS = 60_000;
  * `content` (and optional `data`). Diagnostics go to stderr only. End of input sends what is
  * pending, then exits: 0 when everything was sent, 1 otherwise.
  */
-export async function runJson(client: NatterClient, initialRoom: string, streams: JsonStreams): Promise<number> {
+export async function runJson(client: NatterClient, initialRoom: string, streams: JsonStreams, ignores: IgnoreList = createIgnoreList([])): Promise<number> {
 	let room: string | undefined = initialRoom;
 	const out = (value: unknown): void => {
 		streams.output.write(`${jsonText(value)}\n`);
@@ -50,7 +51,9 @@ export async function runJson(client: NatterClient, initialRoom: string, streams
 		streams.errors.write(`natter: ${line}\n`);
 	};
 
-	client.on(event => {
+	client.on(raw => {
+		const event = hideIgnored(raw, ignores);
+		if (event === undefined) return;
 		const line = jsonLine(event);
 		if (line === undefined) return;
 		if (line.type === 'error') diag(`${line.code}: ${line.message}${line.room ? ` (room ${line.room})` : ''}`);
@@ -71,7 +74,7 @@ export async function runJson(client: NatterClient, initialRoom: string, streams
 			continue;
 		}
 		const command = parseCommand(line, {activeRoom: room});
-		const next = act(client, command, room, diag);
+		const next = act(client, command, room, diag, ignores);
 		if (next === 'quit') {
 			quit = true;
 			break;
@@ -93,8 +96,9 @@ export async function runJson(client: NatterClient, initialRoom: string, streams
  * and answers to stderr (confirmations are the window's chatter: events say what happened).
  * Returns the new current room, or 'quit'.
  */
-function act(client: NatterClient, command: Command, room: string | undefined, diag: (line: string) => void): string | undefined | 'quit' {
+function act(client: NatterClient, command: Command, room: string | undefined, diag: (line: string) => void, ignores: IgnoreList): string | undefined | 'quit' {
 	const steps = planCommand(command, {
+		ignores,
 		me: client.name,
 		dialect: client.dialect,
 		online: client.status.state === 'online',
@@ -116,6 +120,11 @@ function act(client: NatterClient, command: Command, room: string | undefined, d
 			case 'help':
 				for (const spec of COMMANDS) diag(`${usage(spec).padEnd(24)} ${spec.help}`);
 				break;
+			case 'ignore': {
+				const unsaved = ignores.set(step.user, step.ignore);
+				if (unsaved !== undefined) diag(unsaved);
+				break;
+			}
 			case 'quit':
 				return 'quit';
 			// A tab to open or close, a member list to print when it comes: the window's; here events say it.

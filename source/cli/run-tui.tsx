@@ -1,5 +1,6 @@
 import {render} from 'ink';
 import type {NatterClient} from '../client/types.js';
+import type {IgnoreList} from '../commands/ignore-list.js';
 import {App} from '../ui/app.js';
 import type {EarlyEvents} from '../ui/state/early-events.js';
 import {setNameColours} from '../ui/layout/name-colour.js';
@@ -17,6 +18,8 @@ export type RunTuiOptions = {
 	idleMs?: number;
 	/** Colours chosen for names (config `colours`). */
 	colours?: Readonly<Record<string, string>>;
+	/** Whose messages the window hides (config `ignore`, /ignore). */
+	ignores?: IgnoreList;
 	/** How times are written (config `timestamp`). */
 	timestamp?: 'HH:mm' | 'HH:mm:ss';
 };
@@ -61,7 +64,7 @@ export async function runTui(options: RunTuiOptions): Promise<number> {
 	process.once('SIGHUP', onSignal);
 	process.on('exit', restore);
 	const instance = render(
-		<App client={client} serverUrl={options.serverUrl} {...(options.early === undefined ? {} : {early: options.early})} {...(options.serveAddresses === undefined ? {} : {serveAddresses: options.serveAddresses})} {...(options.idleMs === undefined ? {} : {idleMs: options.idleMs})} hint={FIRST_RUN_HINT} />,
+		<App client={client} serverUrl={options.serverUrl} {...(options.early === undefined ? {} : {early: options.early})} {...(options.serveAddresses === undefined ? {} : {serveAddresses: options.serveAddresses})} {...(options.idleMs === undefined ? {} : {idleMs: options.idleMs})} {...(options.ignores === undefined ? {} : {ignores: options.ignores})} hint={FIRST_RUN_HINT} />,
 		{exitOnCtrlC: false, patchConsole: true, maxFps: 30},
 	);
 	try {

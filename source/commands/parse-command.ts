@@ -21,6 +21,9 @@ export type Command =
 	/** `command`: one command's name, or 'keys' for the key bindings. */
 	| {type: 'help'; command?: string}
 	| {type: 'quit'}
+	/** `user` undefined: list the names ignored. */
+	| {type: 'ignore'; user?: string}
+	| {type: 'unignore'; user: string}
 	| {type: 'error'; message: string};
 
 /** What the parser needs to know about the caller: the room plain text and room-less commands go to. */
@@ -121,6 +124,15 @@ function parseArguments(spec: CommandSpec, rest: string, context: CommandContext
 			const asked = findCommand(words[0]!.replace(/^\//, ''));
 			if (!asked) return wrong(`there is no command ${JSON.stringify(words[0])}`);
 			return {type: 'help', command: asked.name};
+		}
+		case 'ignore':
+		case 'unignore': {
+			if (words.length > 1) return wrong('one name at a time');
+			if (words.length === 0) return spec.name === 'ignore' ? {type: 'ignore'} : wrong('whom?');
+			const user = words[0]!.replace(/^@/, '');
+			const why = checkUserName(user);
+			if (why) return wrong(`${JSON.stringify(words[0])}: ${why}`);
+			return {type: spec.name, user};
 		}
 		default:
 			return {type: 'error', message: `/${spec.name} is not handled yet`};

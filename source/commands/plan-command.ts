@@ -5,6 +5,7 @@
  */
 import type {Dialect, HistoryPurpose} from '../client/types.js';
 import {describeMembers, type KnownMember} from './describe-members.js';
+import type {IgnoredNames} from './ignore-list.js';
 import type {Command} from './parse-command.js';
 
 /** What a front end holds for a room the user named. */
@@ -27,6 +28,8 @@ export type PlanContext = {
 	online: boolean;
 	/** The front end's facts about `room`, or undefined when it holds nothing for it. */
 	room(room: string): RoomFacts | undefined;
+	/** Whose messages the front end hides (/ignore); none when absent. */
+	ignores?: IgnoredNames;
 };
 
 /** One call on the client core. */
@@ -58,6 +61,8 @@ export type Step =
 	| {type: 'await-members'; room: string}
 	/** List the commands, or explain one (`topic`): each front end knows its own help. */
 	| {type: 'help'; topic?: string}
+	/** Hide `user`'s messages from now on (`ignore` true) or show them again; the front end keeps the list. */
+	| {type: 'ignore'; user: string; ignore: boolean}
 	| {type: 'quit'};
 
 /** /msg and /join to oneself: one refusal for both. */
@@ -124,6 +129,22 @@ export function planCommand(command: Command, context: PlanContext): Step[] {
 			return [{type: 'help', ...(command.command === undefined ? {} : {topic: command.command})}];
 		case 'quit':
 			return [{type: 'quit'}];
+		case 'ignore': {
+			const names = context.ignores?.names ?? [];
+			if (command.user === undefined) return [answer(names.length === 0 ? 'you ignore nobody; /ignore NAME hides what NAME says' : `you ignore ${names.join(', ')}`)];
+			if (command.user === context.me) return [refuse('that is you: you cannot ignore yourself')];
+			if (context.ignores?.has(command.user)) return [answer(`you already ignore ${command.user}`)];
+			return [
+				{type: 'ignore', user: command.user, ignore: true},
+				{type: 'notice', kind: 'feedback', tone: 'info', text: `ignoring ${command.user}: their messages and direct messages are hidden (/unignore ${command.user} to undo)`},
+			];
+		}
+		case 'unignore':
+			if (!context.ignores?.has(command.user)) return [refuse(`you do not ignore ${command.user}`)];
+			return [
+				{type: 'ignore', user: command.user, ignore: false},
+				{type: 'notice', kind: 'feedback', tone: 'info', text: `${command.user}'s messages show again`},
+			];
 		case 'error':
 			return [refuse(command.message)];
 	}

@@ -1,6 +1,7 @@
 import {useCallback, useEffect, useRef, useState} from 'react';
 import {Box, useApp} from 'ink';
 import type {NatterClient} from '../client/types.js';
+import {createIgnoreList, hideIgnored, type IgnoreList} from '../commands/ignore-list.js';
 import {parseCommand} from '../commands/parse-command.js';
 import {InputLine} from './components/input-line.js';
 import {MessagePane, rowOptions} from './components/message-pane.js';
@@ -41,6 +42,8 @@ type Props = {
 	early?: EarlyEvents;
 	/** A line shown once, in the first room that opens (the CLI's `type /help …` hint). */
 	hint?: string;
+	/** Whose messages the window hides (/ignore changes it); an empty list kept in memory by default. */
+	ignores?: IgnoreList;
 };
 
 /** Narrower than this, the member panel hides unless asked for. */
@@ -55,10 +58,12 @@ const PANEL_WIDTH = 24;
  * @example
  * render(<App client={client} serverUrl="ws://127.0.0.1:8080" />, {exitOnCtrlC: false});
  */
-export function App({client, serverUrl, serveAddresses, idleMs = 5 * 60_000, columns, rows, frameMs, onExit, early, hint}: Props) {
+export function App({client, serverUrl, serveAddresses, idleMs = 5 * 60_000, columns, rows, frameMs, onExit, early, hint, ignores: givenIgnores}: Props) {
 	const {exit} = useApp();
 	const size = useTerminalSize({...(columns === undefined ? {} : {columns}), ...(rows === undefined ? {} : {rows})});
-	const {state, dispatch, latest} = useChat(client, {...(frameMs === undefined ? {} : {frameMs}), ...(early === undefined ? {} : {early})});
+	const ownIgnores = useRef<IgnoreList | undefined>(undefined);
+	const ignores = givenIgnores ?? (ownIgnores.current ??= createIgnoreList([]));
+	const {state, dispatch, latest} = useChat(client, {...(frameMs === undefined ? {} : {frameMs}), ...(early === undefined ? {} : {early}), shown: event => hideIgnored(event, ignores)});
 	const [editor, setEditor] = useState(emptyEditor);
 	// One input chunk can hold several keys ("hello" + Enter): each must see the one before it.
 	const editorNow = useRef(editor);
@@ -148,7 +153,7 @@ export function App({client, serverUrl, serveAddresses, idleMs = 5 * 60_000, col
 		const room = activeRoom(current);
 		// Sending means looking at the latest again.
 		if (room.anchor !== undefined && !text.startsWith('/')) dispatch({type: 'scroll', room: room.name, anchor: undefined});
-		executeCommand(parseCommand(text, {activeRoom: current.active}), {client, state: current, dispatch, quit, now: Date.now()});
+		executeCommand(parseCommand(text, {activeRoom: current.active}), {client, state: current, dispatch, quit, now: Date.now(), ignores});
 	};
 
 	useKeys(key => {
