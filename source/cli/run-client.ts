@@ -2,6 +2,7 @@ import {setFlagsFromString} from 'node:v8';
 import {createClient} from '../client/create-client.js';
 import {fileKeyring} from '../client/file-keyring.js';
 import {createIgnoreList} from '../commands/ignore-list.js';
+import {startChatLog} from './chat-log.js';
 import {saveIgnoreList} from './config-file.js';
 import type {CliPlan} from './parse-flags.js';
 import {runJson} from './run-json.js';
@@ -73,6 +74,11 @@ export async function runClient(plan: Extract<CliPlan, {mode: 'tui' | 'json'}>):
 	// /ignore and /unignore keep the list in the config file the settings came from.
 	const {configPath} = plan;
 	const ignores = createIgnoreList(plan.ignore, configPath === undefined ? undefined : names => saveIgnoreList(configPath, names));
+	// The window owns the terminal: a log that cannot be written is said when it closes.
+	const logErrors: string[] = [];
+	const log = plan.logDir === undefined
+		? undefined
+		: startChatLog(client, plan.logDir, message => (plan.mode === 'json' ? process.stderr.write(`natter: ${message}\n`) : logErrors.push(message)));
 	let code: number;
 	try {
 		if (plan.mode === 'json') {
@@ -99,6 +105,8 @@ export async function runClient(plan: Extract<CliPlan, {mode: 'tui' | 'json'}>):
 			});
 		}
 	} finally {
+		await log?.close();
+		for (const message of logErrors) process.stderr.write(`natter: ${message}\n`);
 		await closeBroker();
 	}
 	return code;
