@@ -101,6 +101,7 @@ export async function runClient(plan: Extract<CliPlan, {mode: 'tui' | 'json'}>):
 				...(serveAddresses === undefined ? {} : {serveAddresses}),
 				colours: plan.colours,
 				ignores,
+				notify: plan.notify,
 				...(plan.timestamp === undefined ? {} : {timestamp: plan.timestamp}),
 			});
 		}

@@ -1,6 +1,7 @@
 import {useCallback, useEffect, useRef, useState} from 'react';
 import {Box, useApp} from 'ink';
 import type {NatterClient} from '../client/types.js';
+import type {NotifyMode} from '../cli/config-file.js';
 import {createIgnoreList, hideIgnored, type IgnoreList} from '../commands/ignore-list.js';
 import {parseCommand} from '../commands/parse-command.js';
 import {InputLine} from './components/input-line.js';
@@ -9,6 +10,7 @@ import {PresencePanel} from './components/presence-panel.js';
 import {RoomTabs} from './components/room-tabs.js';
 import {StatusBar} from './components/status-bar.js';
 import {executeCommand} from './execute-command.js';
+import {alertFor, wantsAttention} from './notify.js';
 import {useChat} from './hooks/use-chat.js';
 import type {EarlyEvents} from './state/early-events.js';
 import {useIdle} from './hooks/use-idle.js';
@@ -44,7 +46,15 @@ type Props = {
 	hint?: string;
 	/** Whose messages the window hides (/ignore changes it); an empty list kept in memory by default. */
 	ignores?: IgnoreList;
+	/** How a mention or direct message away from my eyes rings (default bell). */
+	notify?: NotifyMode;
+	/** Where the ringing bytes go (default the terminal, process.stdout). */
+	alert?: (bytes: string) => void;
 };
+
+/** What a terminal with focus reporting (\x1b[?1004h) sends when it gains and loses focus. */
+const FOCUS_IN = '\x1b[I';
+const FOCUS_OUT = '\x1b[O';
 
 /** Narrower than this, the member panel hides unless asked for. */
 const PANEL_MIN_COLUMNS = 80;
@@ -58,7 +68,7 @@ const PANEL_WIDTH = 24;
  * @example
  * render(<App client={client} serverUrl="ws://127.0.0.1:8080" />, {exitOnCtrlC: false});
  */
-export function App({client, serverUrl, serveAddresses, idleMs = 5 * 60_000, columns, rows, frameMs, onExit, early, hint, ignores: givenIgnores}: Props) {
+export function App({client, serverUrl, serveAddresses, idleMs = 5 * 60_000, columns, rows, frameMs, onExit, early, hint, ignores: givenIgnores, notify = 'bell', alert}: Props) {
 	const {exit} = useApp();
 	const size = useTerminalSize({...(columns === undefined ? {} : {columns}), ...(rows === undefined ? {} : {rows})});
 	const ownIgnores = useRef<IgnoreList | undefined>(undefined);
@@ -71,6 +81,18 @@ export function App({client, serverUrl, serveAddresses, idleMs = 5 * 60_000, col
 		editorNow.current = edit(editorNow.current, action);
 		setEditor(editorNow.current);
 	};
+	// Until the terminal says otherwise (focus reporting), assume it is looked at.
+	const focused = useRef(true);
+	useEffect(() => {
+		if (notify === 'off') return;
+		const write = alert ?? ((bytes: string) => void process.stdout.write(bytes));
+		return client.on(raw => {
+			const event = hideIgnored(raw, ignores);
+			if (event?.type !== 'message') return;
+			const now = latest();
+			if (wantsAttention(event, {me: now.me, active: now.active, focused: focused.current})) write(alertFor(notify, event));
+		});
+	}, [client, notify, alert, ignores, latest]);
 	const [closing, setClosing] = useState(false);
 	const autoAway = useRef(false);
 	const now = useNow(true);
@@ -157,6 +179,10 @@ export function App({client, serverUrl, serveAddresses, idleMs = 5 * 60_000, col
 	};
 
 	useKeys(key => {
+		if (key.name === 'unknown' && (key.raw === FOCUS_IN || key.raw === FOCUS_OUT)) {
+			focused.current = key.raw === FOCUS_IN;
+			return;
+		}
 		touch();
 		if (closing) return;
 		const empty = editorNow.current.text === '';
