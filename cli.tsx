@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import meow from 'meow';
+import {configPath, loadConfig} from './source/cli/config-file.js';
 import {parseFlags, refuseUnknownFlags} from './source/cli/parse-flags.js';
 import {meowFlags, type RawFlags} from './source/cli/settings.js';
 
@@ -32,8 +33,18 @@ if (cli.input.length > 1) {
 	process.stderr.write(`natter: unexpected argument ${JSON.stringify(cli.input[1])}\nRun natter --help for every flag.\n`);
 	process.exit(2);
 }
+// The config file holds a chat client's settings: a headless broker and `natter token` never read it.
+let loaded: ReturnType<typeof loadConfig> | undefined;
+if (cli.input[0] === undefined && !cli.flags.headless) {
+	const {path, explicit} = configPath(cli.flags.config as string | undefined, process.env);
+	loaded = loadConfig(path, explicit);
+	if (!loaded.ok) {
+		process.stderr.write(`natter: ${loaded.error}\n`);
+		process.exit(2);
+	}
+}
 // meow's flags follow the same table as RawFlags (booleans false when absent, lists arrays, the rest strings).
-const parsed = parseFlags(cli.flags as RawFlags, process.env, cli.input[0]);
+const parsed = parseFlags(cli.flags as RawFlags, process.env, cli.input[0], loaded?.ok ? loaded.loaded : undefined);
 if (!parsed.ok) {
 	process.stderr.write(`natter: ${parsed.error}\nRun natter --help for every flag.\n`);
 	process.exit(2);

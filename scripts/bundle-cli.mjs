@@ -68,6 +68,9 @@ await build({
 	],
 	// CommonJS packages inside an ES module bundle still call require() for Node's built-ins.
 	banner: {js: "import {createRequire as __natterRequire} from 'node:module'; const require = __natterRequire(import.meta.url);"},
+	// jsonc-parser's main build is UMD, whose require('./impl/format') esbuild cannot follow:
+	// bundle its ES module build instead (same code, see its "module" field).
+	alias: {'jsonc-parser': 'jsonc-parser/lib/esm/main.js'},
 	plugins: [cellOutput],
 	logLevel: 'warning',
 });

@@ -8,6 +8,7 @@ import {BROKER_DEFAULTS} from '../broker/broker-defaults.js';
 import {flagName, setting, type IntegerSettingKey, type RawFlags} from './settings.js';
 
 export type {RawFlags} from './settings.js';
+import {NOTIFY_MODES, type Config, type LoadedConfig, type NotifyMode} from './config-file.js';
 
 /** Broker settings taken from flags and environment. */
 export type ServeSettings = {
@@ -50,9 +51,25 @@ export type ServeSettings = {
 export type CliPlan =
 	| {mode: 'headless'; serve: ServeSettings}
 	/** `flushMs`: how long --json's end waits for pending messages (`--flush-timeout`). */
-	| {mode: 'tui' | 'json'; serve?: ServeSettings; urls: string[]; name: string; rooms: string[]; token?: string; flushMs: number}
+	| ({mode: 'tui' | 'json'; serve?: ServeSettings; urls: string[]; name: string; rooms: string[]; token?: string; flushMs: number} & ClientSettings)
 	| {mode: 'token'; secret: string; name: string; admin: boolean; ttlSeconds: number}
 	| {mode: 'new-secret'};
+
+/** A chat client's habits, from flags over the config file. */
+export type ClientSettings = {
+	/** How a mention or a direct message rings (`--notify`, config `notify`; default bell). */
+	notify: NotifyMode;
+	/** Where each room's messages are appended as text (`--log-dir`, config `logDir`); none by default. */
+	logDir?: string;
+	/** Names whose messages and direct messages are hidden (config `ignore`, changed by /ignore). */
+	ignore: string[];
+	/** Colours chosen for names (config `colours`), over the colour each name hashes to. */
+	colours: Record<string, string>;
+	/** How the message pane writes times (config `timestamp`; default HH:mm). */
+	timestamp?: 'HH:mm' | 'HH:mm:ss';
+	/** The config file read (and where /ignore saves), whether or not it exists. */
+	configPath?: string;
+};
 
 export type ParseFlagsResult = {ok: true; plan: CliPlan} | {ok: false; error: string};
 
@@ -60,10 +77,10 @@ export type ParseFlagsResult = {ok: true; plan: CliPlan} | {ok: false; error: st
  * Validate flags and environment into a plan. Every mistake gets one specific sentence;
  * nothing here throws or exits, so the CLI decides how to report.
  */
-export function parseFlags(flags: RawFlags, env: NodeJS.ProcessEnv, command?: string): ParseFlagsResult {
+export function parseFlags(flags: RawFlags, env: NodeJS.ProcessEnv, command?: string, loaded?: LoadedConfig): ParseFlagsResult {
 	try {
 		if (command !== undefined && command !== 'token') throw new FlagError(`unknown command ${JSON.stringify(command)}; the only command is "token"`);
-		return {ok: true, plan: command === 'token' ? tokenPlan(flags, env) : plan(flags, env)};
+		return {ok: true, plan: command === 'token' ? tokenPlan(flags, env) : plan(flags, env, loaded)};
 	} catch (error) {
 		if (error instanceof FlagError) return {ok: false, error: error.message};
 		throw error;
@@ -98,7 +115,8 @@ function checkSecret(secret: string | undefined): string | undefined {
 	return secret;
 }
 
-function plan(flags: RawFlags, env: NodeJS.ProcessEnv): CliPlan {
+function plan(flags: RawFlags, env: NodeJS.ProcessEnv, loaded?: LoadedConfig): CliPlan {
+	const config: Config = loaded?.config ?? {};
 	if (flags.headless && !flags.serve) throw new FlagError('--headless only makes sense with --serve');
 	if (flags.headless && flags.json) throw new FlagError('--headless runs no client, so --json has nothing to print');
 	if (flags.serve && (flags.url ?? []).length > 0) throw new FlagError('use --serve to host or --url to join, not both');
@@ -112,16 +130,22 @@ function plan(flags: RawFlags, env: NodeJS.ProcessEnv): CliPlan {
 	if (flags.newSecret) throw new FlagError('--new-secret belongs to natter token: natter token --new-secret');
 	if (!flags.serve && (flags.trustProxy ?? []).length > 0) throw new FlagError('--trust-proxy tells a --serve broker which proxies to believe; it needs --serve');
 	const serve = flags.serve ? serveSettings(flags, env) : undefined;
-	if (serve && flags.headless) return {mode: 'headless', serve};
+	if (serve && flags.headless) {
+		if (flags.logDir !== undefined || flags.notify !== undefined) throw new FlagError('--log-dir and --notify belong to the chat client; a --headless broker runs none');
+		return {mode: 'headless', serve};
+	}
 
-	const urls = (flags.url ?? []).map(checkUrl);
+	// The config file's URLs are where to go when neither --url nor --serve says otherwise.
+	const given = flags.url ?? [];
+	const urls = (given.length > 0 || serve ? given : (config.urls ?? [])).map(checkUrl);
 	if (!serve && urls.length === 0) {
 		throw new FlagError('nothing to connect to: give --url ws://host:port to join, or --serve to host a room');
 	}
-	const name = flags.name ?? env.NATTER_NAME ?? osUserName();
+	// An empty NATTER_NAME counts as unset, as NATTER_DATA does.
+	const name = flags.name ?? (env.NATTER_NAME || undefined) ?? config.name ?? osUserName();
 	const whyName = checkUserName(name);
 	if (whyName) throw new FlagError(`--name ${JSON.stringify(name)}: ${whyName}`);
-	const rooms = flags.room !== undefined && flags.room.length > 0 ? flags.room : [String(setting('room').default)];
+	const rooms = flags.room !== undefined && flags.room.length > 0 ? flags.room : config.rooms !== undefined && config.rooms.length > 0 ? config.rooms : [String(setting('room').default)];
 	for (const room of rooms) {
 		const why = checkRoomName(room);
 		if (why) throw new FlagError(`--room ${JSON.stringify(room)}: ${why}`);
@@ -130,7 +154,24 @@ function plan(flags: RawFlags, env: NodeJS.ProcessEnv): CliPlan {
 	if (token !== undefined && !/^[\w-]+\.[\w-]+\.[\w-]+$/.test(token)) throw new FlagError('--token is not a JWT (three base64url parts separated by dots)');
 	if (flags.flushTimeout !== undefined && !flags.json) throw new FlagError('--flush-timeout is how long --json waits for pending messages at its end; it needs --json');
 	const flushMs = integerSetting('flushTimeout', flags, env) * 1000;
-	return {mode: flags.json ? 'json' : 'tui', ...(serve ? {serve} : {}), urls, name, rooms, ...(token === undefined ? {} : {token}), flushMs};
+	return {mode: flags.json ? 'json' : 'tui', ...(serve ? {serve} : {}), urls, name, rooms, ...(token === undefined ? {} : {token}), flushMs, ...clientSettings(flags, config, loaded?.path)};
+}
+
+/** --notify and --log-dir over the config file's notify, logDir, ignore, colours and timestamp. */
+function clientSettings(flags: RawFlags, config: Config, configPath: string | undefined): ClientSettings {
+	if (flags.notify !== undefined && !(NOTIFY_MODES as readonly string[]).includes(flags.notify)) {
+		throw new FlagError(`--notify must be ${NOTIFY_MODES.slice(0, -1).join(', ')} or ${NOTIFY_MODES.at(-1)}, not ${JSON.stringify(flags.notify)}`);
+	}
+	if (flags.logDir !== undefined && flags.logDir.trim() === '') throw new FlagError('--log-dir needs a directory, like --log-dir ~/natter-logs');
+	const logDir = flags.logDir ?? config.logDir;
+	return {
+		notify: (flags.notify as NotifyMode | undefined) ?? config.notify ?? 'bell',
+		...(logDir === undefined ? {} : {logDir}),
+		ignore: config.ignore ?? [],
+		colours: config.colours ?? {},
+		...(config.timestamp === undefined ? {} : {timestamp: config.timestamp}),
+		...(configPath === undefined ? {} : {configPath}),
+	};
 }
 
 function serveSettings(flags: RawFlags, env: NodeJS.ProcessEnv): ServeSettings {

@@ -1,6 +1,9 @@
 import {setFlagsFromString} from 'node:v8';
 import {createClient} from '../client/create-client.js';
 import {fileKeyring} from '../client/file-keyring.js';
+import {createIgnoreList} from '../commands/ignore-list.js';
+import {startChatLog} from './chat-log.js';
+import {saveIgnoreList} from './config-file.js';
 import type {CliPlan} from './parse-flags.js';
 import {runJson} from './run-json.js';
 import {recordEarlyEvents} from '../ui/state/early-events.js';
@@ -68,6 +71,14 @@ export async function runClient(plan: Extract<CliPlan, {mode: 'tui' | 'json'}>):
 		// The window owns the terminal: a key that cannot be saved is said on stderr in --json only.
 		nameKeys: fileKeyring(undefined, plan.mode === 'json' ? message => process.stderr.write(`natter: ${message}\n`) : undefined),
 	});
+	// /ignore and /unignore keep the list in the config file the settings came from.
+	const {configPath} = plan;
+	const ignores = createIgnoreList(plan.ignore, configPath === undefined ? undefined : names => saveIgnoreList(configPath, names));
+	// The window owns the terminal: a log that cannot be written is said when it closes.
+	const logErrors: string[] = [];
+	const log = plan.logDir === undefined
+		? undefined
+		: startChatLog(client, plan.logDir, message => (plan.mode === 'json' ? process.stderr.write(`natter: ${message}\n`) : logErrors.push(message)));
 	let code: number;
 	try {
 		if (plan.mode === 'json') {
@@ -80,7 +91,7 @@ export async function runClient(plan: Extract<CliPlan, {mode: 'tui' | 'json'}>):
 			process.on('SIGINT', stop);
 			process.on('SIGTERM', stop);
 			try {
-				code = await runJson(client, plan.rooms[0]!, {input: process.stdin, output: process.stdout, errors: process.stderr}, {flushMs: plan.flushMs, stop: stopping.signal});
+				code = await runJson(client, plan.rooms[0]!, {input: process.stdin, output: process.stdout, errors: process.stderr}, {flushMs: plan.flushMs, stop: stopping.signal, ignores});
 			} finally {
 				process.off('SIGINT', stop);
 				process.off('SIGTERM', stop);
@@ -91,9 +102,20 @@ export async function runClient(plan: Extract<CliPlan, {mode: 'tui' | 'json'}>):
 			const early = recordEarlyEvents(client);
 			client.start();
 			const {runTui} = await withoutFetch(() => import('./run-tui.js'));
-			code = await runTui({client, early, serverUrl: urls[0]!, ...(serveAddresses === undefined ? {} : {serveAddresses})});
+			code = await runTui({
+				client,
+				early,
+				serverUrl: urls[0]!,
+				...(serveAddresses === undefined ? {} : {serveAddresses}),
+				colours: plan.colours,
+				ignores,
+				notify: plan.notify,
+				...(plan.timestamp === undefined ? {} : {timestamp: plan.timestamp}),
+			});
 		}
 	} finally {
+		await log?.close();
+		for (const message of logErrors) process.stderr.write(`natter: ${message}\n`);
 		await closeBroker();
 	}
 	return code;

@@ -1,6 +1,7 @@
 import {createInterface} from 'node:readline';
 import {COMMANDS, usage} from '../commands/commands.js';
 import {applyCall} from '../commands/apply-call.js';
+import {createIgnoreList, hideIgnored, type IgnoreList} from '../commands/ignore-list.js';
 import {parseCommand, type Command} from '../commands/parse-command.js';
 import {planCommand} from '../commands/plan-command.js';
 import type {MessageData} from '../protocol/messages.js';
@@ -37,6 +38,8 @@ export type JsonOptions = {
 	flushMs?: number;
 	/** Aborted (SIGTERM, SIGINT): stop reading input, even while it stays open, and end as at end of input. */
 	stop?: AbortSignal;
+	/** Whose messages are not printed (/ignore); none when absent. */
+	ignores?: IgnoreList;
 };
 
 /**
@@ -47,6 +50,7 @@ export type JsonOptions = {
  * what is pending within `flushMs`, then exits: 0 when everything was sent, 1 otherwise.
  */
 export async function runJson(client: NatterClient, initialRoom: string, streams: JsonStreams, options: JsonOptions = {}): Promise<number> {
+	const ignores = options.ignores ?? createIgnoreList([]);
 	let room: string | undefined = initialRoom;
 	const out = (value: unknown): void => {
 		streams.output.write(`${jsonText(value)}\n`);
@@ -55,7 +59,9 @@ export async function runJson(client: NatterClient, initialRoom: string, streams
 		streams.errors.write(`natter: ${line}\n`);
 	};
 
-	client.on(event => {
+	client.on(raw => {
+		const event = hideIgnored(raw, ignores);
+		if (event === undefined) return;
 		const line = jsonLine(event);
 		if (line === undefined) return;
 		if (line.type === 'error') diag(`${line.code}: ${line.message}${line.room ? ` (room ${line.room})` : ''}`);
@@ -82,7 +88,7 @@ export async function runJson(client: NatterClient, initialRoom: string, streams
 			continue;
 		}
 		const command = parseCommand(line, {activeRoom: room});
-		const next = act(client, command, room, diag);
+		const next = act(client, command, room, diag, ignores);
 		if (next === 'quit') {
 			quit = true;
 			break;
@@ -105,8 +111,9 @@ export async function runJson(client: NatterClient, initialRoom: string, streams
  * and answers to stderr (confirmations are the window's chatter: events say what happened).
  * Returns the new current room, or 'quit'.
  */
-function act(client: NatterClient, command: Command, room: string | undefined, diag: (line: string) => void): string | undefined | 'quit' {
+function act(client: NatterClient, command: Command, room: string | undefined, diag: (line: string) => void, ignores: IgnoreList): string | undefined | 'quit' {
 	const steps = planCommand(command, {
+		ignores,
 		me: client.name,
 		dialect: client.dialect,
 		online: client.status.state === 'online',
@@ -129,6 +136,11 @@ function act(client: NatterClient, command: Command, room: string | undefined, d
 			case 'help':
 				for (const spec of COMMANDS) diag(`${usage(spec).padEnd(24)} ${spec.help}`);
 				break;
+			case 'ignore': {
+				const unsaved = ignores.set(step.user, step.ignore);
+				if (unsaved !== undefined) diag(unsaved);
+				break;
+			}
 			case 'quit':
 				return 'quit';
 			// A tab to open or close, a member list to print when it comes: the window's; here events say it.

@@ -1,7 +1,11 @@
 import {render} from 'ink';
 import type {NatterClient} from '../client/types.js';
+import type {IgnoreList} from '../commands/ignore-list.js';
+import type {NotifyMode} from './config-file.js';
 import {App} from '../ui/app.js';
 import type {EarlyEvents} from '../ui/state/early-events.js';
+import {setNameColours} from '../ui/layout/name-colour.js';
+import {setClockFormat} from '../ui/layout/time.js';
 
 /** What the chat window needs: a client (started, with what it emitted so far), where it connects, and when hosting, the join address. */
 export type RunTuiOptions = {
@@ -13,6 +17,14 @@ export type RunTuiOptions = {
 	serveAddresses?: readonly string[];
 	/** Time without input before the user is marked away (ms, default 5 minutes). */
 	idleMs?: number;
+	/** Colours chosen for names (config `colours`). */
+	colours?: Readonly<Record<string, string>>;
+	/** Whose messages the window hides (config `ignore`, /ignore). */
+	ignores?: IgnoreList;
+	/** How a mention or direct message rings (--notify). */
+	notify?: NotifyMode;
+	/** How times are written (config `timestamp`). */
+	timestamp?: 'HH:mm' | 'HH:mm:ss';
 };
 
 /**
@@ -23,8 +35,10 @@ export const FIRST_RUN_HINT = 'type /help for commands, Tab to complete';
 
 // Alternate screen (the shell's scrollback stays as it was) and bracketed paste (a pasted
 // Enter is text, not a send); both are undone on the way out.
-const ENTER = '\x1b[?1049h\x1b[H\x1b[?2004h';
-const LEAVE = '\x1b[?2004l\x1b[?1049l';
+// Focus reporting too (the terminal says \x1b[I and \x1b[O), so a mention rings while the
+// window is in the background.
+const ENTER = '\x1b[?1049h\x1b[H\x1b[?2004h\x1b[?1004h';
+const LEAVE = '\x1b[?1004l\x1b[?2004l\x1b[?1049l';
 
 /**
  * Open the chat window on this terminal (starting the client, unless `early` says it is started),
@@ -39,6 +53,8 @@ export async function runTui(options: RunTuiOptions): Promise<number> {
 		return 2;
 	}
 	const {client} = options;
+	setNameColours(options.colours ?? {});
+	if (options.timestamp !== undefined) setClockFormat(options.timestamp);
 	process.stdout.write(ENTER);
 	let restored = false;
 	const restore = (): void => {
@@ -54,7 +70,7 @@ export async function runTui(options: RunTuiOptions): Promise<number> {
 	process.once('SIGHUP', onSignal);
 	process.on('exit', restore);
 	const instance = render(
-		<App client={client} serverUrl={options.serverUrl} {...(options.early === undefined ? {} : {early: options.early})} {...(options.serveAddresses === undefined ? {} : {serveAddresses: options.serveAddresses})} {...(options.idleMs === undefined ? {} : {idleMs: options.idleMs})} hint={FIRST_RUN_HINT} />,
+		<App client={client} serverUrl={options.serverUrl} {...(options.early === undefined ? {} : {early: options.early})} {...(options.serveAddresses === undefined ? {} : {serveAddresses: options.serveAddresses})} {...(options.idleMs === undefined ? {} : {idleMs: options.idleMs})} {...(options.ignores === undefined ? {} : {ignores: options.ignores})} {...(options.notify === undefined ? {} : {notify: options.notify})} hint={FIRST_RUN_HINT} />,
 		{exitOnCtrlC: false, patchConsole: true, maxFps: 30},
 	);
 	try {

@@ -22,6 +22,8 @@ export const COMMANDS: readonly CommandSpec[] = [
 	{name: 'away', aliases: [], args: '[REASON]', help: 'mark yourself away, with an optional reason'},
 	{name: 'back', aliases: [], args: '', help: 'mark yourself back (online)'},
 	{name: 'filter', aliases: [], args: '[EXPR|off]', help: "only receive this room's messages that match EXPR; off removes it"},
+	{name: 'ignore', aliases: [], args: '[NAME]', help: "hide NAME's messages and direct messages (kept in the config file); alone: list"},
+	{name: 'unignore', aliases: [], args: 'NAME', help: "show NAME's messages again"},
 	{name: 'clear_history', aliases: ['clear-history'], args: '[ROOM]', help: "forget a room's history (admins only)"},
 	{name: 'reconnect', aliases: [], args: '', help: 'connect again now instead of waiting for the next attempt'},
 	{name: 'help', aliases: ['?'], args: '[COMMAND|keys]', help: 'list the commands, explain one, or list the keys'},

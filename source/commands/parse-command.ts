@@ -22,6 +22,9 @@ export type Command =
 	| {type: 'help'; command?: string}
 	| {type: 'reconnect'}
 	| {type: 'quit'}
+	/** `user` undefined: list the names ignored. */
+	| {type: 'ignore'; user?: string}
+	| {type: 'unignore'; user: string}
 	| {type: 'error'; message: string};
 
 /** What the parser needs to know about the caller: the room plain text and room-less commands go to. */
@@ -123,6 +126,15 @@ function parseArguments(spec: CommandSpec, rest: string, context: CommandContext
 			const asked = findCommand(words[0]!.replace(/^\//, ''));
 			if (!asked) return wrong(`there is no command ${JSON.stringify(words[0])}`);
 			return {type: 'help', command: asked.name};
+		}
+		case 'ignore':
+		case 'unignore': {
+			if (words.length > 1) return wrong('one name at a time');
+			if (words.length === 0) return spec.name === 'ignore' ? {type: 'ignore'} : wrong('whom?');
+			const user = words[0]!.replace(/^@/, '');
+			const why = checkUserName(user);
+			if (why) return wrong(`${JSON.stringify(words[0])}: ${why}`);
+			return {type: spec.name, user};
 		}
 		default:
 			return {type: 'error', message: `/${spec.name} is not handled yet`};

@@ -5,6 +5,7 @@
  */
 import type {Dialect, HistoryPurpose} from '../client/types.js';
 import {describeMembers, type KnownMember} from './describe-members.js';
+import type {IgnoredNames} from './ignore-list.js';
 import type {Command} from './parse-command.js';
 
 /** What a front end holds for a room the user named. */
@@ -29,6 +30,8 @@ export type PlanContext = {
 	room(room: string): RoomFacts | undefined;
 	/** Why the broker would not take this message (NatterClient.refusal), or undefined when it fits. */
 	refusal?(room: string, text: string): string | undefined;
+	/** Whose messages the front end hides (/ignore); none when absent. */
+	ignores?: IgnoredNames;
 };
 
 /** One call on the client core. */
@@ -63,6 +66,8 @@ export type Step =
 	| {type: 'help'; topic?: string}
 	/** The line the user typed was not taken (a message too large to send): it stays in the input to edit. */
 	| {type: 'keep-input'}
+	/** Hide `user`'s messages from now on (`ignore` true) or show them again; the front end keeps the list. */
+	| {type: 'ignore'; user: string; ignore: boolean}
 	| {type: 'quit'};
 
 /** /msg and /join to oneself: one refusal for both. */
@@ -137,6 +142,22 @@ export function planCommand(command: Command, context: PlanContext): Step[] {
 			return [call({call: 'reconnect'}), {type: 'notice', kind: 'feedback', tone: 'info', text: 'reconnecting now…'}];
 		case 'quit':
 			return [{type: 'quit'}];
+		case 'ignore': {
+			const names = context.ignores?.names ?? [];
+			if (command.user === undefined) return [answer(names.length === 0 ? 'you ignore nobody; /ignore NAME hides what NAME says' : `you ignore ${names.join(', ')}`)];
+			if (command.user === context.me) return [refuse('that is you: you cannot ignore yourself')];
+			if (context.ignores?.has(command.user)) return [answer(`you already ignore ${command.user}`)];
+			return [
+				{type: 'ignore', user: command.user, ignore: true},
+				{type: 'notice', kind: 'feedback', tone: 'info', text: `ignoring ${command.user}: their messages and direct messages are hidden (/unignore ${command.user} to undo)`},
+			];
+		}
+		case 'unignore':
+			if (!context.ignores?.has(command.user)) return [refuse(`you do not ignore ${command.user}`)];
+			return [
+				{type: 'ignore', user: command.user, ignore: false},
+				{type: 'notice', kind: 'feedback', tone: 'info', text: `${command.user}'s messages show again`},
+			];
 		case 'error':
 			return [refuse(command.message)];
 	}

@@ -1,6 +1,8 @@
 import {useCallback, useEffect, useRef, useState} from 'react';
 import {Box, useApp} from 'ink';
 import type {NatterClient} from '../client/types.js';
+import type {NotifyMode} from '../cli/config-file.js';
+import {createIgnoreList, hideIgnored, type IgnoreList} from '../commands/ignore-list.js';
 import {parseCommand} from '../commands/parse-command.js';
 import {InputLine} from './components/input-line.js';
 import {MessagePane, rowOptions} from './components/message-pane.js';
@@ -8,6 +10,7 @@ import {PresencePanel} from './components/presence-panel.js';
 import {RoomTabs} from './components/room-tabs.js';
 import {StatusBar} from './components/status-bar.js';
 import {executeCommand} from './execute-command.js';
+import {alertFor, wantsAttention} from './notify.js';
 import {useChat} from './hooks/use-chat.js';
 import type {EarlyEvents} from './state/early-events.js';
 import {useIdle} from './hooks/use-idle.js';
@@ -41,7 +44,17 @@ type Props = {
 	early?: EarlyEvents;
 	/** A line shown once, in the first room that opens (the CLI's `type /help …` hint). */
 	hint?: string;
+	/** Whose messages the window hides (/ignore changes it); an empty list kept in memory by default. */
+	ignores?: IgnoreList;
+	/** How a mention or direct message away from my eyes rings (default bell). */
+	notify?: NotifyMode;
+	/** Where the ringing bytes go (default the terminal, process.stdout). */
+	alert?: (bytes: string) => void;
 };
+
+/** What a terminal with focus reporting (\x1b[?1004h) sends when it gains and loses focus. */
+const FOCUS_IN = '\x1b[I';
+const FOCUS_OUT = '\x1b[O';
 
 /** Narrower than this, the member panel hides unless asked for. */
 const PANEL_MIN_COLUMNS = 80;
@@ -57,10 +70,12 @@ const QUIT_FLUSH_MS = 5000;
  * @example
  * render(<App client={client} serverUrl="ws://127.0.0.1:8080" />, {exitOnCtrlC: false});
  */
-export function App({client, serverUrl, serveAddresses, idleMs = 5 * 60_000, columns, rows, frameMs, onExit, early, hint}: Props) {
+export function App({client, serverUrl, serveAddresses, idleMs = 5 * 60_000, columns, rows, frameMs, onExit, early, hint, ignores: givenIgnores, notify = 'bell', alert}: Props) {
 	const {exit} = useApp();
 	const size = useTerminalSize({...(columns === undefined ? {} : {columns}), ...(rows === undefined ? {} : {rows})});
-	const {state, dispatch, latest} = useChat(client, {...(frameMs === undefined ? {} : {frameMs}), ...(early === undefined ? {} : {early})});
+	const ownIgnores = useRef<IgnoreList | undefined>(undefined);
+	const ignores = givenIgnores ?? (ownIgnores.current ??= createIgnoreList([]));
+	const {state, dispatch, latest} = useChat(client, {...(frameMs === undefined ? {} : {frameMs}), ...(early === undefined ? {} : {early}), shown: event => hideIgnored(event, ignores)});
 	const [editor, setEditor] = useState(emptyEditor);
 	// One input chunk can hold several keys ("hello" + Enter): each must see the one before it.
 	const editorNow = useRef(editor);
@@ -68,6 +83,18 @@ export function App({client, serverUrl, serveAddresses, idleMs = 5 * 60_000, col
 		editorNow.current = edit(editorNow.current, action);
 		setEditor(editorNow.current);
 	};
+	// Until the terminal says otherwise (focus reporting), assume it is looked at.
+	const focused = useRef(true);
+	useEffect(() => {
+		if (notify === 'off') return;
+		const write = alert ?? ((bytes: string) => void process.stdout.write(bytes));
+		return client.on(raw => {
+			const event = hideIgnored(raw, ignores);
+			if (event?.type !== 'message') return;
+			const now = latest();
+			if (wantsAttention(event, {me: now.me, active: now.active, focused: focused.current})) write(alertFor(notify, event));
+		});
+	}, [client, notify, alert, ignores, latest]);
 	const [closing, setClosing] = useState(false);
 	const autoAway = useRef(false);
 	const now = useNow(true);
@@ -156,7 +183,7 @@ export function App({client, serverUrl, serveAddresses, idleMs = 5 * 60_000, col
 		const room = activeRoom(current);
 		// Sending means looking at the latest again.
 		if (room.anchor !== undefined && !text.startsWith('/')) dispatch({type: 'scroll', room: room.name, anchor: undefined});
-		const keep = executeCommand(parseCommand(text, {activeRoom: current.active}), {client, state: current, dispatch, quit, now: Date.now()});
+		const keep = executeCommand(parseCommand(text, {activeRoom: current.active}), {client, state: current, dispatch, quit, now: Date.now(), ignores});
 		if (keep) {
 			// Not sent (too large for this broker): the text stays to be edited.
 			editorNow.current = before;
@@ -165,6 +192,10 @@ export function App({client, serverUrl, serveAddresses, idleMs = 5 * 60_000, col
 	};
 
 	useKeys(key => {
+		if (key.name === 'unknown' && (key.raw === FOCUS_IN || key.raw === FOCUS_OUT)) {
+			focused.current = key.raw === FOCUS_IN;
+			return;
+		}
 		touch();
 		client.markActive();
 		if (closing) {

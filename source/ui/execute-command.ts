@@ -4,6 +4,7 @@
  */
 import type {NatterClient} from '../client/types.js';
 import {applyCall} from '../commands/apply-call.js';
+import type {IgnoreList} from '../commands/ignore-list.js';
 import type {Command} from '../commands/parse-command.js';
 import {planCommand, type RoomFacts, type Step} from '../commands/plan-command.js';
 import {findRoom} from './state/room.js';
@@ -18,6 +19,8 @@ export type CommandContext = {
 	dispatch: (action: UiAction) => void;
 	quit: () => void;
 	now: number;
+	/** Whose messages the window hides (/ignore); /ignore is refused without it. */
+	ignores?: IgnoreList;
 };
 
 /** Run one command. Returns true when the typed line was not taken and should stay in the input (a message too large to send). */
@@ -29,6 +32,7 @@ export function executeCommand(command: Command, context: CommandContext): boole
 		online: client.status.state === 'online',
 		room: name => roomFacts(state, client, name),
 		refusal: (room, text) => client.refusal(room, text),
+		...(context.ignores === undefined ? {} : {ignores: context.ignores}),
 	});
 	for (const step of steps) present(step, context);
 	return steps.some(step => step.type === 'keep-input');
@@ -41,7 +45,7 @@ function roomFacts(state: ChatState, client: NatterClient, name: string): RoomFa
 	return {subscribed: client.rooms.includes(name), joined: tab.joined, direct: tab.direct, filter: tab.filter, members: tab.members};
 }
 
-function present(step: Step, {client, state, dispatch, quit, now}: CommandContext): void {
+function present(step: Step, {client, state, dispatch, quit, now, ignores}: CommandContext): void {
 	switch (step.type) {
 		case 'call':
 			applyCall(client, step.call);
@@ -69,6 +73,11 @@ function present(step: Step, {client, state, dispatch, quit, now}: CommandContex
 		case 'keep-input':
 			// The caller puts the line back (see the return value).
 			return;
+		case 'ignore': {
+			const unsaved = ignores?.set(step.user, step.ignore);
+			if (unsaved !== undefined) dispatch({type: 'notice', lines: [{tone: 'error', text: unsaved}], at: now});
+			return;
+		}
 		case 'quit':
 			quit();
 			return;

@@ -17,6 +17,8 @@ export type UseChatOptions = {
 	start?: boolean;
 	/** The client was started before: apply what it emitted meanwhile first (start is then ignored). */
 	early?: EarlyEvents;
+	/** What the window sees of each event (/ignore hides some): undefined drops it. Read at each event. */
+	shown?: (event: ClientEvent) => ClientEvent | undefined;
 };
 
 /** The chat state and the way to act on the view. */
@@ -42,6 +44,8 @@ export function useChat(client: NatterClient, options: UseChatOptions = {}): Cha
 	const floodFrameMs = Math.max(frameMs, options.floodFrameMs ?? (frameMs === 0 ? 0 : DEFAULT_PACING.floodFrameMs));
 	const start = options.start ?? true;
 	const {early} = options;
+	const shown = useRef(options.shown);
+	shown.current = options.shown;
 	const current = useRef<ChatState | undefined>(undefined);
 	current.current ??= seed(client);
 	const [state, setState] = useState<ChatState>(current.current);
@@ -60,15 +64,21 @@ export function useChat(client: NatterClient, options: UseChatOptions = {}): Cha
 			current.current = reduceBatch(current.current!, queue.splice(0));
 			setState(current.current);
 		};
-		const unsubscribe = client.on(event => {
-			askRecent(client, event);
+		const unsubscribe = client.on(raw => {
+			askRecent(client, raw);
+			const event = shown.current ? shown.current(raw) : raw;
+			if (event === undefined) return;
 			queue.push({event, at: Date.now()});
 			timer ??= setTimeout(flush, frameDelay(lastBatch, Date.now() - lastFlush, pacing));
 		});
 		if (early) {
 			// Subscribed above, in the same synchronous step: the recorded events come before any the listener gets.
-			const backlog = early.take();
-			for (const {event} of backlog) askRecent(client, event);
+			const recorded = early.take();
+			for (const {event} of recorded) askRecent(client, event);
+			const backlog = recorded.flatMap(item => {
+				const event = shown.current ? shown.current(item.event) : item.event;
+				return event === undefined ? [] : [{...item, event}];
+			});
 			if (backlog.length > 0) {
 				queue.push(...backlog);
 				timer ??= setTimeout(flush, 0);

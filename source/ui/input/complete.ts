@@ -7,7 +7,7 @@ export type CompletionSources = {rooms: readonly string[]; users: readonly strin
 
 /** Commands whose first argument is a room. */
 const ROOM_COMMANDS = new Set(['join', 'j', 'leave', 'part', 'who', 'names', 'clear_history', 'clear-history']);
-const USER_COMMANDS = new Set(['msg', 'query', 'dm']);
+const USER_COMMANDS = new Set(['msg', 'query', 'dm', 'ignore', 'unignore']);
 
 /**
  * The word before the cursor and what it could become, each with the text that follows it

@@ -6,7 +6,7 @@
 import {sanitizeLine, sanitizeText} from '../../text/sanitize.js';
 import type {Entry, PendingEntry, SystemTone} from '../state/types.js';
 import {nameColour} from './name-colour.js';
-import {clock, dayLabel} from './time.js';
+import {clock, clockWidth, dayLabel} from './time.js';
 import {cellWidth, pad, truncate, wrap} from './wrap.js';
 
 /** A run of text in one style. Colours are Ink colour names. */
@@ -24,7 +24,6 @@ export type RowOptions = {
 	seqWidth: number;
 };
 
-const TIME_WIDTH = 5;
 const SEPARATOR = ' │ ';
 /** Narrowest text column before the layout gives up aligning and just wraps. */
 const MIN_TEXT = 12;
@@ -42,7 +41,7 @@ const TONES: Record<SystemTone, {glyph: string; color: string}> = {
 
 /** Width of the text column for these options. */
 export function textWidth(options: RowOptions): number {
-	return Math.max(MIN_TEXT, options.width - TIME_WIDTH - 1 - options.nickWidth - SEPARATOR.length - options.seqWidth);
+	return Math.max(MIN_TEXT, options.width - clockWidth() - 1 - options.nickWidth - SEPARATOR.length - options.seqWidth);
 }
 
 /**
@@ -184,7 +183,7 @@ function messageRows(parts: MessageParts): Row[] {
 	const sender = parts.raw ? parts.sender : sanitizeLine(parts.sender);
 	const columnWidth = textWidth(options);
 	const lines = wrap(sanitizeText(parts.text), columnWidth);
-	const indent = ' '.repeat(TIME_WIDTH + 1 + options.nickWidth);
+	const indent = ' '.repeat(clockWidth() + 1 + options.nickWidth);
 	return lines.map((line, i) => {
 		const segments: Segment[] = i === 0
 			? [

@@ -1,9 +1,23 @@
 /** Times and days as the message pane shows them, in the local time zone. */
 
-/** "14:05". */
+/** How clock() writes a time: set once at start (config `timestamp`), before anything renders. */
+let withSeconds = false;
+
+/** Choose clock()'s format for this process: "HH:mm" (the default) or "HH:mm:ss". */
+export function setClockFormat(format: 'HH:mm' | 'HH:mm:ss'): void {
+	withSeconds = format === 'HH:mm:ss';
+}
+
+/** The width of what clock() writes: the message pane's time column. */
+export function clockWidth(): number {
+	return withSeconds ? 8 : 5;
+}
+
+/** "14:05" (or "14:05:09" after setClockFormat('HH:mm:ss')). */
 export function clock(timestamp: number): string {
 	const date = new Date(timestamp);
-	return `${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
+	const two = (n: number): string => String(n).padStart(2, '0');
+	return `${two(date.getHours())}:${two(date.getMinutes())}${withSeconds ? `:${two(date.getSeconds())}` : ''}`;
 }
 
 /** A key that differs exactly when the local calendar day differs. */
