@@ -176,6 +176,7 @@ export function App({client, serverUrl, serveAddresses, idleMs = 5 * 60_000, col
 				return dispatch({type: 'toggle-sequence'});
 			case undefined:
 				if (key.name === 'alt' && /^[1-9]$/.test(key.key)) dispatch({type: 'switch-to', number: Number(key.key)});
+				if (key.name === 'alt' && key.key.toLowerCase() === 'a') dispatch({type: 'next-active'});
 				return;
 			default:
 				return scroll(command);

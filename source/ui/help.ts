@@ -12,6 +12,7 @@ export const KEY_BINDINGS: ReadonlyArray<{keys: string; what: string}> = [
 	{keys: 'Backspace / Delete', what: 'delete before / under the cursor'},
 	{keys: 'Ctrl+U / Ctrl+K / Ctrl+W', what: 'delete to the start / to the end / the word before'},
 	{keys: 'Ctrl+N / Ctrl+P, Alt+1..9', what: 'next / previous tab, the tab numbered 1..9'},
+	{keys: 'Alt+A', what: 'next tab with activity: mentions and direct messages first'},
 	{keys: 'PageUp / PageDown', what: 'scroll a page; at the top, older history loads'},
 	{keys: 'Shift+Up / Shift+Down', what: 'scroll one message'},
 	{keys: 'Ctrl+Home / Ctrl+End, Esc', what: 'oldest loaded / back to the latest (Home / End too, on an empty line)'},

@@ -73,13 +73,17 @@ const cache = new WeakMap<object, {signature: string; rows: Row[]}>();
 
 /**
  * The rows of one entry; `dayBreak` adds a day separator above it (the previous entry was on
- * another day).
+ * another day), `readMarker` the `── new ──` line (it is the first entry not seen before).
  */
-export function entryRows(entry: Entry, options: RowOptions, dayBreak: boolean): Row[] {
-	const signature = `${options.width}|${options.nickWidth}|${options.seqWidth}|${dayBreak}`;
+export function entryRows(entry: Entry, options: RowOptions, dayBreak: boolean, readMarker = false): Row[] {
+	const signature = `${options.width}|${options.nickWidth}|${options.seqWidth}|${dayBreak}|${readMarker}`;
 	const hit = cache.get(entry);
 	if (hit?.signature === signature) return hit.rows;
-	const rows = [...(dayBreak ? [daySeparator(entry.timestamp, options.width, `d${entry.key}`)] : []), ...layout(entry, options)];
+	const rows = [
+		...(dayBreak ? [daySeparator(entry.timestamp, options.width, `d${entry.key}`)] : []),
+		...(readMarker ? [newMarker(options.width, `n${entry.key}`)] : []),
+		...layout(entry, options),
+	];
 	cache.set(entry, {signature, rows});
 	return rows;
 }
@@ -104,6 +108,12 @@ export function daySeparator(timestamp: number, width: number, key: string): Row
 	const side = Math.max(0, width - cellWidth(label));
 	const left = Math.floor(side / 2);
 	return {key, segments: [{text: '─'.repeat(left) + label + '─'.repeat(side - left), dim: true}]};
+}
+
+/** The read marker: a full-width `── new ─────` row above the first message not seen yet. */
+export function newMarker(width: number, key: string): Row {
+	const label = '── new ';
+	return {key, segments: [{text: label + '─'.repeat(Math.max(0, width - cellWidth(label))), color: 'redBright'}]};
 }
 
 function layout(entry: Entry, options: RowOptions): Row[] {

@@ -74,7 +74,7 @@ export function rowsAt(room: RoomView, index: number, options: RowOptions): Row[
 	const previous = room.entries[index - 1];
 	// The first entry held opens with its day too, so every timeline says when it happened.
 	const dayBreak = previous === undefined || dayKey(previous.timestamp) !== dayKey(entry.timestamp);
-	return entryRows(entry, options, dayBreak);
+	return entryRows(entry, options, dayBreak, entry.key === room.readMarker);
 }
 
 /**

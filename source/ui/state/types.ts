@@ -70,6 +70,8 @@ export type RoomView = {
 	filter: string | undefined;
 	/** /who asked for this room's member list from the tab named here: print it there when it arrives. */
 	whoWanted: string | undefined;
+	/** Key of the first entry not seen before returning to this tab: the `── new ──` line goes above it. */
+	readMarker: number | undefined;
 };
 
 /** Everything the chat window shows. */
