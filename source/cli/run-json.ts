@@ -116,6 +116,9 @@ function act(client: NatterClient, command: Command, room: string | undefined, d
 			case 'help':
 				for (const spec of COMMANDS) diag(`${usage(spec).padEnd(24)} ${spec.help}`);
 				break;
+			case 'view':
+				diag(`/${step.change.change} changes what the chat window shows; --json has no window`);
+				break;
 			case 'quit':
 				return 'quit';
 			// A tab to open or close, a member list to print when it comes: the window's; here events say it.

@@ -64,6 +64,9 @@ function present(step: Step, {client, state, dispatch, quit, now}: CommandContex
 		case 'help':
 			dispatch({type: 'notice', lines: helpLines(step.topic).map(text => ({tone: 'help' as const, text})), at: now});
 			return;
+		case 'view':
+			dispatch({type: 'view', change: step.change, at: now});
+			return;
 		case 'quit':
 			quit();
 			return;

@@ -1,9 +1,10 @@
 /** Times and days as the message pane shows them, in the local time zone. */
 
-/** "14:05". */
-export function clock(timestamp: number): string {
+/** "14:05", or "14:05:09" with `seconds`. */
+export function clock(timestamp: number, seconds = false): string {
 	const date = new Date(timestamp);
-	return `${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
+	const minutes = `${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
+	return seconds ? `${minutes}:${String(date.getSeconds()).padStart(2, '0')}` : minutes;
 }
 
 /** A key that differs exactly when the local calendar day differs. */

@@ -3,7 +3,9 @@
  * scrolling, toggles, local feedback lines. Pure, like `reduce`.
  */
 import {append, ensureRoom, findRoom, removeTab, setActive, tabNumber, updateRoom, type NewEntry} from './room.js';
+import type {ViewChange} from '../../commands/plan-habit.js';
 import {firstUnreadKey, nextActiveTab} from './read-marker.js';
+import {applyViewChange, endSearch, stepSearch} from './view-habits.js';
 import type {ChatState, HistoryRequest, RoomView, SystemTone} from './types.js';
 
 /** A user action on the view. `at` is the time for any line it adds. */
@@ -28,7 +30,13 @@ export type UiAction =
 	| {type: 'toggle-presence'; shownNow: boolean}
 	| {type: 'toggle-sequence'}
 	/** Alt+A: the next tab with activity, mentions and direct messages first (see nextActiveTab). */
-	| {type: 'next-active'};
+	| {type: 'next-active'}
+	/** /search, /clear, /set: a change to the window's own view. */
+	| {type: 'view'; change: ViewChange; at: number}
+	/** Ctrl+R: the previous /search match in the active tab. */
+	| {type: 'search-step'}
+	/** Esc: end the active tab's search. */
+	| {type: 'search-end'};
 
 /** Apply one user action. */
 export function reduceUi(state: ChatState, action: UiAction): ChatState {
@@ -74,6 +82,12 @@ export function reduceUi(state: ChatState, action: UiAction): ChatState {
 			return {...state, showPresence: !action.shownNow};
 		case 'toggle-sequence':
 			return {...state, showSequence: !state.showSequence};
+		case 'view':
+			return applyViewChange(state, action.change, action.at);
+		case 'search-step':
+			return updateRoom(state, state.active, stepSearch);
+		case 'search-end':
+			return updateRoom(state, state.active, endSearch);
 		case 'next-active': {
 			const name = nextActiveTab(state);
 			return name === undefined ? state : look(state, name);
