@@ -80,3 +80,21 @@ test('--json reports a bad command on stderr and keeps stdout to events', async 
 	assert.match(bot.stderr(), /must be a JSON object/);
 	assert.equal(bot.lines.every(line => typeof line.type === 'string'), true);
 });
+
+test('/me in --json publishes an action that another --json client receives with data.action; window-only commands are refused on stderr', async () => {
+	const broker = await startBroker();
+	cleanup.push(() => broker.close());
+	const ana = startJsonProcess(['--url', broker.url, '--name', 'ana', '--room', 'ops']);
+	const bo = startJsonProcess(['--url', broker.url, '--name', 'bo', '--room', 'ops']);
+	await Promise.all([ana.waitFor(line => line.type === 'joined'), bo.waitFor(line => line.type === 'joined')]);
+	ana.write('/me deploys build 42');
+	ana.write('/search build');
+	const action = await bo.waitFor(line => line.type === 'message' && line.content === 'deploys build 42');
+	assert.equal(action.sender, 'ana');
+	assert.deepEqual(action.data, {action: true});
+	ana.end();
+	bo.end();
+	assert.equal(await ana.exited, 0);
+	assert.equal(await bo.exited, 0);
+	assert.match(ana.stderr(), /\/search changes what the chat window shows; --json has no window/);
+});

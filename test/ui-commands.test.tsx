@@ -8,8 +8,8 @@ import {FakeClient} from './helpers/fake-client.js';
 
 afterEach(() => cleanup());
 
-async function open(client = new FakeClient('ana')): Promise<Screen> {
-	const screen = renderApp({client, columns: 110, rows: 30});
+async function open(client = new FakeClient('ana'), rows = 30): Promise<Screen> {
+	const screen = renderApp({client, columns: 110, rows});
 	client.joined('general', ['ana', 'bo']);
 	await until(screen, 'you joined general');
 	return screen;
@@ -134,7 +134,8 @@ test('/filter shows the current filter, sets one on the active room, and /filter
 });
 
 test('/help lists every command in one line each; /help keys the keys; /help CMD explains one', async () => {
-	const screen = await open();
+	// Tall enough for the whole list.
+	const screen = await open(new FakeClient('ana'), 45);
 	await run(screen, '/help join');
 	await until(screen, '/join ROOM (also /j): join a room');
 	await run(screen, '/help');

@@ -141,6 +141,9 @@ function act(client: NatterClient, command: Command, room: string | undefined, d
 				if (unsaved !== undefined) diag(unsaved);
 				break;
 			}
+			case 'view':
+				diag(`/${step.change.change} changes what the chat window shows; --json has no window`);
+				break;
 			case 'quit':
 				return 'quit';
 			// A tab to open or close, a member list to print when it comes: the window's; here events say it.

@@ -5,7 +5,8 @@ import type {ClientCall} from './plan-command.js';
 export function applyCall(client: NatterClient, call: ClientCall): void {
 	switch (call.call) {
 		case 'publish':
-			client.publish(call.room, call.text);
+			if (call.data === undefined) client.publish(call.room, call.text);
+			else client.publish(call.room, call.text, call.data);
 			return;
 		case 'join':
 			client.join(call.room);

@@ -4,6 +4,7 @@
  */
 import {checkRoomName, checkUserName} from '../protocol/names.js';
 import {findCommand, suggestCommand, usage, type CommandSpec} from './commands.js';
+import {HABIT_COMMANDS, parseHabit, type SettingName} from './parse-habit.js';
 
 /** What a line of input asks for. `error` carries a one-line explanation for the user. */
 export type Command =
@@ -25,6 +26,18 @@ export type Command =
 	/** `user` undefined: list the names ignored. */
 	| {type: 'ignore'; user?: string}
 	| {type: 'unignore'; user: string}
+	/** /me: an action, shown as `* me TEXT` (see protocol/action.ts). */
+	| {type: 'me'; room: string; text: string}
+	/** /query @USER: open the direct conversation's tab without sending anything. */
+	| {type: 'query'; user: string}
+	/** /close: leave a room, or hide a direct conversation's tab. */
+	| {type: 'close'; room: string}
+	/** /search: find TEXT in what the tab has loaded; without text, end the search. */
+	| {type: 'search'; room: string; text?: string}
+	/** /clear: empty my own pane of this tab (nothing changes on the broker). */
+	| {type: 'clear'; room: string}
+	/** /set: a setting of the window for this session. */
+	| {type: 'set'; setting: SettingName; value: string}
 	| {type: 'error'; message: string};
 
 /** What the parser needs to know about the caller: the room plain text and room-less commands go to. */
@@ -63,6 +76,7 @@ export function parseCommand(line: string, context: CommandContext): Command {
 }
 
 function parseArguments(spec: CommandSpec, rest: string, context: CommandContext): Command {
+	if (HABIT_COMMANDS.has(spec.name)) return parseHabit(spec, rest, context);
 	const words = rest.trim() === '' ? [] : rest.trim().split(/\s+/);
 	const wrong = (why: string): Command => ({type: 'error', message: `${why} — usage: ${usage(spec)}`});
 	const room = (given: string | undefined): {room: string} | {error: Command} => {

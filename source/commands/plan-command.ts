@@ -6,7 +6,9 @@
 import type {Dialect, HistoryPurpose} from '../client/types.js';
 import {describeMembers, type KnownMember} from './describe-members.js';
 import type {IgnoredNames} from './ignore-list.js';
+import type {MessageData} from '../protocol/messages.js';
 import type {Command} from './parse-command.js';
+import {planHabit, type ViewChange} from './plan-habit.js';
 
 /** What a front end holds for a room the user named. */
 export type RoomFacts = {
@@ -36,7 +38,7 @@ export type PlanContext = {
 
 /** One call on the client core. */
 export type ClientCall =
-	| {call: 'publish'; room: string; text: string}
+	| {call: 'publish'; room: string; text: string; data?: MessageData}
 	| {call: 'join'; room: string}
 	| {call: 'leave'; room: string}
 	| {call: 'fetchHistory'; room: string; before: number; limit: number; purpose: HistoryPurpose}
@@ -68,6 +70,8 @@ export type Step =
 	| {type: 'keep-input'}
 	/** Hide `user`'s messages from now on (`ignore` true) or show them again; the front end keeps the list. */
 	| {type: 'ignore'; user: string; ignore: boolean}
+	/** A change to the window's own view (/search, /clear, /set): --json has none, and says so. */
+	| {type: 'view'; change: ViewChange}
 	| {type: 'quit'};
 
 /** /msg and /join to oneself: one refusal for both. */
@@ -160,5 +164,12 @@ export function planCommand(command: Command, context: PlanContext): Step[] {
 			];
 		case 'error':
 			return [refuse(command.message)];
+		case 'me':
+		case 'query':
+		case 'close':
+		case 'search':
+		case 'clear':
+		case 'set':
+			return planHabit(command, context);
 	}
 }

@@ -110,7 +110,7 @@ export function App({client, serverUrl, serveAddresses, idleMs = 5 * 60_000, col
 	const paneHeight = height - 3;
 	const room = activeRoom(state);
 	const panelShown = state.showPresence ?? size.columns >= PANEL_MIN_COLUMNS;
-	const paneWidth = panelShown ? Math.max(20, size.columns - PANEL_WIDTH) : size.columns;
+	const paneWidth = panelShown ? Math.max(20, size.columns - (state.panelWidth ?? PANEL_WIDTH)) : size.columns;
 
 	const quit = useCallback(() => {
 		// Asked again while waiting for the pending messages: quit without them (run-tui prints them).
@@ -145,7 +145,9 @@ export function App({client, serverUrl, serveAddresses, idleMs = 5 * 60_000, col
 		const current = latest();
 		const view = activeRoom(current);
 		if (view === current.home) return;
-		const options = rowOptions(view, paneWidth, current.showSequence);
+		const options = rowOptions(view, paneWidth, current.showSequence, current.seconds);
+		// Back to the latest ends a /search.
+		if (how === 'bottom' && view.search !== undefined) return dispatch({type: 'search-end'});
 		let anchor: number | undefined;
 		let wantOlder = false;
 		if (how === 'page-up') {
@@ -222,8 +224,11 @@ export function App({client, serverUrl, serveAddresses, idleMs = 5 * 60_000, col
 				return dispatch({type: 'toggle-presence', shownNow: panelShown});
 			case 'toggle-sequence':
 				return dispatch({type: 'toggle-sequence'});
+			case 'search-previous':
+				return dispatch({type: 'search-step'});
 			case undefined:
 				if (key.name === 'alt' && /^[1-9]$/.test(key.key)) dispatch({type: 'switch-to', number: Number(key.key)});
+				if (key.name === 'alt' && key.key.toLowerCase() === 'a') dispatch({type: 'next-active'});
 				return;
 			default:
 				return scroll(command);
@@ -234,7 +239,7 @@ export function App({client, serverUrl, serveAddresses, idleMs = 5 * 60_000, col
 		<Box flexDirection="column" width={size.columns} height={height}>
 			<RoomTabs rooms={state.rooms} numbers={state.tabNumbers} active={state.active} width={size.columns} />
 			<Box flexDirection="row" height={paneHeight} width={size.columns}>
-				<MessagePane room={room} me={state.me} width={paneWidth} height={paneHeight} showSequence={state.showSequence} home={room === state.home} />
+				<MessagePane room={room} me={state.me} width={paneWidth} height={paneHeight} showSequence={state.showSequence} {...(state.seconds ? {seconds: true} : {})} home={room === state.home} />
 				{panelShown ? <PresencePanel room={room === state.home ? undefined : room} {...peerOf(state, room)} me={state.me} width={size.columns - paneWidth} height={paneHeight} now={now} /> : null}
 			</Box>
 			<StatusBar

@@ -78,6 +78,9 @@ function present(step: Step, {client, state, dispatch, quit, now, ignores}: Comm
 			if (unsaved !== undefined) dispatch({type: 'notice', lines: [{tone: 'error', text: unsaved}], at: now});
 			return;
 		}
+		case 'view':
+			dispatch({type: 'view', change: step.change, at: now});
+			return;
 		case 'quit':
 			quit();
 			return;

@@ -11,13 +11,15 @@ type Props = {
 	width: number;
 	height: number;
 	showSequence: boolean;
+	/** Times with seconds (/set timestamp HH:mm:ss). */
+	seconds?: boolean;
 	/** The home view (no room open): shows how to start. */
 	home?: boolean;
 };
 
 /** The layout options for a room in a pane of `width` cells (one is kept free as a margin). */
-export function rowOptions(room: RoomView, width: number, showSequence: boolean): RowOptions {
-	return {width: width - 1, nickWidth: room.nickWidth, seqWidth: seqWidth(room, showSequence)};
+export function rowOptions(room: RoomView, width: number, showSequence: boolean, seconds = false): RowOptions {
+	return {width: width - 1, nickWidth: room.nickWidth, seqWidth: seqWidth(room, showSequence), ...(seconds ? {seconds} : {})};
 }
 
 /**
@@ -28,8 +30,8 @@ export function rowOptions(room: RoomView, width: number, showSequence: boolean)
  * @example
  * <MessagePane room={room} me="ana" width={96} height={36} showSequence />
  */
-export const MessagePane = memo(function MessagePane({room, me, width, height, showSequence, home}: Props) {
-	const view = viewport(room, me, rowOptions(room, width, showSequence), height, chrome(room, home));
+export const MessagePane = memo(function MessagePane({room, me, width, height, showSequence, seconds, home}: Props) {
+	const view = viewport(room, me, rowOptions(room, width, showSequence, seconds), height, chrome(room, home));
 	return (
 		<Box flexDirection="column" width={width} height={height} flexShrink={0}>
 			{/* Keyed by position: while messages stream in, each line of the pane is updated in place

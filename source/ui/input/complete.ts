@@ -6,7 +6,7 @@ import {checkRoomName, checkUserName} from '../../protocol/names.js';
 export type CompletionSources = {rooms: readonly string[]; users: readonly string[]};
 
 /** Commands whose first argument is a room. */
-const ROOM_COMMANDS = new Set(['join', 'j', 'leave', 'part', 'who', 'names', 'clear_history', 'clear-history']);
+const ROOM_COMMANDS = new Set(['join', 'j', 'leave', 'part', 'who', 'names', 'clear_history', 'clear-history', 'close', 'wc']);
 const USER_COMMANDS = new Set(['msg', 'query', 'dm', 'ignore', 'unignore']);
 
 /**

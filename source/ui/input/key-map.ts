@@ -6,7 +6,7 @@ import type {EditAction} from './editor.js';
 import type {Key} from './keys.js';
 
 /** What a key asks of the window (rather than of the input line). */
-export type ViewCommand = 'submit' | 'quit' | 'next-tab' | 'previous-tab' | 'toggle-panel' | 'toggle-sequence' | 'page-up' | 'page-down' | 'top' | 'bottom' | 'line-up' | 'line-down';
+export type ViewCommand = 'submit' | 'quit' | 'next-tab' | 'previous-tab' | 'toggle-panel' | 'toggle-sequence' | 'search-previous' | 'page-up' | 'page-down' | 'top' | 'bottom' | 'line-up' | 'line-down';
 
 /** Keys that edit the input line. Home/End edit only when there is something to edit. */
 export function editAction(key: Key, empty: boolean): EditAction | 'complete' | undefined {
@@ -69,7 +69,7 @@ export function viewCommand(key: Key, empty: boolean): ViewCommand | undefined {
 		case 'f3':
 			return 'toggle-sequence';
 		case 'ctrl':
-			return ({c: 'quit', n: 'next-tab', p: 'previous-tab', t: 'toggle-panel'} as Record<string, ViewCommand | undefined>)[key.key];
+			return ({c: 'quit', n: 'next-tab', p: 'previous-tab', t: 'toggle-panel', r: 'search-previous'} as Record<string, ViewCommand | undefined>)[key.key];
 		default:
 			return undefined;
 	}

@@ -22,8 +22,12 @@ export type RowOptions = {
 	nickWidth: number;
 	/** Width of the sequence gutter on the right (0 hides it). */
 	seqWidth: number;
+	/** Times with seconds (/set timestamp HH:mm:ss). */
+	seconds?: boolean;
 };
 
+/** What /search marks in an entry: the text found, and whether this entry is the match shown. */
+export type Highlight = {text: string; current: boolean};
 const SEPARATOR = ' │ ';
 /** Narrowest text column before the layout gives up aligning and just wraps. */
 const MIN_TEXT = 12;
@@ -41,7 +45,12 @@ const TONES: Record<SystemTone, {glyph: string; color: string}> = {
 
 /** Width of the text column for these options. */
 export function textWidth(options: RowOptions): number {
-	return Math.max(MIN_TEXT, options.width - clockWidth() - 1 - options.nickWidth - SEPARATOR.length - options.seqWidth);
+	return Math.max(MIN_TEXT, options.width - timeWidth(options) - 1 - options.nickWidth - SEPARATOR.length - options.seqWidth);
+}
+
+function timeWidth(options: RowOptions): number {
+	// /set timestamp for this window, else the format chosen at start (config `timestamp`).
+	return options.seconds === undefined ? clockWidth() : options.seconds ? 8 : 5;
 }
 
 /**
@@ -72,13 +81,17 @@ const cache = new WeakMap<object, {signature: string; rows: Row[]}>();
 
 /**
  * The rows of one entry; `dayBreak` adds a day separator above it (the previous entry was on
- * another day).
+ * another day), `readMarker` the `── new ──` line (it is the first entry not seen before).
  */
-export function entryRows(entry: Entry, options: RowOptions, dayBreak: boolean): Row[] {
-	const signature = `${options.width}|${options.nickWidth}|${options.seqWidth}|${dayBreak}`;
+export function entryRows(entry: Entry, options: RowOptions, dayBreak: boolean, readMarker = false, highlight?: Highlight): Row[] {
+	const signature = `${options.width}|${options.nickWidth}|${options.seqWidth}|${options.seconds === true}|${dayBreak}|${readMarker}|${highlight === undefined ? '' : `${highlight.current}${highlight.text}`}`;
 	const hit = cache.get(entry);
 	if (hit?.signature === signature) return hit.rows;
-	const rows = [...(dayBreak ? [daySeparator(entry.timestamp, options.width, `d${entry.key}`)] : []), ...layout(entry, options)];
+	const rows = [
+		...(dayBreak ? [daySeparator(entry.timestamp, options.width, `d${entry.key}`)] : []),
+		...(readMarker ? [newMarker(options.width, `n${entry.key}`)] : []),
+		...layout(entry, options, highlight),
+	];
 	cache.set(entry, {signature, rows});
 	return rows;
 }
@@ -87,7 +100,7 @@ export function entryRows(entry: Entry, options: RowOptions, dayBreak: boolean):
 export function pendingRows(entry: PendingEntry, me: string, options: RowOptions): Row[] {
 	return messageRows({
 		key: `p${entry.clientId}`,
-		time: clock(entry.queuedAt),
+		time: clock(entry.queuedAt, options.seconds),
 		sender: me,
 		text: entry.text,
 		senderStyle: {dim: true},
@@ -105,16 +118,24 @@ export function daySeparator(timestamp: number, width: number, key: string): Row
 	return {key, segments: [{text: '─'.repeat(left) + label + '─'.repeat(side - left), dim: true}]};
 }
 
-function layout(entry: Entry, options: RowOptions): Row[] {
+/** The read marker: a full-width `── new ─────` row above the first message not seen yet. */
+export function newMarker(width: number, key: string): Row {
+	const label = '── new ';
+	return {key, segments: [{text: label + '─'.repeat(Math.max(0, width - cellWidth(label))), color: 'redBright'}]};
+}
+
+function layout(entry: Entry, options: RowOptions, highlight?: Highlight): Row[] {
 	const key = `e${entry.key}`;
 	switch (entry.kind) {
 		case 'message': {
 			const color = nameColour(entry.sender);
 			return messageRows({
 				key,
-				time: clock(entry.timestamp),
-				sender: entry.sender,
-				text: entry.text,
+				time: clock(entry.timestamp, options.seconds),
+				// An action (/me) reads as a sentence: `* bo waves`.
+				sender: entry.action ? '*' : entry.sender,
+				text: entry.action ? `${sanitizeLine(entry.sender)} ${entry.text}` : entry.text,
+				...(highlight === undefined ? {} : {highlight}),
 				senderStyle: entry.mention ? {color, inverse: true, bold: true} : {color, bold: entry.mine},
 				textStyle: entry.mention ? {bold: true} : {},
 				gutter: `#${entry.sequence}`,
@@ -124,9 +145,10 @@ function layout(entry: Entry, options: RowOptions): Row[] {
 		case 'reprint':
 			return messageRows({
 				key,
-				time: clock(entry.timestamp),
+				time: clock(entry.timestamp, options.seconds),
 				sender: entry.sender,
 				text: entry.text,
+				...(highlight === undefined ? {} : {highlight}),
 				senderStyle: {color: nameColour(entry.sender), dim: true},
 				textStyle: {dim: true},
 				gutter: `#${entry.sequence}`,
@@ -137,7 +159,7 @@ function layout(entry: Entry, options: RowOptions): Row[] {
 			if (entry.tone === 'help') return helpRows(key, sanitizeText(entry.text), options.width);
 			return messageRows({
 				key,
-				time: clock(entry.timestamp),
+				time: clock(entry.timestamp, options.seconds),
 				sender: tone.glyph,
 				text: entry.text,
 				senderStyle: {color: tone.color},
@@ -152,7 +174,7 @@ function layout(entry: Entry, options: RowOptions): Row[] {
 			const noun = entry.count === 1 ? 'message is' : 'messages are';
 			return messageRows({
 				key,
-				time: clock(entry.timestamp),
+				time: clock(entry.timestamp, options.seconds),
 				sender: '--',
 				text: `… ${entry.count} earlier ${noun} no longer in history${range}`,
 				senderStyle: {color: 'yellow'},
@@ -176,6 +198,7 @@ type MessageParts = {
 	options: RowOptions;
 	/** The sender is one of our glyphs, not a name: no neutralising needed, right-aligned as is. */
 	raw?: boolean;
+	highlight?: Highlight;
 };
 
 function messageRows(parts: MessageParts): Row[] {
@@ -183,7 +206,7 @@ function messageRows(parts: MessageParts): Row[] {
 	const sender = parts.raw ? parts.sender : sanitizeLine(parts.sender);
 	const columnWidth = textWidth(options);
 	const lines = wrap(sanitizeText(parts.text), columnWidth);
-	const indent = ' '.repeat(clockWidth() + 1 + options.nickWidth);
+	const indent = ' '.repeat(timeWidth(options) + 1 + options.nickWidth);
 	return lines.map((line, i) => {
 		const segments: Segment[] = i === 0
 			? [
@@ -192,13 +215,34 @@ function messageRows(parts: MessageParts): Row[] {
 				{text: SEPARATOR, dim: true},
 			]
 			: [{text: indent}, {text: SEPARATOR, dim: true}];
-		segments.push({text: line, ...parts.textStyle});
+		segments.push(...(parts.highlight === undefined ? [{text: line, ...parts.textStyle}] : marked(line, parts.textStyle, parts.highlight)));
 		if (options.seqWidth > 0 && i === 0 && parts.gutter !== '') {
 			const fill = columnWidth - cellWidth(line);
 			segments.push({text: ' '.repeat(Math.max(0, fill)) + pad(parts.gutter, options.seqWidth, 'right'), dim: true});
 		}
 		return {key: `${parts.key}.${i}`, segments};
 	});
+}
+
+/**
+ * One row's text with every occurrence of the searched text (ignoring case) standing out: the
+ * match shown in reverse video, the others in yellow. A match cut by the wrap is not marked.
+ */
+function marked(line: string, style: Omit<Segment, 'text'>, highlight: Highlight): Segment[] {
+	const lower = line.toLowerCase();
+	const needle = highlight.text.toLowerCase();
+	// Lowercasing changed the length (İ and the like): offsets would not line up, so mark nothing.
+	if (needle === '' || lower.length !== line.length) return [{text: line, ...style}];
+	const found: Omit<Segment, 'text'> = highlight.current ? {color: 'black', backgroundColor: 'yellowBright', bold: true} : {color: 'yellow', bold: true};
+	const out: Segment[] = [];
+	let from = 0;
+	for (let at = lower.indexOf(needle); at >= 0; at = lower.indexOf(needle, at + needle.length)) {
+		if (at > from) out.push({text: line.slice(from, at), ...style});
+		out.push({text: line.slice(at, at + needle.length), ...found});
+		from = at + needle.length;
+	}
+	if (from < line.length || out.length === 0) out.push({text: line.slice(from), ...style});
+	return out;
 }
 
 // Help is a two-column table over the whole width: continuation rows hang under the

@@ -13,11 +13,11 @@ export function clockWidth(): number {
 	return withSeconds ? 8 : 5;
 }
 
-/** "14:05" (or "14:05:09" after setClockFormat('HH:mm:ss')). */
-export function clock(timestamp: number): string {
+/** "14:05", or "14:05:09" with `seconds` (by default as setClockFormat chose). */
+export function clock(timestamp: number, seconds = withSeconds): string {
 	const date = new Date(timestamp);
 	const two = (n: number): string => String(n).padStart(2, '0');
-	return `${two(date.getHours())}:${two(date.getMinutes())}${withSeconds ? `:${two(date.getSeconds())}` : ''}`;
+	return `${two(date.getHours())}:${two(date.getMinutes())}${seconds ? `:${two(date.getSeconds())}` : ''}`;
 }
 
 /** A key that differs exactly when the local calendar day differs. */

@@ -3,6 +3,7 @@
  * that reach the screen are laid out: the walk starts at the bottom of the view and stops when
  * the pane is full, however long the room's timeline is.
  */
+import {sanitizeLine} from '../../text/sanitize.js';
 import type {Entry, RoomView} from '../state/types.js';
 import {entryRows, pendingRows, type Row, type RowOptions} from './rows.js';
 import {dayKey} from './time.js';
@@ -30,7 +31,11 @@ export function chrome(room: RoomView, home = false): Chrome {
 	if (home) out.header = {key: 'header', segments: [{text: 'You are in no room. Type /join ROOM to enter one, /msg @user TEXT to talk to someone, /help for everything.', color: 'cyan'}]};
 	else if (room.backlog === 'more') out.header = {key: 'header', segments: [{text: '↑ earlier messages: PageUp to load them', dim: true}]};
 	else if (room.backlog === 'loading') out.header = {key: 'header', segments: [{text: '⋯ loading earlier messages…', dim: true}]};
-	if (room.anchor !== undefined) {
+	if (room.search !== undefined) {
+		const {text, keys, index} = room.search;
+		const line = ` search ${JSON.stringify(sanitizeLine(text))}: match ${index + 1} of ${keys.length} — Ctrl+R the one before, Esc ends `;
+		out.footer = {key: 'footer', segments: [{text: line, color: 'yellow', inverse: true}]};
+	} else if (room.anchor !== undefined) {
 		const text = room.unseen > 0
 			? ` ▼ ${room.unseen} new message${room.unseen === 1 ? '' : 's'} below — End to jump to the latest `
 			: ' ▼ scrolled up — End to return to the latest ';
@@ -74,7 +79,8 @@ export function rowsAt(room: RoomView, index: number, options: RowOptions): Row[
 	const previous = room.entries[index - 1];
 	// The first entry held opens with its day too, so every timeline says when it happened.
 	const dayBreak = previous === undefined || dayKey(previous.timestamp) !== dayKey(entry.timestamp);
-	return entryRows(entry, options, dayBreak);
+	const found = room.search?.keys.includes(entry.key) ? {text: room.search.text, current: room.search.keys[room.search.index] === entry.key} : undefined;
+	return entryRows(entry, options, dayBreak, entry.key === room.readMarker, found);
 }
 
 /**

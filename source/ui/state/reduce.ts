@@ -7,6 +7,7 @@ import {describeMembers} from '../../commands/describe-members.js';
 import {describeRecipient} from '../../commands/describe-recipient.js';
 import type {ClientEvent, ConnectionStatus, HistoryQuery} from '../../client/types.js';
 import type {ChatMessage, Member} from '../../protocol/messages.js';
+import {isAction, withoutAction} from '../../protocol/action.js';
 import {isDirectRoom} from '../../protocol/names.js';
 import {append, appendEach, emptyRoom, ensureRoom, findRoom, mentions, prepend, removeTab, scrollbackBefore, setMember, updateRoom, widenNick, withRecentlyLeft, type NewEntry} from './room.js';
 import {MAX_ENTRIES, type ChatState, type MemberView, type RoomView} from './types.js';
@@ -271,12 +272,13 @@ function messageEffect(room: RoomView, msg: ChatMessage, me: string, looking: bo
 function messageEntry(msg: ChatMessage, me: string, direct: boolean): NewEntry & {kind: 'message'} {
 	const mine = msg.sender === me;
 	const mention = !mine && (direct || mentions(msg.content, me));
-	return {kind: 'message', sequence: msg.sequence, sender: msg.sender, text: messageText(msg), timestamp: msg.timestamp, mine, mention};
+	return {kind: 'message', sequence: msg.sequence, sender: msg.sender, text: messageText(msg), timestamp: msg.timestamp, mine, mention, ...(isAction(msg.data) ? {action: true} : {})};
 }
 
-/** What a message shows: its text, and its structured data compactly after it. */
+/** What a message shows: its text, and its structured data compactly after it (an action's marker aside). */
 function messageText(msg: ChatMessage): string {
-	return msg.data === undefined ? msg.content : `${msg.content} ${compactData(msg.data)}`;
+	const data = isAction(msg.data) ? withoutAction(msg.data!) : msg.data;
+	return data === undefined ? msg.content : `${msg.content} ${compactData(data)}`;
 }
 
 function presence(state: ChatState, incoming: Extract<ClientEvent, {type: 'presence'}>, now: number): ChatState {

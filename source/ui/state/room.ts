@@ -34,6 +34,7 @@ export function emptyRoom(name: string): RoomView {
 		nickWidth: MIN_NICK_WIDTH,
 		filter: undefined,
 		whoWanted: undefined,
+		readMarker: undefined,
 	};
 }
 

@@ -14,7 +14,7 @@ export type SystemTone = 'join' | 'leave' | 'away' | 'back' | 'info' | 'error' |
  * Strings are stored as received and neutralised at layout time.
  */
 export type Entry =
-	| {kind: 'message'; key: number; sequence: number; sender: string; text: string; timestamp: number; mine: boolean; mention: boolean}
+	| {kind: 'message'; key: number; sequence: number; sender: string; text: string; timestamp: number; mine: boolean; mention: boolean; action?: boolean}
 	/** A message reprinted by /history: shown in the timeline but not part of its live order. */
 	| {kind: 'reprint'; key: number; sequence: number; sender: string; text: string; timestamp: number}
 	| {kind: 'system'; key: number; timestamp: number; tone: SystemTone; text: string}
@@ -70,6 +70,10 @@ export type RoomView = {
 	filter: string | undefined;
 	/** /who asked for this room's member list from the tab named here: print it there when it arrives. */
 	whoWanted: string | undefined;
+	/** Key of the first entry not seen before returning to this tab: the `── new ──` line goes above it. */
+	readMarker: number | undefined;
+	/** /search in this tab: the matching entries' keys, oldest first, and the one shown. */
+	search?: {text: string; keys: readonly number[]; index: number};
 };
 
 /** Everything the chat window shows. */
@@ -101,6 +105,10 @@ export type ChatState = {
 	/** undefined: automatic (shown when wide enough); otherwise the user's choice. */
 	showPresence: boolean | undefined;
 	showSequence: boolean;
+	/** /set timestamp: the pane's times with seconds (HH:mm:ss) or without. */
+	seconds?: boolean;
+	/** /set members N: the member panel's width (the default when undefined). */
+	panelWidth?: number;
 };
 
 /** Messages (and lines) kept per room in memory; older ones are fetched again on scrollback. */

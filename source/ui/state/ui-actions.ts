@@ -3,6 +3,9 @@
  * scrolling, toggles, local feedback lines. Pure, like `reduce`.
  */
 import {append, ensureRoom, findRoom, removeTab, setActive, tabNumber, updateRoom, type NewEntry} from './room.js';
+import type {ViewChange} from '../../commands/plan-habit.js';
+import {firstUnreadKey, nextActiveTab} from './read-marker.js';
+import {applyViewChange, endSearch, stepSearch} from './view-habits.js';
 import type {ChatState, HistoryRequest, RoomView, SystemTone} from './types.js';
 
 /** A user action on the view. `at` is the time for any line it adds. */
@@ -25,7 +28,15 @@ export type UiAction =
 	| {type: 'set-away'; reason: string | undefined; away: boolean}
 	/** Flip the presence panel; `shownNow` is whether it is visible at this moment (auto mode decides by width). */
 	| {type: 'toggle-presence'; shownNow: boolean}
-	| {type: 'toggle-sequence'};
+	| {type: 'toggle-sequence'}
+	/** Alt+A: the next tab with activity, mentions and direct messages first (see nextActiveTab). */
+	| {type: 'next-active'}
+	/** /search, /clear, /set: a change to the window's own view. */
+	| {type: 'view'; change: ViewChange; at: number}
+	/** Ctrl+R: the previous /search match in the active tab. */
+	| {type: 'search-step'}
+	/** Esc: end the active tab's search. */
+	| {type: 'search-end'};
 
 /** Apply one user action. */
 export function reduceUi(state: ChatState, action: UiAction): ChatState {
@@ -71,11 +82,31 @@ export function reduceUi(state: ChatState, action: UiAction): ChatState {
 			return {...state, showPresence: !action.shownNow};
 		case 'toggle-sequence':
 			return {...state, showSequence: !state.showSequence};
+		case 'view':
+			return applyViewChange(state, action.change, action.at);
+		case 'search-step':
+			return updateRoom(state, state.active, stepSearch);
+		case 'search-end':
+			return updateRoom(state, state.active, endSearch);
+		case 'next-active': {
+			const name = nextActiveTab(state);
+			return name === undefined ? state : look(state, name);
+		}
 	}
 }
 
-/** Look at a tab: it is read now, so its unread count and mention mark clear. */
+/**
+ * Look at a tab: it is read now, so its unread count and mention mark clear. Coming back to it
+ * from another tab, the read marker moves above the first message that arrived meanwhile
+ * (none when nothing did); looking at the tab already shown leaves it where it is.
+ */
 function look(state: ChatState, name: string): ChatState {
-	return updateRoom(setActive(state, name), name, (room: RoomView) => ({...room, unread: 0, mention: false}));
+	const returning = state.active !== name;
+	return updateRoom(setActive(state, name), name, (room: RoomView) => ({
+		...room,
+		unread: 0,
+		mention: false,
+		readMarker: returning ? firstUnreadKey(room) : room.readMarker,
+	}));
 }
 
