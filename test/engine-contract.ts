@@ -224,6 +224,17 @@ export function engineContractSuite(name: string, options: ContractOptions): voi
 			assert.equal(first.message.sequence, 1);
 		});
 
+		test('a member who joined a room before its first message stays in its epoch: the first publish keeps the epoch the room was read in', async t => {
+			const engine = await open(t);
+			const room = unique('early');
+			await engine.watch(room);
+			await engine.presenceAdd(room, 'ana', 'h1', 'online');
+			const joined = await engine.room(room);
+			const first = await engine.publish({room, sender: 'bo', content: 'first', timestamp: Date.now()});
+			assert.equal(first.epoch, joined.epoch, 'the subscriber would see the room start over');
+			assert.equal(first.message.sequence, 1);
+		});
+
 		test('reads of unknown rooms store nothing at all, and every engine on the storage agrees on their epoch', {skip: options.storage ? false : 'the storage cannot be listed while the engine runs (memory: test/hostile-memory-rooms.test.ts measures it)'}, async t => {
 			const engine = await open(t);
 			const room = unique('unknown');

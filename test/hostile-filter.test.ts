@@ -94,7 +94,8 @@ function assertQuick({baseline, trips}: {baseline: number; trips: number[]}, wha
 test('welcome.limits announces the filter caps', async () => {
 	const client = await named('reader');
 	const welcome = client.frames.find(frame => frame.type === 'welcome')!;
-	assert.deepEqual(welcome.limits, {rate: 100_000, burst: 100_000, filterLength: 512, filterRegexes: 16, regexBudget: 128, roomRegexBudget: 256, regexText: 512, namedViews: 32});
+	const {filterLength, filterRegexes, regexBudget, roomRegexBudget, regexText, namedViews} = welcome.limits as Record<string, unknown>;
+	assert.deepEqual({filterLength, filterRegexes, regexBudget, roomRegexBudget, regexText, namedViews}, {filterLength: 512, filterRegexes: 16, regexBudget: 128, roomRegexBudget: 256, regexText: 512, namedViews: 32});
 });
 
 test('the issue\'s filter attack leaves a client in another room with round trips under 100 ms', async () => {

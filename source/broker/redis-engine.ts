@@ -183,7 +183,8 @@ export function createRedisEngine(url: string, options: RedisEngineOptions = {})
 			const outside = redis.sharded && directParties(input.room) !== undefined;
 			const reply = (await echoed(input.room, tag, async () => {
 				const stored = (await redis.script(`publish to ${input.room}`, 'natterPublish', [keys.seq, keys.epoch, keys.history, keys.dedupe(input.sender), keys.dedupeOrder(input.sender)], [
-					newEpoch(),
+					// The room's first publish keeps the epoch its readers were told (see unseenEpoch).
+					unseenEpoch(input.room),
 					head,
 					tail,
 					settings.historySize,
@@ -297,9 +298,12 @@ function nonceFactory(nodeId: string): () => string {
 
 /**
  * The epoch a room reads in while nobody has published to it: the same on every node and stored
- * nowhere, so reading an unknown room writes nothing (issue 16.6). It only ever holds sequence 0:
- * the first publish stores a new random epoch, so a room whose keys were lost (a Redis restart
- * without persistence) never reuses an epoch in which it had messages.
+ * nowhere, so reading an unknown room writes nothing (issue 16.6). The first publish stores this
+ * same epoch, so a subscriber that joined the empty room stays in the room's epoch (a random one
+ * there made every early subscriber see the room start over). The price: a room whose keys were
+ * all lost (a Redis restart without persistence) starts again in the epoch it had, so a client
+ * resuming from sequence N gets the new room's messages after N only; clearing history still
+ * starts a new random epoch.
  */
 function unseenEpoch(room: string): string {
 	return `u${createHash('sha256').update(room).digest('hex').slice(0, 12)}`;
