@@ -53,8 +53,10 @@ test('5,600 rooms of one 16K-character message each stay within --max-history-by
 		}
 		t.diagnostic(`RSS ${(before / MiB).toFixed(1)} MiB before, ${(half / MiB).toFixed(1)} MiB after 2,800 rooms, peak ${(peak / MiB).toFixed(1)} MiB after 5,600`);
 		// Kept whole, each 2,800 rooms would add 87 MiB of V8 strings (5,600: 175 MiB). Bounded, the
-		// second half adds nothing that stays: what grows is collected garbage, the same in both halves.
-		assert.ok(peak - half < 16 * MiB, `the second 2,800 rooms grew the broker ${((peak - half) / MiB).toFixed(1)} MiB more`);
+		// second half adds nothing that stays: what grows is garbage not yet collected, which on a
+		// clean CI run measured up to 24 MiB (peak RSS depends on when V8 collects), so the bound sits
+		// at 40 MiB: well under the 87 MiB that keeping the messages would cost.
+		assert.ok(peak - half < 40 * MiB, `the second 2,800 rooms grew the broker ${((peak - half) / MiB).toFixed(1)} MiB more`);
 		assert.ok(peak - before < maxHistory + 128 * MiB, `the broker grew ${((peak - before) / MiB).toFixed(1)} MiB`);
 		// room-0 was the least recently used: its message is gone, and its member is told so.
 		const page = await (async () => {

@@ -4,18 +4,15 @@
 // recipient is offline (or that nobody has used the name). Real broker, CLI processes and tmux.
 import {after, before, describe, test} from 'node:test';
 import assert from 'node:assert/strict';
-import {spawnSync} from 'node:child_process';
-import {existsSync, mkdtempSync, readdirSync, rmSync, statSync} from 'node:fs';
+import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
-import {dirname, join, resolve} from 'node:path';
-import {fileURLToPath} from 'node:url';
+import {join} from 'node:path';
 import {startBrokerProcess, type BrokerProcess} from './helpers/broker-process.js';
 import {FrameClient} from './helpers/frame-client.js';
 import {startJsonProcess, type JsonProcess} from './helpers/json-process.js';
 import {Tmux, hasTmux, killServer} from './helpers/tmux.js';
+import {buildCliIfStale, cli, root} from './helpers/built-cli.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'dist', 'cli.js');
 const socket = `natter-offline-dms-${process.pid}`;
 const noTmux = hasTmux() ? false : 'tmux is not installed (.ci/run installs it)';
 if (noTmux) console.error(`SKIPPING the offline-DM window test: ${noTmux}`);
@@ -26,10 +23,7 @@ const env = {XDG_CONFIG_HOME: config};
 let broker: BrokerProcess;
 
 before(async () => {
-	if (!existsSync(cli) || newestSource() > statSync(cli).mtimeMs) {
-		const built = spawnSync('npm', ['run', 'build'], {cwd: root, stdio: 'inherit'});
-		assert.equal(built.status, 0, 'npm run build failed');
-	}
+	buildCliIfStale();
 	broker = await startBrokerProcess();
 });
 
@@ -145,16 +139,3 @@ describe('offline direct messages', {timeout: 90_000}, () => {
 	});
 });
 
-function newestSource(): number {
-	let newest = statSync(join(root, 'cli.tsx')).mtimeMs;
-	const walk = (dir: string): void => {
-		for (const name of readdirSync(dir)) {
-			const path = join(dir, name);
-			const stat = statSync(path);
-			if (stat.isDirectory()) walk(path);
-			else newest = Math.max(newest, stat.mtimeMs);
-		}
-	};
-	walk(join(root, 'source'));
-	return newest;
-}

@@ -5,15 +5,11 @@
 import {after, before, describe, test} from 'node:test';
 import assert from 'node:assert/strict';
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
-import {existsSync, readdirSync, statSync} from 'node:fs';
-import {dirname, join, resolve} from 'node:path';
-import {fileURLToPath} from 'node:url';
 import {FrameClient} from './helpers/frame-client.js';
 import {seedServerUnavailable, startSeedServer, type SeedServer} from './helpers/seed-server.js';
 import {Tmux, freePort, hasTmux, killServer} from './helpers/tmux.js';
+import {buildCliIfStale, cli, root} from './helpers/built-cli.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'dist', 'cli.js');
 const socket = `natter-e2e-${process.pid}`;
 const skip = hasTmux() ? false : 'tmux is not installed (.ci/run installs it)';
 if (skip) console.error(`SKIPPING the TUI end-to-end tests: ${skip}`);
@@ -31,10 +27,7 @@ function pane(screen: string): string[] {
 before(() => {
 	if (skip) return;
 	// `npm test` builds first; a lone run of this file builds only when dist is missing or stale.
-	if (!existsSync(cli) || newestSource() > statSync(cli).mtimeMs) {
-		const built = spawnSync('npm', ['run', 'build'], {cwd: root, stdio: 'inherit'});
-		assert.equal(built.status, 0, 'npm run build failed');
-	}
+	buildCliIfStale();
 });
 
 after(() => killServer(socket));
@@ -218,16 +211,3 @@ function exited(child: ChildProcess): Promise<void> {
 }
 
 /** The newest modification time under source/ and of cli.tsx. */
-function newestSource(): number {
-	let newest = statSync(join(root, 'cli.tsx')).mtimeMs;
-	const walk = (dir: string): void => {
-		for (const name of readdirSync(dir)) {
-			const path = join(dir, name);
-			const stat = statSync(path);
-			if (stat.isDirectory()) walk(path);
-			else newest = Math.max(newest, stat.mtimeMs);
-		}
-	};
-	walk(join(root, 'source'));
-	return newest;
-}

@@ -3,14 +3,9 @@
 // marks what arrived meanwhile, and /search with Ctrl+R steps back through the matches.
 import {after, before, describe, test} from 'node:test';
 import assert from 'node:assert/strict';
-import {spawnSync} from 'node:child_process';
-import {existsSync, readdirSync, statSync} from 'node:fs';
-import {dirname, join, resolve} from 'node:path';
-import {fileURLToPath} from 'node:url';
 import {Tmux, freePort, hasTmux, killServer} from './helpers/tmux.js';
+import {buildCliIfStale, cli, root} from './helpers/built-cli.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'dist', 'cli.js');
 const socket = `natter-habits-${process.pid}`;
 const skip = hasTmux() ? false : 'tmux is not installed (.ci/run installs it)';
 if (skip) console.error(`SKIPPING the TUI habit end-to-end tests: ${skip}`);
@@ -22,26 +17,9 @@ function natter(...args: string[]): Tmux {
 const tabBar = (screen: string) => screen.split('\n')[0] ?? '';
 const inputLine = (screen: string) => screen.trimEnd().split('\n').at(-1) ?? '';
 
-function newestSource(): number {
-	let newest = 0;
-	const walk = (dir: string): void => {
-		for (const name of readdirSync(dir)) {
-			const path = join(dir, name);
-			const stat = statSync(path);
-			if (stat.isDirectory()) walk(path);
-			else newest = Math.max(newest, stat.mtimeMs);
-		}
-	};
-	walk(join(root, 'source'));
-	return Math.max(newest, statSync(join(root, 'cli.tsx')).mtimeMs);
-}
-
 before(() => {
 	if (skip) return;
-	if (!existsSync(cli) || newestSource() > statSync(cli).mtimeMs) {
-		const built = spawnSync('npm', ['run', 'build'], {cwd: root, stdio: 'inherit'});
-		assert.equal(built.status, 0, 'npm run build failed');
-	}
+	buildCliIfStale();
 });
 
 after(() => killServer(socket));

@@ -5,15 +5,13 @@
 // measures speed): before the fix, 40,000 characters took 20 s and 100,000 several minutes.
 import {after, before, describe, test} from 'node:test';
 import assert from 'node:assert/strict';
-import {execFileSync, spawnSync} from 'node:child_process';
-import {existsSync, mkdtempSync, rmSync, statSync, writeFileSync, readdirSync} from 'node:fs';
+import {execFileSync} from 'node:child_process';
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
-import {dirname, join, resolve} from 'node:path';
-import {fileURLToPath} from 'node:url';
+import {join} from 'node:path';
 import {Tmux, freePort, hasTmux, killServer} from './helpers/tmux.js';
+import {buildCliIfStale, cli, root} from './helpers/built-cli.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'dist', 'cli.js');
 const socket = `natter-paste-${process.pid}`;
 const skip = hasTmux() ? false : 'tmux is not installed (.ci/run installs it)';
 if (skip) console.error(`SKIPPING the paste end-to-end test: ${skip}`);
@@ -37,10 +35,7 @@ function paste(window: Tmux, text: string, dir: string): void {
 
 before(() => {
 	if (skip) return;
-	if (!existsSync(cli) || newestSource() > statSync(cli).mtimeMs) {
-		const built = spawnSync('npm', ['run', 'build'], {cwd: root, stdio: 'inherit'});
-		assert.equal(built.status, 0, 'npm run build failed');
-	}
+	buildCliIfStale();
 });
 
 after(() => killServer(socket));
@@ -90,16 +85,3 @@ describe('a large paste into the chat window', {skip, timeout: 120_000}, () => {
 	});
 });
 
-function newestSource(): number {
-	let newest = 0;
-	const walk = (dir: string): void => {
-		for (const name of readdirSync(dir)) {
-			const path = join(dir, name);
-			const stat = statSync(path);
-			if (stat.isDirectory()) walk(path);
-			else newest = Math.max(newest, stat.mtimeMs);
-		}
-	};
-	walk(join(root, 'source'));
-	return Math.max(newest, statSync(join(root, 'cli.tsx')).mtimeMs);
-}

@@ -2,17 +2,14 @@
 // with another user (a FrameClient) talking in the room before and between the visits.
 import {after, before, describe, test} from 'node:test';
 import assert from 'node:assert/strict';
-import {spawnSync} from 'node:child_process';
-import {existsSync, mkdtempSync, readdirSync, rmSync, statSync} from 'node:fs';
+import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
-import {dirname, join, resolve} from 'node:path';
-import {fileURLToPath} from 'node:url';
+import {join} from 'node:path';
 import {startBrokerProcess, type BrokerProcess} from './helpers/broker-process.js';
 import {FrameClient} from './helpers/frame-client.js';
 import {Tmux, hasTmux, killServer} from './helpers/tmux.js';
+import {buildCliIfStale, cli, root} from './helpers/built-cli.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'dist', 'cli.js');
 const socket = `natter-recent-${process.pid}`;
 const skip = hasTmux() ? false : 'tmux is not installed (.ci/run installs it)';
 if (skip) console.error(`SKIPPING the recent-conversation window tests: ${skip}`);
@@ -29,10 +26,7 @@ function count(screen: string, text: string): number {
 
 before(() => {
 	if (skip) return;
-	if (!existsSync(cli) || newestSource() > statSync(cli).mtimeMs) {
-		const built = spawnSync('npm', ['run', 'build'], {cwd: root, stdio: 'inherit'});
-		assert.equal(built.status, 0, 'npm run build failed');
-	}
+	buildCliIfStale();
 });
 
 after(() => {
@@ -108,16 +102,3 @@ describe('a room opens with its recent conversation', {skip, timeout: 90_000}, (
 	});
 });
 
-function newestSource(): number {
-	let newest = statSync(join(root, 'cli.tsx')).mtimeMs;
-	const walk = (dir: string): void => {
-		for (const name of readdirSync(dir)) {
-			const path = join(dir, name);
-			const stat = statSync(path);
-			if (stat.isDirectory()) walk(path);
-			else newest = Math.max(newest, stat.mtimeMs);
-		}
-	};
-	walk(join(root, 'source'));
-	return newest;
-}

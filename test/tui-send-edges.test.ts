@@ -4,17 +4,12 @@
 // dropped with exit code 1; a window that cannot connect says why, and /reconnect retries now.
 import {after, before, describe, test} from 'node:test';
 import assert from 'node:assert/strict';
-import {spawnSync} from 'node:child_process';
-import {existsSync, readdirSync, statSync} from 'node:fs';
-import {dirname, join, resolve} from 'node:path';
-import {fileURLToPath} from 'node:url';
 import {startBrokerProcess, type BrokerProcess} from './helpers/broker-process.js';
 import {startBroker} from './helpers/start-broker.js';
 import {startSmallSeedServer} from './helpers/small-seed-server.js';
 import {Tmux, freePort, hasTmux, killServer} from './helpers/tmux.js';
+import {buildCliIfStale, cli, root} from './helpers/built-cli.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'dist', 'cli.js');
 const socket = `natter-edges-${process.pid}`;
 const skip = hasTmux() ? false : 'tmux is not installed (.ci/run installs it)';
 if (skip) console.error(`SKIPPING the TUI send-edge tests: ${skip}`);
@@ -36,26 +31,9 @@ async function broker(...args: string[]): Promise<BrokerProcess> {
 	return started;
 }
 
-function newestSource(): number {
-	let newest = 0;
-	const walk = (dir: string): void => {
-		for (const name of readdirSync(dir)) {
-			const path = join(dir, name);
-			const stat = statSync(path);
-			if (stat.isDirectory()) walk(path);
-			else newest = Math.max(newest, stat.mtimeMs);
-		}
-	};
-	walk(join(root, 'source'));
-	return Math.max(newest, statSync(join(root, 'cli.tsx')).mtimeMs);
-}
-
 before(() => {
 	if (skip) return;
-	if (!existsSync(cli) || newestSource() > statSync(cli).mtimeMs) {
-		const built = spawnSync('npm', ['run', 'build'], {cwd: root, stdio: 'inherit'});
-		assert.equal(built.status, 0, 'npm run build failed');
-	}
+	buildCliIfStale();
 });
 
 after(async () => {

@@ -4,14 +4,9 @@
 // sequences they form in both windows.
 import {after, before, describe, test} from 'node:test';
 import assert from 'node:assert/strict';
-import {spawnSync} from 'node:child_process';
-import {existsSync, readdirSync, statSync} from 'node:fs';
-import {dirname, join, resolve} from 'node:path';
-import {fileURLToPath} from 'node:url';
 import {Tmux, freePort, hasTmux, killServer} from './helpers/tmux.js';
+import {buildCliIfStale, cli, root} from './helpers/built-cli.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'dist', 'cli.js');
 const socket = `natter-tabs-${process.pid}`;
 const skip = hasTmux() ? false : 'tmux is not installed (.ci/run installs it)';
 if (skip) console.error(`SKIPPING the TUI tab end-to-end tests: ${skip}`);
@@ -25,26 +20,9 @@ const inputLine = (screen: string) => screen.trimEnd().split('\n').at(-1) ?? '';
 /** The tabs as "N:name", badges (unread counts, marks) left out: "1:general 2:ops". */
 const tabs = (screen: string) => (tabBar(screen).match(/\d+:[^\s…]+/g) ?? []).join(' ');
 
-function newestSource(): number {
-	let newest = 0;
-	const walk = (dir: string): void => {
-		for (const name of readdirSync(dir)) {
-			const path = join(dir, name);
-			const stat = statSync(path);
-			if (stat.isDirectory()) walk(path);
-			else newest = Math.max(newest, stat.mtimeMs);
-		}
-	};
-	walk(join(root, 'source'));
-	return Math.max(newest, statSync(join(root, 'cli.tsx')).mtimeMs);
-}
-
 before(() => {
 	if (skip) return;
-	if (!existsSync(cli) || newestSource() > statSync(cli).mtimeMs) {
-		const built = spawnSync('npm', ['run', 'build'], {cwd: root, stdio: 'inherit'});
-		assert.equal(built.status, 0, 'npm run build failed');
-	}
+	buildCliIfStale();
 });
 
 after(() => killServer(socket));
