@@ -146,8 +146,9 @@ describe('sending at the edges, in the chat window', {skip, timeout: 120_000}, (
 			if (match) longest = Math.max(longest, Number(match[1]));
 			await new Promise(resolve => setTimeout(resolve, 250));
 		}
-		// Attempts 1-7 without the cap reach 16 s; with it none waits more than 5.
-		assert.ok(longest <= 5, `waited up to ${longest} s`);
+		// Attempts 1-7 without the cap reach 16 s; with it none waits more than 5. The countdown is
+		// rounded up against the window's clock, which ticks once a second, so it may read 6.
+		assert.ok(longest <= 6, `waited up to ${longest} s`);
 		const attempt = /attempt (\d+)/.exec(ana.capture());
 		assert.ok(Number(attempt?.[1]) >= 6, `only ${attempt?.[1]} attempts in 12 s`);
 	});
