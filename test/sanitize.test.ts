@@ -257,3 +257,10 @@ test('one grapheme of a line is shown with its joiner judged by the whole line',
 	assert.equal(sanitizeLineSlice('a\u200cb', 0, 2), 'a⟨U+200C⟩');
 	assert.equal(sanitizeLineSlice('x\x1b[2Jy', 1, 5), '␛[2J');
 });
+
+test('a joiner after a lone surrogate is shown as a code, whatever stands before the surrogate', () => {
+	// Found by the property test: the lone low surrogate, not the Arabic letter before it, is the ZWNJ's neighbour.
+	const shown = sanitizeText('م\udc00\u200c\u094d');
+	assert.doesNotMatch(shown, /\u200c/);
+	assert.match(shown, /⟨U\+200C⟩/);
+});

@@ -75,8 +75,10 @@ const EMOJI_END = /^[\p{Extended_Pictographic}\ufe0f\p{Emoji_Modifier}]$/u;
 function before(text: string, index: number): string | undefined {
 	if (index === 0) return undefined;
 	const low = text.charCodeAt(index - 1);
-	const start = low >= 0xdc00 && low <= 0xdfff && index >= 2 ? index - 2 : index - 1;
-	return String.fromCodePoint(text.codePointAt(start)!);
+	const high = index >= 2 ? text.charCodeAt(index - 2) : 0;
+	// Step back over a whole surrogate pair only: a lone low surrogate is its own (replaced) neighbour.
+	const paired = low >= 0xdc00 && low <= 0xdfff && high >= 0xd800 && high <= 0xdbff;
+	return String.fromCodePoint(text.codePointAt(paired ? index - 2 : index - 1)!);
 }
 
 function after(text: string, index: number): string | undefined {
