@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import {createServer} from 'node:http';
 import type {AddressInfo} from 'node:net';
 import {createBroker} from '../source/broker/create-broker.js';
-import {createMemoryEngine} from '../source/broker/memory-engine.js';
+import {createMemoryEngine} from '../source/broker/engines/memory/memory-engine.js';
 import {FrameClient} from './helpers/frame-client.js';
 
 test('createBroker({server}) serves WebSockets on an existing HTTP server and leaves its other routes alone', async () => {

@@ -2,8 +2,8 @@
 // leaves nothing half-done, keeps serving, and never lets a rejection escape and kill the process.
 import {after, before, test} from 'node:test';
 import assert from 'node:assert/strict';
-import {createMemoryEngine} from '../source/broker/memory-engine.js';
-import type {Engine} from '../source/broker/engine.js';
+import {createMemoryEngine} from '../source/broker/engines/memory/memory-engine.js';
+import type {Engine} from '../source/broker/engines/engine.js';
 import type {Broker} from '../source/broker/create-broker.js';
 import {sleep} from './helpers/frame-client.js';
 import {startBroker} from './helpers/start-broker.js';

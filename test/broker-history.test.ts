@@ -2,9 +2,9 @@
 // and clear_history with its new epoch (seed exercise 1).
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {createMemoryEngine} from '../source/broker/memory-engine.js';
+import {createMemoryEngine} from '../source/broker/engines/memory/memory-engine.js';
 import type {Broker} from '../source/broker/create-broker.js';
-import type {Engine} from '../source/broker/engine.js';
+import type {Engine} from '../source/broker/engines/engine.js';
 import {FrameClient, type Frame} from './helpers/frame-client.js';
 import {startBroker} from './helpers/start-broker.js';
 import {closeAll, connectAs, range, request, sequencesIn, subscribe, sync} from './helpers/broker-session.js';

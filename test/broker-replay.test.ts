@@ -1,8 +1,8 @@
 // Replay joins live without a seam, acknowledged cursors, and idempotent publish, over real sockets.
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {createMemoryEngine} from '../source/broker/memory-engine.js';
-import type {Engine} from '../source/broker/engine.js';
+import {createMemoryEngine} from '../source/broker/engines/memory/memory-engine.js';
+import type {Engine} from '../source/broker/engines/engine.js';
 import type {Broker} from '../source/broker/create-broker.js';
 import type {FrameClient, Frame} from './helpers/frame-client.js';
 import {startBroker} from './helpers/start-broker.js';

@@ -3,7 +3,7 @@
 // the value and the form expected, before any connection is tried.
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {parseRedisAddress} from '../source/broker/redis-address.js';
+import {parseRedisAddress} from '../source/broker/engines/redis/redis-address.js';
 import {parseFlags, type RawFlags} from '../source/cli/parse-flags.js';
 
 const base: RawFlags = {serve: true, headless: true, json: false, url: [], room: []};

@@ -6,7 +6,7 @@
 import {after, before, test} from 'node:test';
 import assert from 'node:assert/strict';
 import {setTimeout as sleep} from 'node:timers/promises';
-import {roomKeys} from '../source/broker/redis-keys.js';
+import {roomKeys} from '../source/broker/engines/redis/redis-keys.js';
 import {startBrokerProcess, type BrokerProcess} from './helpers/broker-process.js';
 import {connectAs, messagesIn, range, request, subscribe, sync} from './helpers/broker-session.js';
 import type {FrameClient} from './helpers/frame-client.js';

@@ -7,7 +7,7 @@ import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {setTimeout as sleep} from 'node:timers/promises';
 import type {Broker} from '../source/broker/create-broker.js';
-import {createRedisEngine} from '../source/broker/redis-engine.js';
+import {createRedisEngine} from '../source/broker/engines/redis/redis-engine.js';
 import {startBrokerProcess, type BrokerProcess} from './helpers/broker-process.js';
 import {connectAs, messagesIn, request, subscribe, sync} from './helpers/broker-session.js';
 import type {Frame, FrameClient} from './helpers/frame-client.js';

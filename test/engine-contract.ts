@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import {randomBytes} from 'node:crypto';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {directKey} from '../source/protocol/names.js';
-import {MAX_DIRECT_ROOMS} from '../source/broker/direct-rooms.js';
-import type {Engine, EngineEvent, EngineOptions, HistoryQuery, PublishInput, PublishResult, PublishedRef} from '../source/broker/engine.js';
+import {MAX_DIRECT_ROOMS} from '../source/broker/engines/direct-rooms.js';
+import type {Engine, EngineEvent, EngineOptions, HistoryQuery, PublishInput, PublishResult, PublishedRef} from '../source/broker/engines/engine.js';
 import type {ChatMessage} from '../source/protocol/messages.js';
 
 /** Makes one engine with default settings, and the way to dispose of it. */

@@ -1,5 +1,5 @@
 // The Engine contract against the memory engine, the reference implementation.
-import {createMemoryEngine} from '../source/broker/memory-engine.js';
+import {createMemoryEngine} from '../source/broker/engines/memory/memory-engine.js';
 import {engineContractSuite} from './engine-contract.js';
 
 engineContractSuite('memory', {

@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import {mkdtempSync, mkdirSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import type {Engine, EngineOptions} from '../source/broker/engine.js';
-import {createSqliteEngine} from '../source/broker/sqlite-engine.js';
-import {openSqliteFile} from '../source/broker/sqlite-file.js';
+import type {Engine, EngineOptions} from '../source/broker/engines/engine.js';
+import {createSqliteEngine} from '../source/broker/engines/sqlite/sqlite-engine.js';
+import {openSqliteFile} from '../source/broker/engines/sqlite/sqlite-file.js';
 import {engineContractSuite} from './engine-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'natter-sqlite-'));

@@ -9,7 +9,7 @@ import {createServer, connect, type AddressInfo} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {signToken} from '../source/auth/tokens.js';
-import {memoryNameKeyStore} from '../source/broker/name-key-store.js';
+import {memoryNameKeyStore} from '../source/broker/engines/name-key-store.js';
 import {NameKeys} from '../source/broker/name-keys.js';
 import {startBrokerProcess, type BrokerProcess} from './helpers/broker-process.js';
 import {closeAll, connectAs, request, subscribe, sync} from './helpers/broker-session.js';

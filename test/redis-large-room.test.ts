@@ -5,7 +5,7 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import {createRedisEngine} from '../source/broker/redis-engine.js';
+import {createRedisEngine} from '../source/broker/engines/redis/redis-engine.js';
 import {REDIS_SKIP, deleteKeys, findRedis, uniquePrefix} from './helpers/redis.js';
 import {startBroker} from './helpers/start-broker.js';
 

@@ -7,7 +7,7 @@ import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import Database from 'better-sqlite3';
-import {createSqliteEngine} from '../source/broker/sqlite-engine.js';
+import {createSqliteEngine} from '../source/broker/engines/sqlite/sqlite-engine.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'natter-migration-'));
 after(() => rmSync(dir, {recursive: true, force: true}));

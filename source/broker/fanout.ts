@@ -1,7 +1,7 @@
 import type {ChatMessage, MessageFrame, PresenceFrame} from '../protocol/messages.js';
 import {directParties} from '../protocol/names.js';
 import {textFrame, type Connection, type Subscription} from './connection.js';
-import type {Engine, EngineEvent, PresenceEvent} from './engine.js';
+import type {Engine, EngineEvent, PresenceEvent} from './engines/engine.js';
 import type {IdentityRegistry} from './identity-registry.js';
 
 /** Counter hooks for /metrics (see metrics.ts). */

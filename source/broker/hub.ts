@@ -4,7 +4,7 @@ import {CloseCode, type ChatMessage, type ClientFrame, type UnreadDirect} from '
 import {parseClientFrame, type FrameLimits} from '../protocol/parse-client-frame.js';
 import {directParties, isDirectRoom} from '../protocol/names.js';
 import {Connection} from './connection.js';
-import type {Engine} from './engine.js';
+import type {Engine} from './engines/engine.js';
 import {Fanout} from './fanout.js';
 import {RateGuard} from './rate-guard.js';
 import {IdentityRegistry} from './identity-registry.js';

@@ -1,5 +1,5 @@
 import {Counter, Gauge, Histogram, Registry} from 'prom-client';
-import type {Engine} from './engine.js';
+import type {Engine} from './engines/engine.js';
 
 /** The few moments the hub reports for /metrics; each is a counter increment, cheap on the hot path. */
 export type HubCounters = {

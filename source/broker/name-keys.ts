@@ -1,7 +1,7 @@
 import {createHash, timingSafeEqual} from 'node:crypto';
 import {nameSkeleton} from '../protocol/names.js';
 import {newToken} from './ids.js';
-import type {NameKeyStore} from './name-key-store.js';
+import type {NameKeyStore} from './engines/name-key-store.js';
 
 /** How open mode keeps names: for how long after their last use, and how many at most. */
 export type NameKeepOptions = {

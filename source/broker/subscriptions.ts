@@ -5,7 +5,7 @@ import {MAX_REGEX_INPUT} from '../filter/to-predicate.js';
 import type {ChatMessage} from '../protocol/messages.js';
 import {isDirectRoom} from '../protocol/names.js';
 import type {Connection, Subscription} from './connection.js';
-import type {Engine, PresenceEvent} from './engine.js';
+import type {Engine, PresenceEvent} from './engines/engine.js';
 import type {Fanout} from './fanout.js';
 
 /** Most named views (`subscribe` with `sub`) one connection may hold, over all its rooms. */

@@ -3,7 +3,7 @@ import {userInfo} from 'node:os';
 import {GOOD_SECRET_HINT, weakSecretReason} from '../auth/secrets.js';
 import {parseDuration} from '../auth/tokens.js';
 import {checkRoomName, checkUserName} from '../protocol/names.js';
-import {parseRedisAddress, RedisAddressError} from '../broker/redis-address.js';
+import {parseRedisAddress, RedisAddressError} from '../broker/engines/redis/redis-address.js';
 import {BROKER_DEFAULTS} from '../broker/broker-defaults.js';
 import {flagName, setting, type IntegerSettingKey, type RawFlags} from './settings.js';
 

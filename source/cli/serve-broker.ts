@@ -1,5 +1,5 @@
 import {BrokerStartError, createBroker, type Broker} from '../broker/create-broker.js';
-import type {Engine} from '../broker/engine.js';
+import type {Engine} from '../broker/engines/engine.js';
 import {importNeeding, MissingPackageError} from '../broker/optional-package.js';
 import type {ServeSettings} from './parse-flags.js';
 
@@ -61,7 +61,7 @@ export async function serveBroker(settings: ServeSettings, log: (line: string) =
 async function engineFor(settings: ServeSettings, log: (line: string) => void): Promise<Engine | undefined> {
 	const limits = {historySize: settings.historySize, historyTtl: settings.historyTtl};
 	if (settings.dataPath !== undefined) {
-		const {createSqliteEngine} = await importNeeding('--data', 'better-sqlite3', () => import('../broker/sqlite-engine.js'));
+		const {createSqliteEngine} = await importNeeding('--data', 'better-sqlite3', () => import('../broker/engines/sqlite/sqlite-engine.js'));
 		try {
 			return createSqliteEngine(settings.dataPath, limits);
 		} catch (error) {
@@ -73,7 +73,7 @@ async function engineFor(settings: ServeSettings, log: (line: string) => void): 
 		}
 	}
 	if (settings.redisUrl !== undefined) {
-		const {createRedisEngine} = await importNeeding('--redis', 'ioredis', () => import('../broker/redis-engine.js'));
+		const {createRedisEngine} = await importNeeding('--redis', 'ioredis', () => import('../broker/engines/redis/redis-engine.js'));
 		return createRedisEngine(settings.redisUrl, {...limits, log, ...(settings.presenceTtlMs === undefined ? {} : {presenceTtlMs: settings.presenceTtlMs})});
 	}
 	return undefined;

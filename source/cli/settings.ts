@@ -15,7 +15,7 @@
  * default lives in one place; values here are in the flag's own units (seconds, bytes).
  */
 import {BROKER_DEFAULTS} from '../broker/broker-defaults.js';
-import {DEFAULT_ENGINE_OPTIONS} from '../broker/engine.js';
+import {DEFAULT_ENGINE_OPTIONS} from '../broker/engines/engine.js';
 
 /** Where `--help` lists a flag; `token` flags belong to `natter token` only. */
 export type SettingGroup = 'client' | 'broker' | 'security' | 'token';

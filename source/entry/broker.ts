@@ -5,8 +5,8 @@
  * only when a broker starts (it is optional: without it /metrics answers 501).
  */
 export {createBroker, BrokerStartError, type Broker, type BrokerOptions} from '../broker/create-broker.js';
-export {createMemoryEngine} from '../broker/memory-engine.js';
-export {DEFAULT_ENGINE_OPTIONS} from '../broker/engine.js';
+export {createMemoryEngine} from '../broker/engines/memory/memory-engine.js';
+export {DEFAULT_ENGINE_OPTIONS} from '../broker/engines/engine.js';
 export type {
 	Cursor,
 	Engine,
@@ -19,8 +19,8 @@ export type {
 	PublishInput,
 	PublishResult,
 	RoomState,
-} from '../broker/engine.js';
-export {EngineUnavailableError} from '../broker/engine-unavailable-error.js';
+} from '../broker/engines/engine.js';
+export {EngineUnavailableError} from '../broker/engines/engine-unavailable-error.js';
 export {MissingPackageError} from '../broker/optional-package.js';
 export {compileFilter, DEFAULT_FILTER_LIMITS, type CompiledFilter, type CompileResult, type FilterInput, type FilterLimits} from '../filter/compile-filter.js';
 export {signToken, verifyToken, type TokenIdentity, type VerifyResult} from '../auth/tokens.js';

@@ -3,6 +3,6 @@
  * `createBroker({engine: createRedisEngine('redis://host:6379')})`. Needs the optional package
  * ioredis (`npm install ioredis@5`); loads nothing of SQLite.
  */
-export {createRedisEngine, type RedisEngineOptions} from '../broker/redis-engine.js';
-export {EngineUnavailableError} from '../broker/engine-unavailable-error.js';
-export type {Engine, EngineOptions} from '../broker/engine.js';
+export {createRedisEngine, type RedisEngineOptions} from '../broker/engines/redis/redis-engine.js';
+export {EngineUnavailableError} from '../broker/engines/engine-unavailable-error.js';
+export type {Engine, EngineOptions} from '../broker/engines/engine.js';

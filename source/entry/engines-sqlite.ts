@@ -3,5 +3,5 @@
  * `createBroker({engine: createSqliteEngine('rooms.db')})`. Needs the optional package
  * better-sqlite3 (`npm install better-sqlite3@12`); loads nothing of Redis.
  */
-export {createSqliteEngine} from '../broker/sqlite-engine.js';
-export type {Engine, EngineOptions} from '../broker/engine.js';
+export {createSqliteEngine} from '../broker/engines/sqlite/sqlite-engine.js';
+export type {Engine, EngineOptions} from '../broker/engines/engine.js';

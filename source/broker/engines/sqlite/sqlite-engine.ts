@@ -1,4 +1,4 @@
-import type {ChatMessage} from '../protocol/messages.js';
+import type {ChatMessage} from '../../../protocol/messages.js';
 import {
 	DEFAULT_ENGINE_OPTIONS,
 	type Cursor,
@@ -10,10 +10,10 @@ import {
 	type PublishResult,
 	type PublishedRef,
 	type RoomState,
-} from './engine.js';
+} from '../engine.js';
 import {GroupCommit, type Committed} from './group-commit.js';
-import {newEpoch, newMessageIdFactory} from './ids.js';
-import {singleNode} from './single-node.js';
+import {newEpoch, newMessageIdFactory} from '../../ids.js';
+import {singleNode} from '../single-node/single-node.js';
 import {openSqliteFile} from './sqlite-file.js';
 import {sqliteDirectRooms} from './direct-rooms-sqlite.js';
 import {sqliteNameKeyStore} from './name-key-store-sqlite.js';

@@ -1,4 +1,4 @@
-import type {ChatMessage, Member, MessageData, PresenceAction, PresenceStatus} from '../protocol/messages.js';
+import type {ChatMessage, Member, MessageData, PresenceAction, PresenceStatus} from '../../protocol/messages.js';
 import type {DirectRoomIndex} from './direct-rooms.js';
 import type {NameKeyStore} from './name-key-store.js';
 
@@ -60,13 +60,12 @@ export type EngineEvent =
 export type EngineListener = (event: EngineEvent) => void;
 
 /**
- * The engine owns all of a broker's shared state: sequences, history, idempotency keys,
- * acknowledged cursors and presence. The hub owns only the sockets of its own node.
+ * The message log: sequences, history, idempotency keys and acknowledged cursors of every room.
  *
  * Guarantees every implementation keeps (the contract suite in test/engine-contract.ts checks them):
- * - `publish` assigns the room's next sequence, stores the message and announces it as ONE
- *   atomic step: no two messages share a sequence, no sequence lacks its message, sequences in
- *   an epoch are 1, 2, 3 … without holes.
+ * - `publish` assigns the room's next sequence, stores the message and announces it (on the
+ *   engine's EventBus) as ONE atomic step: no two messages share a sequence, no sequence lacks
+ *   its message, sequences in an epoch are 1, 2, 3 … without holes.
  * - `publish` with a `clientId` already seen for (room, sender) within the dedupe window
  *   stores nothing and returns the original's id, sequence and timestamp with `duplicate: true`.
  *   A clientId costs a small fixed record (never the message), at most `dedupeKeys` per
@@ -76,8 +75,6 @@ export type EngineListener = (event: EngineEvent) => void;
  * - History keeps at most `historySize` messages per room, none stored longer than `historyTtl` ago,
  *   measured on the engine's own clock (`now`), not on the hub-stamped `message.timestamp`.
  * - `clearHistory` starts a new epoch whose sequence starts again at 1.
- * - Events of one room reach each listener in sequence order on a best-effort basis; a hub
- *   must still detect holes by sequence and repair them from `history` (the Redis link is lossy).
  * - Cursors only move forward within an epoch.
  * - Reading a room nobody published to (`room`, `history`, `getCursor`) stores nothing: such a
  *   room reads as sequence 0 with a stable epoch, whatever is asked about it; a cursor at 0
@@ -85,12 +82,8 @@ export type EngineListener = (event: EngineEvent) => void;
  *   messages, no dedupe keys and is not watched (it comes back in a new epoch), and keeps at
  *   most `maxHistoryBytes` of history in all, evicting the oldest messages of the least recently
  *   used rooms first: clients see that as `first` moving up (a gap), as with `historySize`.
- * - Presence counts holders (connections) per user: `presenceAdd` says whether the user was
- *   absent before, `presenceRemove` whether the user is now gone, so join/leave fire once per user.
  */
-export type Engine = {
-	/** A short name for logs and metrics ("memory", "sqlite", "redis"). */
-	readonly kind: string;
+export type MessageLog = {
 	publish(input: PublishInput): Promise<PublishResult>;
 	room(room: string): Promise<RoomState>;
 	history(room: string, query: HistoryQuery): Promise<HistoryPage>;
@@ -99,6 +92,16 @@ export type Engine = {
 	/** Move `userId`'s acknowledged position in `room` forward (never back within one epoch). */
 	setCursor(userId: string, room: string, cursor: Cursor): Promise<void>;
 	getCursor(userId: string, room: string): Promise<Cursor | undefined>;
+};
+
+/**
+ * Who is in which room, over every node.
+ *
+ * Guarantee: presence counts holders (connections) per user: `presenceAdd` says whether the
+ * user was absent before, `presenceRemove` whether the user is now gone, so join/leave fire
+ * once per user however many connections (or nodes) hold them.
+ */
+export type PresenceStore = {
 	/** Register one holder (a connection) of `userId` in `room`; true when the user was not present before. */
 	presenceAdd(room: string, userId: string, holder: string, status: PresenceStatus, reason?: string): Promise<boolean>;
 	/** Drop one holder; true when it was the user's last one in the room. */
@@ -106,20 +109,44 @@ export type Engine = {
 	/** Change one holder's status; returns the user's combined status (online if any holder is) before and after, or undefined if the holder is unknown. */
 	presenceStatus(room: string, userId: string, holder: string, status: PresenceStatus, reason?: string): Promise<{before: Member; after: Member} | undefined>;
 	members(room: string): Promise<Member[]>;
+};
+
+/**
+ * Carries events (published messages, cleared rooms, presence) to the hub of every node that
+ * watches the room, this one included.
+ *
+ * Guarantee: events of one room reach each listener in sequence order on a best-effort basis
+ * only; a hub must still detect holes by sequence and repair them from the MessageLog's
+ * `history` (the Redis link is lossy).
+ */
+export type EventBus = {
 	/** Carry a presence event to every node's hub (including this one). */
 	announce(event: PresenceEvent): Promise<void>;
 	/** Start receiving events of a room key (a node does this while it has members there). */
 	watch(room: string): Promise<void>;
 	unwatch(room: string): Promise<void>;
 	on(listener: EngineListener): void;
-	/** Open mode's kept names and their keys (see NameKeys): memory for the process life, SQLite and Redis durable. */
-	readonly nameKeys: NameKeyStore;
-	/** Which direct conversations each user received messages in (see DirectRoomIndex): memory for the process life, SQLite and Redis durable. */
-	readonly directRooms: DirectRoomIndex;
-	/** Whether the engine answers right now (for /healthz). */
-	ready(): Promise<boolean>;
-	close(): Promise<void>;
 };
+
+/**
+ * The engine owns all of a broker's shared state: the message log, presence, the event bus
+ * between nodes, kept names and the index of direct conversations. The hub owns only the
+ * sockets of its own node. Each part's guarantees are on its own type; test/engine-contract.ts
+ * checks them against every implementation (memory, SQLite, Redis, Redis Cluster).
+ */
+export type Engine = MessageLog &
+	PresenceStore &
+	EventBus & {
+		/** A short name for logs and metrics ("memory", "sqlite", "redis"). */
+		readonly kind: string;
+		/** Open mode's kept names and their keys (see NameKeys): memory for the process life, SQLite and Redis durable. */
+		readonly nameKeys: NameKeyStore;
+		/** Which direct conversations each user received messages in (see DirectRoomIndex): memory for the process life, SQLite and Redis durable. */
+		readonly directRooms: DirectRoomIndex;
+		/** Whether the engine answers right now (for /healthz). */
+		ready(): Promise<boolean>;
+		close(): Promise<void>;
+	};
 
 /** Settings every engine takes. */
 export type EngineOptions = {

@@ -1,5 +1,5 @@
-import {directParties} from '../protocol/names.js';
-import type {EngineEvent, EngineListener, HistoryPage, RoomState} from './engine.js';
+import {directParties} from '../../../protocol/names.js';
+import type {EngineEvent, EngineListener, HistoryPage, RoomState} from '../engine.js';
 import type {RedisClient} from './redis-connection.js';
 import {roomKeys, userChannel} from './redis-keys.js';
 

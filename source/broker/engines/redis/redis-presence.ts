@@ -1,5 +1,5 @@
-import type {Member, PresenceStatus} from '../protocol/messages.js';
-import {directParties} from '../protocol/names.js';
+import type {Member, PresenceStatus} from '../../../protocol/messages.js';
+import {directParties} from '../../../protocol/names.js';
 import type {RedisConnection} from './redis-connection.js';
 import {roomKeys, type RoomKeys} from './redis-keys.js';
 

@@ -1,4 +1,4 @@
-import type {NameKey, NameKeyStore} from './name-key-store.js';
+import type {NameKey, NameKeyStore} from '../name-key-store.js';
 import type {RedisConnection} from './redis-connection.js';
 
 /**

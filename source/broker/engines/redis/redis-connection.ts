@@ -1,5 +1,5 @@
 import {Cluster, Redis, type RedisOptions} from 'ioredis';
-import {EngineUnavailableError} from './engine-unavailable-error.js';
+import {EngineUnavailableError} from '../engine-unavailable-error.js';
 import {parseRedisAddress, type RedisAddress} from './redis-address.js';
 import {defineScripts, type ScriptName} from './redis-scripts.js';
 

@@ -1,8 +1,8 @@
-import type {Engine, EngineEvent, EngineListener} from './engine.js';
+import type {EngineEvent, EngineListener, EventBus, PresenceStore} from '../engine.js';
 import {PresenceTable} from './presence-table.js';
 
 /** The parts of an engine that live only in this process: presence, event listeners, watching. */
-export type SingleNodeParts = Pick<Engine, 'presenceAdd' | 'presenceRemove' | 'presenceStatus' | 'members' | 'announce' | 'watch' | 'unwatch' | 'on'>;
+export type SingleNodeParts = PresenceStore & EventBus;
 
 /**
  * What the memory and durable engines share: with one node, presence describes this process's

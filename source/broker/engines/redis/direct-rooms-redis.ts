@@ -1,4 +1,4 @@
-import {MAX_DIRECT_ROOMS, type DirectRoomIndex} from './direct-rooms.js';
+import {MAX_DIRECT_ROOMS, type DirectRoomIndex} from '../direct-rooms.js';
 import {escapeKeyPart} from './redis-keys.js';
 import type {RedisConnection} from './redis-connection.js';
 

@@ -1,4 +1,4 @@
-import type {Member, PresenceStatus} from '../protocol/messages.js';
+import type {Member, PresenceStatus} from '../../../protocol/messages.js';
 
 /** One connection's say about its user's status. */
 type Holder = {status: PresenceStatus; reason?: string};

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type {GroupCommit} from './group-commit.js';
-import type {NameKey, NameKeyStore} from './name-key-store.js';
+import type {NameKey, NameKeyStore} from '../name-key-store.js';
 
 /**
  * The SQLite engine's kept names: a table of their own, created here if missing (so a database

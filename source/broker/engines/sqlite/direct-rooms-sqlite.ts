@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import {MAX_DIRECT_ROOMS, type DirectRoomIndex} from './direct-rooms.js';
+import {MAX_DIRECT_ROOMS, type DirectRoomIndex} from '../direct-rooms.js';
 import type {GroupCommit} from './group-commit.js';
 
 /**

@@ -1,4 +1,4 @@
-import type {ChatMessage} from '../protocol/messages.js';
+import type {ChatMessage} from '../../../protocol/messages.js';
 import {
 	DEFAULT_ENGINE_OPTIONS,
 	type Cursor,
@@ -10,11 +10,11 @@ import {
 	type PublishResult,
 	type PublishedRef,
 	type RoomState,
-} from './engine.js';
-import {newEpoch, newMessageIdFactory} from './ids.js';
-import {singleNode} from './single-node.js';
-import {memoryDirectRooms} from './direct-rooms.js';
-import {memoryNameKeyStore} from './name-key-store.js';
+} from '../engine.js';
+import {newEpoch, newMessageIdFactory} from '../../ids.js';
+import {singleNode} from '../single-node/single-node.js';
+import {memoryDirectRooms} from '../direct-rooms.js';
+import {memoryNameKeyStore} from '../name-key-store.js';
 
 /** A remembered clientId: what a retry's answer needs, and when it may be forgotten. */
 type DedupeRecord = PublishedRef & {expires: number};

@@ -1,6 +1,6 @@
 import {createHash} from 'node:crypto';
-import type {ChatMessage} from '../protocol/messages.js';
-import {directParties} from '../protocol/names.js';
+import type {ChatMessage} from '../../../protocol/messages.js';
+import {directParties} from '../../../protocol/names.js';
 import {
 	DEFAULT_ENGINE_OPTIONS,
 	type Cursor,
@@ -13,15 +13,15 @@ import {
 	type PublishResult,
 	type PublishedRef,
 	type RoomState,
-} from './engine.js';
-import {newEpoch, newMessageIdFactory, newToken} from './ids.js';
+} from '../engine.js';
+import {newEpoch, newMessageIdFactory, newToken} from '../../ids.js';
 import {RedisConnection} from './redis-connection.js';
 import {redisDirectRooms} from './direct-rooms-redis.js';
 import {redisNameKeyStore} from './name-key-store-redis.js';
 import {RedisEventLink} from './redis-event-link.js';
 import {roomKeys, userChannel, type RoomKeys} from './redis-keys.js';
 import {RedisPresence} from './redis-presence.js';
-import {BROKER_DEFAULTS} from './broker-defaults.js';
+import {BROKER_DEFAULTS} from '../../broker-defaults.js';
 
 export {EngineUnavailableError} from './redis-connection.js';
 
