@@ -8,6 +8,8 @@ export default tseslint.config(
 	...tseslint.configs.recommended,
 	{
 		languageOptions: {
+			// Type-aware rules (floating promises, needless assertions) read the TypeScript program.
+			parserOptions: {projectService: true, tsconfigRootDir: import.meta.dirname},
 			globals: {process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', setImmediate: 'readonly', Buffer: 'readonly', URL: 'readonly'},
 		},
 		rules: {
@@ -15,6 +17,14 @@ export default tseslint.config(
 			'@typescript-eslint/consistent-type-definitions': ['error', 'type'],
 			'no-console': 'off',
 			eqeqeq: ['error', 'always'],
+			// A promise nobody awaits loses its rejection: say `void` where that is meant.
+			// node:test's test() and describe() return promises the runner itself awaits.
+			'@typescript-eslint/no-floating-promises': ['error', {allowForKnownSafeCalls: [{from: 'package', name: ['test', 'describe', 'it', 'suite'], package: 'node:test'}]}],
+			'@typescript-eslint/no-misused-promises': ['error', {checksVoidReturn: {attributes: false}}],
+			// A `!` or `as` that changes nothing hides what the types already prove.
+			'@typescript-eslint/no-unnecessary-type-assertion': 'error',
 		},
 	},
+	// Plain JavaScript files are outside the TypeScript program: lint them without types.
+	{files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked},
 );

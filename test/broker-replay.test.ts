@@ -92,7 +92,7 @@ async function streamWithLateJoiners(broker: Broker, room: string, expectLoss: b
 			// Whatever history no longer held is reported as lost; everything after it arrives.
 			const first = subscribed.first as number;
 			assert.equal(subscribed.lost, Math.max(0, first - 1 - joiner.since), `joiner ${i}: lost`);
-			lostSome ||= (subscribed.lost as number) > 0;
+			lostSome ||= (subscribed.lost) > 0;
 			const from = Math.max(joiner.since, first - 1) + 1;
 			await joiner.client.waitFor(f => f.type === 'message' && f.sequence === TOTAL, 5000, `joiner ${i} reaching ${TOTAL}`);
 			await sync(joiner.client);

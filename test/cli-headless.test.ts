@@ -23,8 +23,8 @@ function natter(args: string[]): {child: ChildProcess; exit: Promise<Exit>} {
 	const child = spawn(process.execPath, ['--import', 'tsx', 'cli.tsx', ...args], {cwd: root, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe']});
 	let stdout = '';
 	let stderr = '';
-	child.stdout!.on('data', chunk => (stdout += String(chunk)));
-	child.stderr!.on('data', chunk => (stderr += String(chunk)));
+	child.stdout.on('data', chunk => (stdout += String(chunk)));
+	child.stderr.on('data', chunk => (stderr += String(chunk)));
 	// A hung child must not hang the suite.
 	const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
 	const exit = new Promise<Exit>(resolve => {

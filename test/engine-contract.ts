@@ -626,7 +626,7 @@ function range(from: number, to: number): number[] {
 /** The message a fresh publish stored (fails on a duplicate, which carries only a PublishedRef). */
 export function stored(result: PublishResult): ChatMessage {
 	assert.equal(result.duplicate, false, 'a fresh publish');
-	return result.message as ChatMessage;
+	return result.message;
 }
 
 /** What a duplicate of `result`'s publish must answer: the original's id, sequence and timestamp. */

@@ -157,14 +157,14 @@ function suites(): void {
 		const {engines} = nodes(2);
 		const [a, b] = engines;
 		const record = {name: 'Ana', hash: 'h1', lastUsed: 1};
-		assert.equal(await a!.nameKeys!.add('ana', record), true);
-		assert.equal(await b!.nameKeys!.add('ana', {...record, hash: 'h2'}), false);
-		assert.deepEqual(await b!.nameKeys!.get('ana'), record);
-		await b!.nameKeys!.touch('ana', 5);
-		assert.equal((await a!.nameKeys!.get('ana'))?.lastUsed, 5);
-		assert.equal(await a!.nameKeys!.count(), 1);
-		await a!.nameKeys!.remove('ana');
-		assert.equal(await b!.nameKeys!.get('ana'), undefined);
+		assert.equal(await a!.nameKeys.add('ana', record), true);
+		assert.equal(await b!.nameKeys.add('ana', {...record, hash: 'h2'}), false);
+		assert.deepEqual(await b!.nameKeys.get('ana'), record);
+		await b!.nameKeys.touch('ana', 5);
+		assert.equal((await a!.nameKeys.get('ana'))?.lastUsed, 5);
+		assert.equal(await a!.nameKeys.count(), 1);
+		await a!.nameKeys.remove('ana');
+		assert.equal(await b!.nameKeys.get('ana'), undefined);
 	});
 
 	async function slotOf(key: string): Promise<number> {

@@ -12,7 +12,7 @@ const context = (rooms: Record<string, {subscribed: boolean; direct: boolean}> =
 	me: 'ana',
 	dialect: NATTER_DIALECT,
 	online: true,
-	room: name => (rooms[name] ? {...rooms[name]!, joined: true, filter: undefined} : undefined),
+	room: name => (rooms[name] ? {...rooms[name], joined: true, filter: undefined} : undefined),
 });
 const errorOf = (command: Command): string => {
 	assert.equal(command.type, 'error', JSON.stringify(command));

@@ -12,14 +12,14 @@ const parse = (frame: unknown): ParseResult => parseClientFrame(typeof frame ===
 function accepted(frame: unknown): Record<string, unknown> {
 	const result = parse(frame);
 	assert.ok(result.ok, `refused ${JSON.stringify(frame)}: ${result.ok ? '' : result.error}`);
-	return result.frame as Record<string, unknown>;
+	return result.frame;
 }
 
 function refusedWith(frame: unknown, code: ErrorCode): ParseResult & {ok: false} {
 	const result = parse(frame);
 	assert.equal(result.ok, false, `accepted ${JSON.stringify(frame)}`);
 	assert.equal((result as {code: string}).code, code, `${JSON.stringify(frame)}: ${(result as {error: string}).error}`);
-	return result as ParseResult & {ok: false};
+	return result;
 }
 
 const CODES: ReadonlySet<string> = new Set(['invalid_json', 'invalid_frame', 'unknown_type', 'invalid_field']);

@@ -82,10 +82,10 @@ test('random batches of mixed events reduce like the events one by one', () => {
 	const rooms = ['general', 'dev', '@bo', '@cy'];
 	const event: fc.Arbitrary<ClientEvent> = fc.oneof(
 		{weight: 8, arbitrary: fc.record({room: fc.constantFrom(...rooms), sender: fc.constantFrom('ana', 'bo', 'cy', 'a-very-long-name-indeed', '山田'), text: fc.constantFrom('hi', 'ana?', '@ana look', 'banana', '出発 🚀')})
-			.map(({room, sender, text}) => ({type: 'message', room, message: {id: 'x', room, sender, content: text, sequence: 0, timestamp: T}, replayed: false}) as ClientEvent)},
-		{weight: 1, arbitrary: fc.constantFrom(...rooms).map(room => ({type: 'presence', room, userId: 'cy', action: 'away', reason: 'lunch', timestamp: T}) as ClientEvent)},
-		{weight: 1, arbitrary: fc.constantFrom(...rooms).map(room => ({type: 'gap', room, count: 2, from: 1, to: 2}) as ClientEvent)},
-		{weight: 1, arbitrary: fc.constantFrom('general', 'dev').map(room => ({type: 'left', room}) as ClientEvent)},
+			.map(({room, sender, text}): ClientEvent => ({type: 'message', room, message: {id: 'x', room, sender, content: text, sequence: 0, timestamp: T}, replayed: false}))},
+		{weight: 1, arbitrary: fc.constantFrom(...rooms).map((room): ClientEvent => ({type: 'presence', room, userId: 'cy', action: 'away', status: 'away', reason: 'lunch', timestamp: T}))},
+		{weight: 1, arbitrary: fc.constantFrom(...rooms).map((room): ClientEvent => ({type: 'gap', room, count: 2, from: 1, to: 2}))},
+		{weight: 1, arbitrary: fc.constantFrom('general', 'dev').map((room): ClientEvent => ({type: 'left', room}))},
 		{weight: 1, arbitrary: fc.constantFrom('general', 'dev').map(room => joined(room))},
 	);
 	fc.assert(fc.property(fc.array(event, {maxLength: 60}), fc.integer({min: 0, max: MAX_ENTRIES}), fc.boolean(), (list, prefill, scrolled) => {

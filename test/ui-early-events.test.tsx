@@ -68,7 +68,7 @@ test('recordEarlyEvents hands over the events so far once, in order, and records
 	client.start();
 	await joinedBoth;
 	const taken = early.take().map(({event}) => event);
-	assert.deepEqual(taken.filter(e => e.type === 'joined').map(e => (e as Extract<ClientEvent, {type: 'joined'}>).room).sort(), ['one', 'two']);
+	assert.deepEqual(taken.filter(e => e.type === 'joined').map(e => (e).room).sort(), ['one', 'two']);
 	const status = taken.filter((e): e is Extract<ClientEvent, {type: 'status'}> => e.type === 'status').map(e => e.status.state);
 	assert.equal(status.at(-1), 'online', `the last status recorded is online (got ${status.join(' → ')})`);
 	client.publish('one', 'after the take');

@@ -167,7 +167,7 @@ export function tuiFlood(): Scenario {
 			} finally {
 				await json.stop();
 			}
-			values.cpuRatio = values.tuiCpu! / values.jsonCpu!;
+			values.cpuRatio = values.tuiCpu / values.jsonCpu;
 			return {values, checks, notes: []};
 		},
 	};

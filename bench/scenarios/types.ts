@@ -21,7 +21,7 @@ export type Metric = {
 	unit: string;
 	/** Decimal places in the table. */
 	digits: number;
-	target?: Target;
+	target?: Target | undefined;
 };
 
 /** What one run of a scenario against one server produced. */

@@ -71,7 +71,7 @@ export class HandshakeGate {
 	 * A TCP connection was accepted (the HTTP server's `connection` event). From a proxy that is
 	 * not trusted, it takes its address's slot now; over the half-open cap it is destroyed at once.
 	 */
-	accept(socket: Duplex & {remoteAddress?: string}): void {
+	accept(socket: Duplex & {remoteAddress?: string | undefined}): void {
 		const raw = socket.remoteAddress;
 		if (raw === undefined) {
 			socket.destroy();

@@ -311,7 +311,7 @@ export class Hub {
 		if (refusal !== undefined) return {ok: false, error: refusal};
 		// A resume token is issued only to a connection that proved the name: it proves it again.
 		const proven = !this.nameKeys || this.identities.resumes(name, resume);
-		const claim: NameClaim = proven ? {ok: true} : await this.nameKeys!.claim(name, key, issue);
+		const claim: NameClaim = proven ? {ok: true} : await this.nameKeys.claim(name, key, issue);
 		if (!claim.ok) return claim;
 		// Another connection may have bound the name while the engine answered.
 		const bound = this.identities.bind(connection, name, resume);

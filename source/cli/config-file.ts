@@ -35,8 +35,8 @@ export type Config = {
 	notify?: NotifyMode;
 	logDir?: string;
 	ignore?: string[];
-	colours?: Record<string, (typeof NAME_COLOURS)[number]>;
-	timestamp?: (typeof TIMESTAMP_FORMATS)[number];
+	colours?: Record<string, (typeof NAME_COLOURS)[number]> | undefined;
+	timestamp?: (typeof TIMESTAMP_FORMATS)[number] | undefined;
 };
 
 /** The file read, whether it was there, and what it says. */

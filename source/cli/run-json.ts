@@ -170,7 +170,7 @@ function readStructured(line: string): {content: string; data?: MessageData; roo
 	if (typeof v.content !== 'string' || v.content.length === 0) return 'a JSON line needs a non-empty "content" string';
 	if (v.data !== undefined && (typeof v.data !== 'object' || v.data === null || Array.isArray(v.data))) return '"data" must be a JSON object';
 	if (v.room !== undefined && typeof v.room !== 'string') return '"room" must be a string';
-	return {content: v.content, ...(v.data === undefined ? {} : {data: v.data as MessageData}), ...(v.room === undefined ? {} : {room: v.room as string})};
+	return {content: v.content, ...(v.data === undefined ? {} : {data: v.data as MessageData}), ...(v.room === undefined ? {} : {room: v.room})};
 }
 
 /** The JSON line for an event, or undefined for events scripts do not need (round-trip pings). */

@@ -410,7 +410,7 @@ export type SettingKey = keyof typeof SETTINGS;
 type RawValue<S extends Setting> = S['kind'] extends 'boolean' ? boolean : S['kind'] extends 'list' ? string[] : string;
 
 /** Raw flags as meow hands them over: integers arrive as strings so a bad one can be explained. */
-export type RawFlags = {[K in SettingKey]?: RawValue<(typeof SETTINGS)[K]>};
+export type RawFlags = {[K in SettingKey]?: RawValue<(typeof SETTINGS)[K]> | undefined};
 
 /** The keys of the integer settings, which `integerSetting` reads. */
 export type IntegerSettingKey = {[K in SettingKey]: (typeof SETTINGS)[K]['kind'] extends 'integer' ? K : never}[SettingKey];

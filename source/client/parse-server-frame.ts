@@ -43,7 +43,7 @@ export function parseServerFrame(text: string): ServerFrame | undefined {
 		case 'history_cleared':
 			return str(f.room) && str(f.epoch) ? (f as ServerFrame) : undefined;
 		case 'members':
-			return str(f.room) ? {type: 'members', room: f.room as string, members: members(f.members)} : undefined;
+			return str(f.room) ? {type: 'members', room: f.room, members: members(f.members)} : undefined;
 		case 'error': {
 			if (!str(f.error)) return undefined;
 			const {id: _id, ...rest} = f as ErrorFrame;

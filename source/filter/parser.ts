@@ -1,4 +1,4 @@
-import type {ComparisonOperator, Field, FilterNode, Literal} from './ast.js';
+import type {Field, FilterNode, Literal} from './ast.js';
 import {compileRegex} from './compile-regex.js';
 import {FilterError} from './filter-error.js';
 import type {Token} from './lexer.js';
@@ -78,7 +78,7 @@ export function parse(tokens: readonly Token[], maxDepth: number): FilterNode {
 			if (token.operator !== '==' && token.operator !== '!=' && typeof value !== 'number' && typeof value !== 'string') {
 				throw new FilterError(`"${token.operator}" compares only numbers or strings`, tokens[index - 1]!.position);
 			}
-			return {kind: 'compare', field, operator: token.operator as ComparisonOperator, value, position};
+			return {kind: 'compare', field, operator: token.operator, value, position};
 		}
 		if (isWord(token, 'in')) {
 			next();

@@ -1,4 +1,4 @@
-import type {ClientFrame, ErrorCode, MessageData, PresenceStatus} from './messages.js';
+import type {ClientFrame, ErrorCode, MessageData} from './messages.js';
 import {checkRoomName, checkUserName} from './names.js';
 
 /** Limits the parser enforces; the broker passes its configured values. */
@@ -185,7 +185,7 @@ function parseTyped(type: string, raw: Record<string, unknown>, limits: FrameLim
 			if (raw.status !== 'online' && raw.status !== 'away') return fail('invalid_field', '"status" must be "online" or "away"');
 			const reason = optionalString(raw.reason, 'reason', 200);
 			if (!reason.ok) return reason;
-			return ok({type, status: raw.status as PresenceStatus, ...defined('reason', reason.value)});
+			return ok({type, status: raw.status, ...defined('reason', reason.value)});
 		}
 		case 'bye':
 			return ok({type});

@@ -56,8 +56,8 @@ export function startBrokerProcess(options: BrokerProcessOptions = {}): Promise<
 	const child = spawn(process.execPath, args, {cwd: ROOT, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe']});
 	let stdout = '';
 	let stderr = '';
-	child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-	child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+	child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+	child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
 
 	// 'close', not 'exit': it comes after the output pipes are drained, so the last error line is in `stderr`.
 	const exited = new Promise<ProcessExit>(resolve => child.once('close', (code, signal) => resolve({code, signal})));
@@ -93,10 +93,10 @@ export function startBrokerProcess(options: BrokerProcessOptions = {}): Promise<
 			const match = LISTENING.exec(stdout);
 			if (!match) return;
 			clearTimeout(timer);
-			child.stdout!.off('data', onData);
+			child.stdout.off('data', onData);
 			resolve({url: match[1]!, child, output: () => ({stdout, stderr}), kill, stop});
 		};
-		child.stdout!.on('data', onData);
+		child.stdout.on('data', onData);
 		void exited.then(exit => {
 			clearTimeout(timer);
 			reject(new BrokerProcessError(`broker exited (${exit.signal ?? `code ${exit.code}`}) before listening: ${stderr.trim()}`, exit, stderr));

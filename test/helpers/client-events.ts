@@ -27,7 +27,7 @@ export function recordClient(options: ClientOptions): RecordedClient {
 	return {
 		client,
 		events,
-		waitFor: waitFor as RecordedClient['waitFor'],
+		waitFor: waitFor,
 		contents: room => messages(room).map(e => e.message.content),
 		sequences: room => messages(room).map(e => e.message.sequence),
 	};

@@ -47,7 +47,7 @@ export async function startSeedServer(): Promise<SeedServer> {
 	await new Promise<void>((ready, fail) => {
 		const timer = setTimeout(() => fail(new Error('the seed server did not start in 15 s')), 15_000);
 		let out = '';
-		child.stdout!.on('data', (chunk: Buffer) => {
+		child.stdout.on('data', (chunk: Buffer) => {
 			out += chunk.toString();
 			if (out.includes('Pub/Sub server running')) {
 				clearTimeout(timer);
@@ -59,8 +59,8 @@ export async function startSeedServer(): Promise<SeedServer> {
 			fail(new Error(`the seed server exited with ${code}`));
 		});
 	});
-	child.stdout!.resume();
-	child.stderr!.resume();
+	child.stdout.resume();
+	child.stderr.resume();
 	return {
 		url: `ws://127.0.0.1:${port}`,
 		port,

@@ -1,6 +1,7 @@
 import {memo} from 'react';
 import {Box, Text} from 'ink';
 import {fitSegments, type Row} from '../layout/rows.js';
+import {definedProps} from './defined-props.js';
 
 type Props = {row: Row; width: number};
 
@@ -22,12 +23,7 @@ export const RowText = memo(function RowText({row, width}: Props) {
 				<Text
 					key={i}
 					wrap="truncate-end"
-					color={segment.color}
-					backgroundColor={segment.backgroundColor}
-					dimColor={segment.dim}
-					bold={segment.bold}
-					inverse={segment.inverse}
-					italic={segment.italic}
+					{...definedProps({color: segment.color, backgroundColor: segment.backgroundColor, dimColor: segment.dim, bold: segment.bold, inverse: segment.inverse, italic: segment.italic})}
 				>
 					{segment.text}
 				</Text>

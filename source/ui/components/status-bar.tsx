@@ -46,7 +46,7 @@ export const StatusBar = memo(function StatusBar(props: Props) {
 		<Box height={1} width={props.width} flexShrink={0}>
 			<Text wrap="truncate-end" backgroundColor="blue" color="white">
 				{fitted.map((part, i) => (
-					<Text key={i} backgroundColor="blue" color={part.color ?? 'white'} bold={part.bold}>
+					<Text key={i} backgroundColor="blue" color={part.color ?? 'white'} bold={part.bold ?? false}>
 						{part.text}{' '}
 					</Text>
 				))}

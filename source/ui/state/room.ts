@@ -109,7 +109,7 @@ export function tabNumber(state: Pick<ChatState, 'tabNumbers'>, name: string): n
 export function append(room: RoomView, entries: readonly NewEntry[]): RoomView {
 	if (entries.length === 0) return room;
 	let key = room.nextKey;
-	const keyed = entries.map(entry => ({...entry, key: key++}) as Entry);
+	const keyed = entries.map(entry => ({...entry, key: key++}));
 	let all = [...room.entries, ...keyed];
 	let {oldestSequence, backlog, anchor} = room;
 	if (all.length > MAX_ENTRIES) {
@@ -160,7 +160,7 @@ export function scrollbackBefore(room: RoomView): number {
 export function prepend(room: RoomView, entries: readonly NewEntry[]): RoomView {
 	if (entries.length === 0) return room;
 	let key = room.firstKey - entries.length;
-	const keyed = entries.map(entry => ({...entry, key: key++}) as Entry);
+	const keyed = entries.map(entry => ({...entry, key: key++}));
 	const all = [...keyed, ...room.entries];
 	return {...room, entries: all, firstKey: all[0]!.key, nextKey: room.nextKey};
 }

@@ -73,7 +73,7 @@ export type RoomView = {
 	/** Key of the first entry not seen before returning to this tab: the `── new ──` line goes above it. */
 	readMarker: number | undefined;
 	/** /search in this tab: the matching entries' keys, oldest first, and the one shown. */
-	search?: {text: string; keys: readonly number[]; index: number};
+	search?: {text: string; keys: readonly number[]; index: number} | undefined;
 };
 
 /** Everything the chat window shows. */
@@ -108,7 +108,7 @@ export type ChatState = {
 	/** /set timestamp: the pane's times with seconds (HH:mm:ss) or without. */
 	seconds?: boolean;
 	/** /set members N: the member panel's width (the default when undefined). */
-	panelWidth?: number;
+	panelWidth?: number | undefined;
 };
 
 /** Messages (and lines) kept per room in memory; older ones are fetched again on scrollback. */

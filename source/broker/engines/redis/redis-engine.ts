@@ -181,7 +181,7 @@ export function createRedisEngine(url: string, options: RedisEngineOptions = {})
 			// On a cluster a script may publish only within its own slot: a DM's user channels are on
 			// other slots, so the node publishes those itself, after the script (see fanOutDirect).
 			const outside = redis.sharded && directParties(input.room) !== undefined;
-			const reply = (await echoed(input.room, tag, async () => {
+			const reply = await echoed<[number, string, number | string]>(input.room, tag, async () => {
 				const stored = (await redis.script(`publish to ${input.room}`, 'natterPublish', [keys.seq, keys.epoch, keys.history, keys.dedupe(input.sender), keys.dedupeOrder(input.sender)], [
 					// The room's first publish keeps the epoch its readers were told (see unseenEpoch).
 					unseenEpoch(input.room),
@@ -199,7 +199,7 @@ export function createRedisEngine(url: string, options: RedisEngineOptions = {})
 				])) as [number, string, number | string];
 				if (outside && stored[0] === 0) await fanOutDirect(input.room, channels, `${eventHead},"epoch":${JSON.stringify(stored[1])},"message":${head}${stored[2]}${tail}}`);
 				return stored;
-			})) as [number, string, number | string];
+			});
 			const [duplicate, epoch, value] = reply;
 			if (duplicate === 1) {
 				const {id: originalId, sequence, timestamp} = JSON.parse(String(value)) as PublishedRef;

@@ -223,7 +223,7 @@ export class RedisEventLink {
 		}
 		const {n: nonce, ...event} = parsed;
 		if (nonce !== undefined) this.pending.get(nonce)?.();
-		this.hand(event as EngineEvent);
+		this.hand(event);
 	}
 
 	/** Hand an event to the hub unless it is a copy of one already handed on (or hold it during a catch-up). */

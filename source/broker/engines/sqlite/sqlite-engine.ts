@@ -1,4 +1,4 @@
-import type {ChatMessage} from '../../../protocol/messages.js';
+import type {ChatMessage, MessageData} from '../../../protocol/messages.js';
 import {
 	DEFAULT_ENGINE_OPTIONS,
 	type Cursor,
@@ -229,6 +229,6 @@ function toMessage(row: MessageRow): ChatMessage {
 		content: row.content,
 		sequence: row.sequence,
 		timestamp: row.timestamp,
-		...(row.data === null ? {} : {data: JSON.parse(row.data) as ChatMessage['data']}),
+		...(row.data === null ? {} : {data: JSON.parse(row.data) as MessageData}),
 	};
 }
