@@ -16,14 +16,20 @@ import {fill, metric, MiB, named, nonReader, peakRss, roundTrip, rss, sleep} fro
  */
 const SLACK = 64 * MiB;
 
+/** A broker at `--max-buffered maxBuffered` whose room `full` holds 100 messages of 16K CJK characters: one full history is 4.7 MiB of UTF-8. */
+async function brokerWithFullRoom(maxBuffered: number): Promise<Awaited<ReturnType<typeof startBrokerProcess>>> {
+	const broker = await startBrokerProcess({timeoutMs: 60_000, args: ['--max-buffered', String(maxBuffered)]});
+	const filler = await named(broker.url, 'filler');
+	await fill(filler, 'full', 100, '漢'.repeat(16 * 1024));
+	filler.ws.close();
+	return broker;
+}
+
 test('clients that ask for a full room history and never read cost at most --max-buffered each, and are cut off', {timeout: 120_000}, async t => {
 	const maxBuffered = MiB;
-	const broker = await startBrokerProcess({timeoutMs: 60_000, args: ['--max-buffered', String(maxBuffered)]});
+	const broker = await brokerWithFullRoom(maxBuffered);
 	const sockets: WebSocket[] = [];
 	try {
-		const filler = await named(broker.url, 'filler');
-		// 100 messages of 16K CJK characters: one full history is 4.7 MiB of UTF-8.
-		await fill(filler, 'full', 100, '漢'.repeat(16 * 1024));
 		const canary = await named(broker.url, 'canary');
 		canary.send({type: 'subscribe', room: 'quiet'});
 		await canary.waitFor(f => f.type === 'subscribed', 5000, 'subscribed');
@@ -60,7 +66,6 @@ test('clients that ask for a full room history and never read cost at most --max
 			),
 		);
 		for (const code of codes) assert.ok(code === 4009 || code === 1006, `closed with ${code}`);
-		filler.ws.close();
 		canary.ws.close();
 	} finally {
 		for (const ws of sockets) ws.terminate();
@@ -115,11 +120,9 @@ test('a history reply larger than a page arrives as several history frames, each
 
 test('clients that replay a full room on subscribe and never read are cut off within the bound', {timeout: 120_000}, async t => {
 	const maxBuffered = MiB;
-	const broker = await startBrokerProcess({timeoutMs: 60_000, args: ['--max-buffered', String(maxBuffered)]});
+	const broker = await brokerWithFullRoom(maxBuffered);
 	const sockets: WebSocket[] = [];
 	try {
-		const filler = await named(broker.url, 'filler');
-		await fill(filler, 'full', 100, '漢'.repeat(16 * 1024));
 		const before = rss(broker);
 		const n = 20;
 		const peak = await peakRss(broker, async () => {
@@ -132,7 +135,6 @@ test('clients that replay a full room on subscribe and never read are cut off wi
 		const bound = n * maxBuffered + SLACK;
 		assert.ok(growth <= bound, `the broker grew by ${(growth / MiB).toFixed(1)} MiB, more than ${n} x --max-buffered + ${SLACK / MiB} MiB`);
 		assert.equal(await metric(broker, 'natter_slow_consumer_disconnects_total'), n, 'every non-reader is cut off as a slow consumer');
-		filler.ws.close();
 	} finally {
 		for (const ws of sockets) ws.terminate();
 		await broker.stop();
