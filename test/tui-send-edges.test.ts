@@ -70,7 +70,7 @@ describe('sending at the edges, in the chat window', {skip, timeout: 120_000}, (
 		ana.type('z'.repeat(5000));
 		await ana.waitFor(() => ana.inputLine().includes('zzzzzzzzzz'), 20_000);
 		ana.press('Enter');
-		const failed = await ana.waitFor(/✖ not sent: "z+…": the broker closed the/, 15_000);
+		const failed = await ana.waitFor(/✖ not sent: the broker closed the/, 15_000);
 		assert.match(failed.replace(/\s*│\s*/g, ' '), /on a message of 5,\d{3} bytes as too large/);
 		await ana.send('after the close');
 		const screen = await ana.waitFor(/ana │ after the close +#1/, 15_000);
