@@ -55,8 +55,8 @@ function messageBytes(message: ChatMessage): number {
  * The default engine: everything in this process's memory. Fast and simple; a restart
  * starts every room in a new epoch. Use it for one node whose history may be lost.
  *
- * Only rooms with something to keep have a record: messages, dedupe keys, or watchers on this
- * node. Reads of other rooms store nothing; a record that has nothing left to keep is dropped
+ * Only rooms with something to keep have a record: messages, dedupe keys, a topic, or watchers
+ * on this node. Reads of other rooms store nothing; a record that has nothing left to keep is dropped
  * (a room that comes back starts a new epoch, so no client mistakes its sequences for the old
  * ones). History is bounded per room (`historySize`, `historyTtl`) and in all (`maxHistoryBytes`),
  * the least recently used rooms losing their oldest messages first.

@@ -22,7 +22,7 @@ type RoomRow = {epoch: string; sequence: number};
 type MessageRow = {id: string; room: string; sender: string; content: string; sequence: number; timestamp: number; data: string | null};
 
 /**
- * The durable single-node engine (`--data PATH`): rooms, sequences, epochs, history, cursors,
+ * The durable single-node engine (`--data PATH`): rooms, sequences, epochs, topics, history, cursors,
  * dedupe ids and DM conversations live in one SQLite file and survive a restart, also `kill -9`
  * and power loss. Use it for one broker node whose rooms must outlive the process; for several
  * nodes use the Redis engine. The file is locked for its broker: a second process cannot open it.
