@@ -39,3 +39,13 @@ test('against the seed server, natter clients join, chat in order and see each o
 	await bo.client.close();
 	await ana.waitFor(e => e.type === 'presence' && e.userId === 'bo' && e.action === 'leave');
 });
+
+test("against the seed server, setting a topic answers that this broker has no room topics, and nothing is sent", {skip}, async () => {
+	const ana = recordClient({urls: [seed.url], name: 'ana-topic', rooms: ['topics']});
+	clients.push(ana);
+	await ana.waitFor(joined('topics'), 10_000);
+	ana.client.setTopic('topics', 'anything');
+	const refused = await ana.waitFor(e => e.type === 'error' && e.room === 'topics');
+	assert.ok(refused.type === 'error' && refused.message === "this broker (the seed's reference server) has no room topics");
+	assert.equal(ana.client.topicOf('topics'), undefined);
+});

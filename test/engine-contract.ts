@@ -401,6 +401,61 @@ export function engineContractSuite(name: string, options: ContractOptions): voi
 			assert.equal(retryAgain.duplicate, true, 'and the new epoch deduplicates again');
 		});
 
+		test('a publish with a topic stores it with the room: room, history and later readers see it, and the message carries what was sent', async t => {
+			const engine = await open(t);
+			const room = unique('topic');
+			await engine.watch(room);
+			const log = listen(engine);
+			await publish(engine, room, 'before');
+			assert.equal('topic' in (await engine.room(room)), false, 'a room without a topic says none');
+			const set = stored(await publish(engine, room, 'ana set the topic: deploy at 5', {data: {topic: 'deploy at 5'}, topic: 'deploy at 5'}));
+			assert.equal(set.sequence, 2);
+			assert.deepEqual(set.data, {topic: 'deploy at 5'});
+			assert.equal('topic' in set, false, 'the topic is the room\'s, not a field of the message');
+			const state = await engine.room(room);
+			assert.equal(state.topic, 'deploy at 5');
+			const page = await engine.history(room, {since: 1});
+			assert.equal(page.topic, 'deploy at 5');
+			assert.deepEqual(page.messages, [set]);
+			const [event] = await log.waitFor(e => e.type === 'message' && e.room === room && e.message.sequence === 2, 1);
+			assert.ok(event?.type === 'message');
+			assert.deepEqual(event.message, set, 'the change reaches listeners as an ordinary message, in order');
+			await publish(engine, room, 'after');
+			assert.equal((await engine.room(room)).topic, 'deploy at 5', 'an ordinary publish leaves the topic as it is');
+			await publish(engine, room, 'bo set the topic: 🚀 ship it', {sender: 'bo', data: {topic: '🚀 ship it'}, topic: '🚀 ship it'});
+			assert.equal((await engine.room(room)).topic, '🚀 ship it', 'the latest change wins');
+			await publish(engine, room, 'bo cleared the topic', {sender: 'bo', data: {topic: ''}, topic: ''});
+			const cleared = await engine.room(room);
+			assert.equal('topic' in cleared, false, 'an empty topic removes it');
+			assert.equal(cleared.sequence, 5);
+		});
+
+		test('a retried topic change (same clientId) changes nothing: the topic set since stays', async t => {
+			const engine = await open(t);
+			const room = unique('topic-dedupe');
+			const first = await publish(engine, room, 'ana set the topic: one', {clientId: 't1', data: {topic: 'one'}, topic: 'one'});
+			await publish(engine, room, 'bo set the topic: two', {sender: 'bo', data: {topic: 'two'}, topic: 'two'});
+			const retry = await publish(engine, room, 'ana set the topic: one', {clientId: 't1', data: {topic: 'one'}, topic: 'one'});
+			assert.equal(retry.duplicate, true);
+			assert.deepEqual(retry.message, ref(first));
+			assert.equal((await engine.room(room)).topic, 'two');
+			assert.equal((await engine.room(room)).sequence, 2);
+		});
+
+		test('clearHistory keeps the topic: it belongs to the room, not to its history', async t => {
+			const engine = await open(t);
+			const room = unique('topic-clear');
+			await publish(engine, room, 'ana set the topic: incident 42', {data: {topic: 'incident 42'}, topic: 'incident 42'});
+			const cleared = await engine.clearHistory(room, 'admin');
+			assert.deepEqual(cleared, {sequence: 0, epoch: cleared.epoch, first: 1, topic: 'incident 42'});
+			assert.deepEqual(await engine.room(room), cleared);
+			const page = await engine.history(room, {});
+			assert.deepEqual([page.messages, page.topic], [[], 'incident 42']);
+			const other = unique('topic-none');
+			await publish(engine, other, 'x');
+			assert.equal('topic' in (await engine.clearHistory(other, 'admin')), false, 'a room without one has none after a clear');
+		});
+
 		test('a cursor starts undefined and moves only forward within an epoch, per user and room', async t => {
 			const engine = await open(t);
 			const room = unique('cursor');
@@ -598,6 +653,18 @@ export function engineContractSuite(name: string, options: ContractOptions): voi
 				assert.deepEqual(retry.message, ref(original));
 			}
 			assert.equal((await engine.room(room)).sequence, 4);
+		});
+
+		test('after reopen, topics survive, a cleared one stays cleared', async t => {
+			let engine = await open(t);
+			const room = unique('durable-topic');
+			const gone = unique('durable-topic-gone');
+			await publish(engine, room, 'ana set the topic: release week', {data: {topic: 'release week'}, topic: 'release week'});
+			await publish(engine, gone, 'ana set the topic: x', {data: {topic: 'x'}, topic: 'x'});
+			await publish(engine, gone, 'ana cleared the topic', {data: {topic: ''}, topic: ''});
+			engine = await reopen(engine);
+			assert.equal((await engine.room(room)).topic, 'release week');
+			assert.equal('topic' in (await engine.room(gone)), false);
 		});
 
 		test('after reopen, the index of direct conversations survives', async t => {

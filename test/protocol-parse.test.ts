@@ -155,3 +155,17 @@ test('parseClientFrame never throws, always answers a known code, and what it ac
 		{numRuns: 3000},
 	);
 });
+
+test('a topic frame parses with its room, topic ("" clears) and clientId; too long, non-string, a DM room and a publish with data.topic are refused', () => {
+	assert.deepEqual(accepted({type: 'topic', room: 'general', topic: 'deploy at 5', clientId: 't1', extra: 1}), {type: 'topic', room: 'general', topic: 'deploy at 5', clientId: 't1'});
+	assert.deepEqual(accepted({type: 'topic', room: 'general', topic: ''}), {type: 'topic', room: 'general', topic: ''});
+	assert.equal((accepted({type: 'topic', room: 'general', topic: 'x'.repeat(300)}) as {topic: string}).topic.length, 300, '300 characters are allowed');
+	const long = refusedWith({type: 'topic', room: 'general', topic: 'x'.repeat(301), clientId: 't2'}, 'invalid_field');
+	assert.deepEqual([long.error, long.room, long.clientId], ['topic is longer than 300 characters', 'general', 't2']);
+	refusedWith({type: 'topic', room: 'general'}, 'invalid_field');
+	refusedWith({type: 'topic', room: 'general', topic: ['x']}, 'invalid_field');
+	assert.match(refusedWith({type: 'topic', room: '@bo', topic: 'hi'}, 'invalid_field').error, /a direct conversation has no topic/);
+	const forged = refusedWith({type: 'publish', room: 'general', content: 'x', data: {topic: 'fake'}, clientId: 'p1'}, 'invalid_field');
+	assert.deepEqual([forged.room, forged.clientId], ['general', 'p1']);
+	assert.deepEqual(accepted({type: 'publish', room: 'general', content: 'x', data: {topics: ['a']}}).data, {topics: ['a']}, 'only the key topic itself is reserved');
+});

@@ -105,7 +105,7 @@ test('a schema-1 data file is migrated: dedupe rows shrink to id, sequence and t
 
 	const db = new Database(path, {readonly: true});
 	try {
-		assert.equal(db.pragma('user_version', {simple: true}), 2);
+		assert.equal(db.pragma('user_version', {simple: true}), 3, 'migrated through 2 to today\'s 3');
 		const rows = db.prepare<unknown[], {client_id: string; message: string}>('SELECT client_id, message FROM dedupe ORDER BY client_id').all();
 		assert.deepEqual(rows.map(row => row.client_id), ['c1', 'c2', 'c3', 'c4']);
 		for (const row of rows) {
@@ -114,11 +114,13 @@ test('a schema-1 data file is migrated: dedupe rows shrink to id, sequence and t
 		}
 		const index = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'dedupe_sender'").get();
 		assert.ok(index, 'the per-sender index of schema 2 exists');
+		const topics = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'topics'").get();
+		assert.ok(topics, 'the topics table of schema 3 exists');
 	} finally {
 		db.close();
 	}
 
-	// Opened again, the file is at schema 2 already: nothing to migrate, the old keys still dedupe.
+	// Opened again, the file is at schema 3 already: nothing to migrate, the old keys still dedupe.
 	const reopened = createSqliteEngine(path);
 	try {
 		const retry = await reopened.publish({room: 'lobby', sender: 'ana', content: 'again', clientId: 'c1', timestamp: 8});
@@ -126,5 +128,41 @@ test('a schema-1 data file is migrated: dedupe rows shrink to id, sequence and t
 		assert.equal((await reopened.room('lobby')).sequence, 4);
 	} finally {
 		await reopened.close();
+	}
+});
+
+test('a schema-2 data file is migrated to 3: rooms keep everything and can have topics, which survive a reopen', async () => {
+	const path = join(dir, 'natter-v2.db');
+	const db = new Database(path);
+	try {
+		// Schema 2 is schema 1 plus the per-sender dedupe index (MIGRATE_1_TO_2).
+		db.exec(SCHEMA_1);
+		db.exec('CREATE INDEX dedupe_sender ON dedupe (room, sender, expires);');
+		db.pragma('user_version = 2');
+		db.prepare('INSERT INTO rooms (room, epoch, sequence) VALUES (?, ?, ?)').run('ops', 'e2', 1);
+		db.prepare('INSERT INTO messages (room, sequence, id, sender, content, timestamp, data, stored) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run('ops', 1, 'm1', 'ana', 'hi', 1, null, Date.now());
+	} finally {
+		db.close();
+	}
+	const engine = createSqliteEngine(path);
+	try {
+		assert.deepEqual(await engine.room('ops'), {sequence: 1, epoch: 'e2', first: 1});
+		await engine.publish({room: 'ops', sender: 'ana', content: 'ana set the topic: on call', data: {topic: 'on call'}, topic: 'on call', timestamp: 2});
+		assert.deepEqual(await engine.room('ops'), {sequence: 2, epoch: 'e2', first: 1, topic: 'on call'});
+	} finally {
+		await engine.close();
+	}
+	const reopened = createSqliteEngine(path);
+	try {
+		assert.equal((await reopened.room('ops')).topic, 'on call');
+		assert.deepEqual((await reopened.history('ops', {})).messages.map(m => m.content), ['hi', 'ana set the topic: on call']);
+	} finally {
+		await reopened.close();
+	}
+	const check = new Database(path, {readonly: true});
+	try {
+		assert.equal(check.pragma('user_version', {simple: true}), 3);
+	} finally {
+		check.close();
 	}
 });

@@ -11,6 +11,7 @@ import {IdentityRegistry} from './identity-registry.js';
 import {NameKeys, type NameClaim, type NameKeepOptions} from './name-keys.js';
 import {filterTimeLeft, presenceEvent, Subscriptions} from './subscriptions.js';
 import {historyFrames} from './history-frames.js';
+import {setTopic} from './set-topic.js';
 
 /** What the hub needs from the broker that owns it. */
 export type HubOptions = {
@@ -183,7 +184,7 @@ export class Hub {
 		} catch (error) {
 			this.options.log(`error handling ${parsed.frame.type}: ${(error as Error).stack ?? String(error)}`);
 			const room = 'room' in parsed.frame ? parsed.frame.room : undefined;
-			const clientId = parsed.frame.type === 'publish' ? parsed.frame.clientId : undefined;
+			const clientId = parsed.frame.type === 'publish' || parsed.frame.type === 'topic' ? parsed.frame.clientId : undefined;
 			const id = parsed.frame.type === 'get_history' ? parsed.frame.id : undefined;
 			connection.error('unavailable', `the broker could not complete ${parsed.frame.type}: ${(error as Error).message}`, {
 				...(room === undefined ? {} : {room}),
@@ -222,6 +223,9 @@ export class Hub {
 				if (!(await this.ensureName(connection, undefined, frame.room))) return;
 				if (!this.mayUse(connection, frame.room, 'list the members of')) return;
 				connection.send({type: 'members', room: frame.room, members: await this.options.engine.members(connection.engineKey(frame.room))});
+				return;
+			case 'topic':
+				if (await setTopic(this.options.engine, connection, frame)) this.options.counters?.published();
 				return;
 			case 'bye':
 				// Close from our side too: "leave at once" must not wait for a client that lingers

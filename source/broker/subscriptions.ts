@@ -271,6 +271,7 @@ export class Subscriptions {
 			members,
 			...(sub.filter ? {filter: sub.filter.source} : {}),
 			...(sub.name === undefined ? {} : {sub: sub.name}),
+			...(page.topic === undefined ? {} : {topic: page.topic}),
 		});
 		await this.replayInPages(connection, sub, page.messages, verdicts);
 	}

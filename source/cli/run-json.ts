@@ -117,7 +117,7 @@ function act(client: NatterClient, command: Command, room: string | undefined, d
 		me: client.name,
 		dialect: client.dialect,
 		online: client.status.state === 'online',
-		room: name => (client.rooms.includes(name) ? {subscribed: true, joined: true, direct: isDirectRoom(name), filter: client.filterOf(name)} : undefined),
+		room: name => (client.rooms.includes(name) ? {subscribed: true, joined: true, direct: isDirectRoom(name), filter: client.filterOf(name), topic: client.topicOf(name)} : undefined),
 		refusal: (name, text) => client.refusal(name, text),
 	});
 	let current = room;
@@ -177,6 +177,9 @@ function readStructured(line: string): {content: string; data?: MessageData; roo
 function jsonLine(event: ClientEvent): (Record<string, unknown> & {type: string}) | undefined {
 	switch (event.type) {
 		case 'rtt':
+			return undefined;
+		// A topic change is its `message` line (data.topic), the topic on joining is in `joined`: nothing new to say.
+		case 'topic':
 			return undefined;
 		case 'message': {
 			const m = event.message;

@@ -1,5 +1,6 @@
 import type {ChatMessage, ClientFrame, ServerFrame} from '../protocol/messages.js';
 import {isDirectRoom} from '../protocol/names.js';
+import {topicChange} from '../protocol/topic.js';
 import {compileFilter} from '../filter/compile-filter.js';
 import {BrokerLink} from './broker-link.js';
 import {NATTER_DIALECT, SEED_DIALECT, UNKNOWN_DIALECT, type Dialect} from './dialect.js';
@@ -34,6 +35,8 @@ export function createClient(options: ClientOptions): NatterClient {
 
 	const listeners = new Set<ClientListener>();
 	const rooms = new Map<string, RoomSync>();
+	/** Each joined room's topic, as last heard; changed only by noteTopic. */
+	const topics = new Map<string, string>();
 
 	let status: ConnectionStatus = {state: 'offline', reason: 'not started'};
 	let dialect: Dialect = UNKNOWN_DIALECT;
@@ -50,6 +53,15 @@ export function createClient(options: ClientOptions): NatterClient {
 				// A listener's bug must not break delivery to the others or the connection.
 			}
 		}
+	}
+
+	/** Remember a room's topic ('' or undefined: none) and tell the UIs when it changed. */
+	function noteTopic(room: string, topic: string | undefined): void {
+		const next = topic === '' ? undefined : topic;
+		if (topics.get(room) === next) return;
+		if (next === undefined) topics.delete(room);
+		else topics.set(room, next);
+		emit({type: 'topic', room, topic: next});
 	}
 
 	function setStatus(next: ConnectionStatus): void {
@@ -102,6 +114,9 @@ export function createClient(options: ClientOptions): NatterClient {
 				if (output.type === 'message') {
 					publisher.onMessage(room, output.message);
 					emit({type: 'message', room, message: output.message, replayed});
+					// In the room's order, so the latest change delivered is the topic (the seed's has none).
+					const topic = dialect.topics && dialect.known ? topicChange(output.message.data) : undefined;
+					if (topic !== undefined && rooms.has(room)) noteTopic(room, topic);
 				} else {
 					emit({type: 'gap', room, from: output.from, to: output.to, count: output.count});
 				}
@@ -186,7 +201,10 @@ export function createClient(options: ClientOptions): NatterClient {
 				if (!sync) return;
 				const resumed = sync.epoch !== undefined && sync.epoch === frame.epoch;
 				sync.onSubscribed(frame, natter);
-				emit(joinedEvent(frame, natter, resumed));
+				const joined = joinedEvent(frame, natter, resumed);
+				emit(joined);
+				// `subscribed` tells the topic as of its sequence; the replay that follows brings later changes.
+				if (natter && frame.sub === undefined) noteTopic(frame.room, joined.topic);
 				goOnline();
 				publisher.flush();
 				return;
@@ -309,6 +327,7 @@ export function createClient(options: ClientOptions): NatterClient {
 			acks.flush(room);
 			sync.dispose();
 			rooms.delete(room);
+			topics.delete(room);
 			history.forgetRoom(room);
 			send({type: 'unsubscribe', room});
 			emit({type: 'left', room});
@@ -367,6 +386,16 @@ export function createClient(options: ClientOptions): NatterClient {
 		},
 		who(room) {
 			send({type: 'who', room});
+		},
+		setTopic(room, topic) {
+			const refuse = (message: string, code: 'client' | 'not_subscribed' = 'client'): void => emit({type: 'error', code, message, room});
+			if (!dialect.topics) return refuse("this broker (the seed's reference server) has no room topics");
+			if (isDirectRoom(room)) return refuse('a direct conversation has no topic: only rooms do');
+			if (!rooms.has(room)) return refuse(`join ${room} before you set its topic`, 'not_subscribed');
+			if (!send({type: 'topic', room, topic})) refuse(`not connected: the topic of ${room} was not set`);
+		},
+		topicOf(room) {
+			return topics.get(room);
 		},
 		close(flushMs = 2000) {
 			// A second close (Ctrl+C again, a second signal) shortens the wait of the first.

@@ -22,6 +22,8 @@ export type Dialect = {
 	readonly clearHistory: boolean;
 	/** `who` answers the room's member list. */
 	readonly who: boolean;
+	/** Room topics: `topic` frames, `subscribed.topic`, topic changes as messages with `data.topic`. */
+	readonly topics: boolean;
 	/** `get_history` honours `before` and `limit`; without, the client cuts the page itself. */
 	readonly historyPaging: boolean;
 	/** A `history` or `error` answering a `get_history` carries the request's `id` back (learnt from the first one that does). */
@@ -37,6 +39,7 @@ export const UNKNOWN_DIALECT: Dialect = {
 	filters: true,
 	clearHistory: true,
 	who: true,
+	topics: true,
 	historyPaging: false,
 	historyIds: false,
 };
@@ -50,6 +53,7 @@ export const NATTER_DIALECT: Dialect = {
 	filters: true,
 	clearHistory: true,
 	who: true,
+	topics: true,
 	historyPaging: true,
 	historyIds: false,
 };
@@ -63,6 +67,7 @@ export const SEED_DIALECT: Dialect = {
 	filters: false,
 	clearHistory: false,
 	who: false,
+	topics: false,
 	historyPaging: false,
 	historyIds: false,
 };

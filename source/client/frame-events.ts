@@ -27,6 +27,7 @@ export function joinedEvent(frame: SubscribedFrame, natter: boolean, resumed: bo
 		members: frame.members,
 		resumed,
 		...(frame.filter === undefined ? {} : {filter: frame.filter}),
+		...(natter && typeof frame.topic === 'string' ? {topic: frame.topic} : {}),
 	};
 }
 

@@ -34,7 +34,12 @@ export type ClientEvent =
 	/** The broker said who we are and what it supports (`flavour` names it; read `dialect`'s capabilities). */
 	| {type: 'welcome'; userId: string; admin: boolean; flavour: BrokerFlavour; dialect: Dialect}
 	/** `since`: replayed messages follow with sequences after it (the room's `sequence` when only live ones follow). */
-	| {type: 'joined'; room: string; epoch: string | undefined; sequence: number; since?: number; members: Member[]; resumed: boolean; filter?: string}
+	| {type: 'joined'; room: string; epoch: string | undefined; sequence: number; since?: number; members: Member[]; resumed: boolean; filter?: string; topic?: string}
+	/**
+	 * The room's topic as the client now knows it (undefined: none), whenever that changes: from
+	 * `subscribed.topic`, or from a topic-change message, right after that message's own event.
+	 */
+	| {type: 'topic'; room: string; topic: string | undefined}
 	| {type: 'left'; room: string}
 	| {type: 'message'; room: string; message: ChatMessage; replayed: boolean}
 	| {type: 'gap'; room: string; from: number; to: number; count: number}
@@ -131,6 +136,14 @@ export type NatterClient = {
 	/** The filter on a room, if any. */
 	filterOf(room: string): string | undefined;
 	who(room: string): void;
+	/**
+	 * Set the topic of a joined room ('' clears it). The broker announces the change in the room as
+	 * a message (a `message` event, then a `topic` event); a refusal comes as an `error` event, and so
+	 * does asking a broker without topics (the seed's) or asking while offline.
+	 */
+	setTopic(room: string, topic: string): void;
+	/** The topic of a joined room, as last heard (undefined: none, or not known). */
+	topicOf(room: string): string | undefined;
 	/** Send what is pending (waiting up to `flushMs`), say goodbye, close. */
 	close(flushMs?: number): Promise<void>;
 };

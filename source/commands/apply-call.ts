@@ -32,6 +32,9 @@ export function applyCall(client: NatterClient, call: ClientCall): void {
 		case 'setFilter':
 			client.setFilter(call.room, call.filter);
 			return;
+		case 'setTopic':
+			client.setTopic(call.room, call.topic);
+			return;
 		case 'reconnect':
 			client.reconnect();
 			return;

@@ -21,6 +21,7 @@ export const COMMANDS: readonly CommandSpec[] = [
 	{name: 'me', aliases: ['action'], args: 'ACTION', help: 'say what you do: shown as "* you ACTION"'},
 	{name: 'close', aliases: ['wc'], args: '[TAB]', help: "close a tab: leave the room, or hide the direct conversation"},
 	{name: 'history', aliases: [], args: '[N]', help: "show this room's last N messages from the broker (default 20)"},
+	{name: 'topic', aliases: [], args: '[TEXT|-delete]', help: "show this room's topic, set it to TEXT (everyone sees the change), or -delete it"},
 	{name: 'who', aliases: ['names'], args: '[ROOM]', help: 'list who is in this room and their status'},
 	{name: 'away', aliases: [], args: '[REASON]', help: 'mark yourself away, with an optional reason'},
 	{name: 'back', aliases: [], args: '', help: 'mark yourself back (online)'},

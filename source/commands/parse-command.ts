@@ -3,6 +3,7 @@
  * parse with it and then act on the result, so a command means the same thing in both.
  */
 import {checkRoomName, checkUserName} from '../protocol/names.js';
+import {MAX_TOPIC_LENGTH} from '../protocol/topic.js';
 import {findCommand, suggestCommand, usage, type CommandSpec} from './commands.js';
 import {HABIT_COMMANDS, parseHabit, type SettingName} from './parse-habit.js';
 
@@ -38,6 +39,8 @@ export type Command =
 	| {type: 'clear'; room: string}
 	/** /set: a setting of the window for this session. */
 	| {type: 'set'; setting: SettingName; value: string}
+	/** /topic: `topic` undefined shows the room's topic; '' removes it; otherwise the new topic. */
+	| {type: 'topic'; room: string; topic?: string}
 	| {type: 'error'; message: string};
 
 /** What the parser needs to know about the caller: the room plain text and room-less commands go to. */
@@ -140,6 +143,16 @@ function parseArguments(spec: CommandSpec, rest: string, context: CommandContext
 			const asked = findCommand(words[0]!.replace(/^\//, ''));
 			if (!asked) return wrong(`there is no command ${JSON.stringify(words[0])}`);
 			return {type: 'help', command: asked.name};
+		}
+		case 'topic': {
+			const got = room(undefined);
+			if ('error' in got) return got.error;
+			// One line: a pasted line break becomes a space, as the topic line shows it.
+			const text = rest.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+			if (text === '') return {type: 'topic', room: got.room};
+			if (text === '-delete') return {type: 'topic', room: got.room, topic: ''};
+			if (text.length > MAX_TOPIC_LENGTH) return wrong(`a topic is at most ${MAX_TOPIC_LENGTH} characters; this one has ${text.length}`);
+			return {type: 'topic', room: got.room, topic: text};
 		}
 		case 'ignore':
 		case 'unignore': {

@@ -9,6 +9,7 @@ import type {IgnoredNames} from './ignore-list.js';
 import type {MessageData} from '../protocol/messages.js';
 import type {Command} from './parse-command.js';
 import {planHabit, type ViewChange} from './plan-habit.js';
+import {isDirectRoom} from '../protocol/names.js';
 
 /** What a front end holds for a room the user named. */
 export type RoomFacts = {
@@ -19,6 +20,8 @@ export type RoomFacts = {
 	/** A direct conversation (`@user`). */
 	direct: boolean;
 	filter: string | undefined;
+	/** The room's topic as last heard (undefined: none). */
+	topic?: string | undefined;
 	/** Who is there, when the front end keeps track (the window does; --json does not). */
 	members?: readonly KnownMember[];
 };
@@ -47,6 +50,7 @@ export type ClientCall =
 	| {call: 'who'; room: string}
 	| {call: 'clearHistory'; room: string}
 	| {call: 'setFilter'; room: string; filter: string | undefined}
+	| {call: 'setTopic'; room: string; topic: string}
 	| {call: 'reconnect'};
 
 /**
@@ -139,6 +143,8 @@ export function planCommand(command: Command, context: PlanContext): Step[] {
 			if (!dialect.filters) return [refuse("this broker (the seed's server) has no content filters")];
 			return [call({call: 'setFilter', room: command.room, filter: command.expr === 'off' ? undefined : command.expr})];
 		}
+		case 'topic':
+			return planTopic(command, context);
 		case 'help':
 			return [{type: 'help', ...(command.command === undefined ? {} : {topic: command.command})}];
 		case 'reconnect':
@@ -172,4 +178,17 @@ export function planCommand(command: Command, context: PlanContext): Step[] {
 		case 'set':
 			return planHabit(command, context);
 	}
+}
+
+/** /topic: show the room's topic, or set it (the broker says the change in the room to everyone). */
+function planTopic(command: Extract<Command, {type: 'topic'}>, context: PlanContext): Step[] {
+	const {room, topic} = command;
+	const facts = context.room(room);
+	if (facts?.direct ?? isDirectRoom(room)) return [refuse('a direct conversation has no topic: only rooms do')];
+	if (!context.dialect.topics) return [refuse("this broker (the seed's server) has no room topics")];
+	if (!facts?.subscribed) return [refuse(`you are not in ${room}: /join it first`)];
+	if (topic === undefined) return [answer(facts.topic === undefined ? `${room} has no topic; /topic TEXT sets one` : `topic of ${room}: ${facts.topic}`)];
+	if (!context.online) return [refuse('the topic lives on the broker: wait until you are online')];
+	if (topic === '' && facts.topic === undefined) return [answer(`${room} has no topic to delete`)];
+	return [call({call: 'setTopic', room, topic})];
 }

@@ -109,6 +109,18 @@ export type WhoFrame = {type: 'who'; room: string};
 /** natter extension: a clean goodbye; the broker announces `leave` at once (no grace period). */
 export type ByeFrame = {type: 'bye'};
 
+/**
+ * natter extension: set the topic of a room the connection is subscribed to ('' clears it).
+ * The broker stores it with the room and publishes the change as a message (see protocol/topic.ts).
+ */
+export type TopicFrame = {
+	type: 'topic';
+	room: string;
+	topic: string;
+	/** As in `publish`: the broker answers `published` and deduplicates retries. */
+	clientId?: string;
+};
+
 export type ClientFrame =
 	| HelloFrame
 	| SubscribeFrame
@@ -119,7 +131,8 @@ export type ClientFrame =
 	| StatusFrame
 	| ClearHistoryFrame
 	| WhoFrame
-	| ByeFrame;
+	| ByeFrame
+	| TopicFrame;
 
 export type ClientFrameType = ClientFrame['type'];
 
@@ -173,6 +186,8 @@ export type SubscribedFrame = {
 	members: Member[];
 	filter?: string;
 	sub?: string;
+	/** natter extension: the room's topic; absent when it has none. */
+	topic?: string;
 };
 
 export type UnsubscribedFrame = {type: 'unsubscribed'; room: string; sub?: string};

@@ -1,5 +1,6 @@
 import type {ClientFrame, ErrorCode, MessageData} from './messages.js';
-import {checkRoomName, checkUserName} from './names.js';
+import {checkRoomName, checkUserName, isDirectRoom} from './names.js';
+import {MAX_TOPIC_LENGTH, TOPIC_DATA_KEY} from './topic.js';
 
 /** Limits the parser enforces; the broker passes its configured values. */
 export type FrameLimits = {
@@ -130,6 +131,10 @@ function parseTyped(type: string, raw: Record<string, unknown>, limits: FrameLim
 				if (Buffer.byteLength(JSON.stringify(raw.data)) > limits.maxData) {
 					return fail('invalid_field', `"data" is larger than ${limits.maxData} bytes`, r, cid);
 				}
+				// Only a `topic` frame makes a topic change: a publish cannot pass one off.
+				if (Object.hasOwn(raw.data, TOPIC_DATA_KEY)) {
+					return fail('invalid_field', `"data.${TOPIC_DATA_KEY}" is reserved for topic changes: send a "topic" frame to set the topic`, r, cid);
+				}
 				data = raw.data as MessageData;
 			}
 			return ok({
@@ -186,6 +191,18 @@ function parseTyped(type: string, raw: Record<string, unknown>, limits: FrameLim
 			const reason = optionalString(raw.reason, 'reason', 200);
 			if (!reason.ok) return reason;
 			return ok({type, status: raw.status, ...defined('reason', reason.value)});
+		}
+		case 'topic': {
+			const room = roomName(raw.room);
+			const clientId = optionalString(raw.clientId, 'clientId', MAX_ID_LENGTH, room.ok ? room.value : undefined);
+			if (!clientId.ok) return clientId;
+			const cid = clientId.value;
+			if (!room.ok) return {...room, ...defined('clientId', cid)};
+			const r = room.value;
+			if (isDirectRoom(r)) return fail('invalid_field', 'a direct conversation has no topic: only rooms do', r, cid);
+			if (typeof raw.topic !== 'string') return fail('invalid_field', 'topic needs a "topic" string ("" clears it)', r, cid);
+			if (raw.topic.length > MAX_TOPIC_LENGTH) return fail('invalid_field', `topic is longer than ${MAX_TOPIC_LENGTH} characters`, r, cid);
+			return ok({type, room: r, topic: raw.topic, ...defined('clientId', cid)});
 		}
 		case 'bye':
 			return ok({type});

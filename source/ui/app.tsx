@@ -9,6 +9,7 @@ import {MessagePane, rowOptions} from './components/message-pane.js';
 import {PresencePanel} from './components/presence-panel.js';
 import {RoomTabs} from './components/room-tabs.js';
 import {StatusBar} from './components/status-bar.js';
+import {TopicLine, topicFits} from './components/topic-line.js';
 import {executeCommand} from './execute-command.js';
 import {alertFor, wantsAttention} from './notify.js';
 import {useChat} from './hooks/use-chat.js';
@@ -107,8 +108,10 @@ export function App({client, serverUrl, serveAddresses, idleMs = 5 * 60_000, col
 
 	const pending = state.rooms.reduce((sum, r) => sum + r.pending.length, 0);
 	const height = Math.max(4, size.rows - 1);
-	const paneHeight = height - 3;
 	const room = activeRoom(state);
+	// The topic takes a row from the pane, never the pane's last two (a 20x6 terminal still chats).
+	const topic = room === state.home || room.topic === undefined || !topicFits(height - 3) ? undefined : room.topic;
+	const paneHeight = height - 3 - (topic === undefined ? 0 : 1);
 	const panelShown = state.showPresence ?? size.columns >= PANEL_MIN_COLUMNS;
 	const paneWidth = panelShown ? Math.max(20, size.columns - (state.panelWidth ?? PANEL_WIDTH)) : size.columns;
 
@@ -238,6 +241,7 @@ export function App({client, serverUrl, serveAddresses, idleMs = 5 * 60_000, col
 	return (
 		<Box flexDirection="column" width={size.columns} height={height}>
 			<RoomTabs rooms={state.rooms} numbers={state.tabNumbers} active={state.active} width={size.columns} />
+			{topic === undefined ? null : <TopicLine topic={topic} width={size.columns} />}
 			<Box flexDirection="row" height={paneHeight} width={size.columns}>
 				<MessagePane room={room} me={state.me} width={paneWidth} height={paneHeight} showSequence={state.showSequence} {...(state.seconds ? {seconds: true} : {})} home={room === state.home} />
 				{panelShown ? <PresencePanel room={room === state.home ? undefined : room} {...peerOf(state, room)} me={state.me} width={size.columns - paneWidth} height={paneHeight} now={now} /> : null}

@@ -42,7 +42,7 @@ export function executeCommand(command: Command, context: CommandContext): boole
 function roomFacts(state: ChatState, client: NatterClient, name: string): RoomFacts | undefined {
 	const tab = findRoom(state, name);
 	if (!tab) return undefined;
-	return {subscribed: client.rooms.includes(name), joined: tab.joined, direct: tab.direct, filter: tab.filter, members: tab.members};
+	return {subscribed: client.rooms.includes(name), joined: tab.joined, direct: tab.direct, filter: tab.filter, topic: tab.topic, members: tab.members};
 }
 
 function present(step: Step, {client, state, dispatch, quit, now, ignores}: CommandContext): void {

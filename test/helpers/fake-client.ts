@@ -126,6 +126,17 @@ export class FakeClient implements NatterClient {
 		this.record('who', [room]);
 	}
 
+	/** Topics a test set (as the broker would have told them); setTopic only records the call. */
+	readonly topics = new Map<string, string>();
+
+	setTopic(room: string, topic: string): void {
+		this.record('setTopic', [room, topic]);
+	}
+
+	topicOf(room: string): string | undefined {
+		return this.topics.get(room);
+	}
+
 	/** Set by a test to play a broker's size limit. */
 	refuse: string | undefined;
 

@@ -10,6 +10,8 @@ export type RoomState = {
 	epoch: string;
 	/** The oldest sequence history holds; `sequence + 1` when history is empty. */
 	first: number;
+	/** The room's topic (see protocol/topic.ts); absent when it has none. */
+	topic?: string;
 };
 
 /** What the hub hands the engine to publish. `room` is the engine key (a DM's key for `@name`). */
@@ -21,6 +23,8 @@ export type PublishInput = {
 	/** The publisher's message id; a second publish with the same (room, sender, clientId) is a duplicate. */
 	clientId?: string;
 	timestamp: number;
+	/** A topic change: store this as the room's topic ('' clears it) in the same atomic step as the message. */
+	topic?: string;
 };
 
 /**
@@ -74,7 +78,14 @@ export type EngineListener = (event: EngineEvent) => void;
  *   promises (memory: in this process; durable: on disk; Redis: in Redis).
  * - History keeps at most `historySize` messages per room, none stored longer than `historyTtl` ago,
  *   measured on the engine's own clock (`now`), not on the hub-stamped `message.timestamp`.
- * - `clearHistory` starts a new epoch whose sequence starts again at 1.
+ * - `clearHistory` starts a new epoch whose sequence starts again at 1. It keeps the room's topic:
+ *   a topic belongs to the room, not to its history.
+ * - A publish with `topic` stores the topic (or, with '', removes it) and the message as ONE atomic
+ *   step: whoever reads the room (`room`, `history`) sees the new topic exactly when the message
+ *   is in the log, never one without the other; a duplicate (retried clientId) changes nothing.
+ *   `RoomState.topic` is absent when the room has none. A topic is at most MAX_TOPIC_LENGTH
+ *   characters (the hub checks); the memory engine counts it in `maxHistoryBytes` and forgets it
+ *   with a room that has lost all its messages and is not watched.
  * - Cursors only move forward within an epoch.
  * - Reading a room nobody published to (`room`, `history`, `getCursor`) stores nothing: such a
  *   room reads as sequence 0 with a stable epoch, whatever is asked about it; a cursor at 0

@@ -154,6 +154,17 @@ function layout(entry: Entry, options: RowOptions, highlight?: Highlight): Row[]
 				gutter: `#${entry.sequence}`,
 				options,
 			});
+		case 'failed':
+			return messageRows({
+				key,
+				time: clock(entry.timestamp, options.seconds),
+				sender: entry.sender,
+				text: entry.text,
+				senderStyle: {color: 'redBright', bold: true},
+				textStyle: {color: 'redBright'},
+				gutter: '✖',
+				options,
+			});
 		case 'system': {
 			const tone = TONES[entry.tone];
 			if (entry.tone === 'help') return helpRows(key, sanitizeText(entry.text), options.width);

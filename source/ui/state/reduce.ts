@@ -8,6 +8,7 @@ import {describeRecipient} from '../../commands/describe-recipient.js';
 import type {ClientEvent, ConnectionStatus, HistoryQuery} from '../../client/types.js';
 import type {ChatMessage, Member} from '../../protocol/messages.js';
 import {isAction, withoutAction} from '../../protocol/action.js';
+import {topicChange} from '../../protocol/topic.js';
 import {isDirectRoom} from '../../protocol/names.js';
 import {append, appendEach, emptyRoom, ensureRoom, findRoom, mentions, prepend, removeTab, scrollbackBefore, setMember, updateRoom, widenNick, withRecentlyLeft, type NewEntry} from './room.js';
 import {MAX_ENTRIES, type ChatState, type MemberView, type RoomView} from './types.js';
@@ -78,20 +79,26 @@ export function reduce(state: ChatState, event: ClientEvent, now: number = Date.
 			}, notice));
 		}
 		case 'failed': {
-			// It will never be sent: it leaves the pending rows, and the room says so and why.
-			const flat = event.content.replace(/\s+/g, ' ');
-			const preview = flat.length > 40 ? `${flat.slice(0, 40)}…` : flat;
-			const line = system(now, 'error', `✖ not sent: "${preview}": ${event.message}`);
+			// It will never be sent: its pending row turns red where it stood (the text stays readable,
+			// to copy and send again), and the room says why.
 			const target = findRoom(state, event.room) ? event.room : state.active;
-			return updateRoom(state, target, room => append({...room, pending: room.pending.filter(p => p.clientId !== event.clientId)}, [line]));
+			return updateRoom(state, target, room => {
+				const queuedAt = room.pending.find(p => p.clientId === event.clientId)?.queuedAt ?? now;
+				// A message refused for its size would fill the pane in red: its start says which it was.
+				const text = event.content.length > FAILED_SHOWN ? `${event.content.slice(0, FAILED_SHOWN)}…` : event.content;
+				const row: NewEntry = {kind: 'failed', timestamp: queuedAt, sender: state.me, text};
+				return append({...room, pending: room.pending.filter(p => p.clientId !== event.clientId)}, [row, system(now, 'error', `✖ not sent: ${event.message}`)]);
+			});
 		}
 		case 'history':
 			return history(state, event.room, event.messages, event.first, event.query, now);
 		case 'cleared':
 			return updateRoom(state, event.room, room => append(
-				{...emptyRoom(room.name), joined: room.joined, members: room.members, nickWidth: room.nickWidth, pending: room.pending, epoch: event.epoch, filter: room.filter},
+				{...emptyRoom(room.name), joined: room.joined, members: room.members, nickWidth: room.nickWidth, pending: room.pending, epoch: event.epoch, filter: room.filter, topic: room.topic},
 				[system(now, 'info', `${event.by} cleared the history of ${room.name}`)],
 			));
+		case 'topic':
+			return updateRoom(state, event.room, room => (room.topic === event.topic ? room : {...room, topic: event.topic}));
 		case 'rtt':
 			return {...state, rtt: event.ms};
 		case 'error': {
@@ -107,6 +114,9 @@ export function reduce(state: ChatState, event: ClientEvent, now: number = Date.
 		}
 	}
 }
+
+/** How much of a failed message its red row shows (the rest is cut with '…'). */
+const FAILED_SHOWN = 400;
 
 /** The line between a room's recent conversation (fetched on join) and what this visit brings. */
 export const JOINED_MARK = '── joined ──';
@@ -271,12 +281,17 @@ function messageEffect(room: RoomView, msg: ChatMessage, me: string, looking: bo
 /** A message's timeline entry, live or from history: its text, whether it is mine, whether it calls me. */
 function messageEntry(msg: ChatMessage, me: string, direct: boolean): NewEntry & {kind: 'message'} {
 	const mine = msg.sender === me;
+	const topic = topicChange(msg.data);
+	// A topic change reads like an action of its sender: `* ana set the topic: deploy at 5`.
+	if (topic !== undefined) return {kind: 'message', sequence: msg.sequence, sender: msg.sender, text: topic === '' ? 'cleared the topic' : `set the topic: ${topic}`, timestamp: msg.timestamp, mine, mention: false, action: true};
 	const mention = !mine && (direct || mentions(msg.content, me));
 	return {kind: 'message', sequence: msg.sequence, sender: msg.sender, text: messageText(msg), timestamp: msg.timestamp, mine, mention, ...(isAction(msg.data) ? {action: true} : {})};
 }
 
 /** What a message shows: its text, and its structured data compactly after it (an action's marker aside). */
 function messageText(msg: ChatMessage): string {
+	// A topic change's content says it in words already; its data only repeats the topic.
+	if (topicChange(msg.data) !== undefined) return msg.content;
 	const data = isAction(msg.data) ? withoutAction(msg.data!) : msg.data;
 	return data === undefined ? msg.content : `${msg.content} ${compactData(data)}`;
 }

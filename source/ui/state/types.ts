@@ -18,6 +18,8 @@ export type Entry =
 	/** A message reprinted by /history: shown in the timeline but not part of its live order. */
 	| {kind: 'reprint'; key: number; sequence: number; sender: string; text: string; timestamp: number}
 	| {kind: 'system'; key: number; timestamp: number; tone: SystemTone; text: string}
+	/** A message of mine the broker refused for good: its pending row, turned red where it failed. */
+	| {kind: 'failed'; key: number; timestamp: number; sender: string; text: string}
 	/** Messages history no longer holds: `count` of them, sequences `from`..`to` when known. */
 	| {kind: 'gap'; key: number; timestamp: number; count: number; from?: number; to?: number};
 
@@ -68,6 +70,8 @@ export type RoomView = {
 	/** Width of the sender column: the widest sender seen, within bounds. */
 	nickWidth: number;
 	filter: string | undefined;
+	/** The room's topic as the client core last heard it (shown under the tab bar); undefined: none. */
+	topic?: string | undefined;
 	/** /who asked for this room's member list from the tab named here: print it there when it arrives. */
 	whoWanted: string | undefined;
 	/** Key of the first entry not seen before returning to this tab: the `── new ──` line goes above it. */

@@ -36,7 +36,14 @@ type RoomRecord = {
 	dedupe: Map<string, Map<string, DedupeRecord>>;
 	/** Cleared and not published to since: kept, so the epoch announced with the clear stays the room's. */
 	cleared: boolean;
+	/** The room's topic, if it has one; its estimated size counts in `totalBytes`. */
+	topic: string | undefined;
 };
+
+/** About what a stored topic costs in memory (UTF-16) with its overhead. */
+function topicBytes(topic: string | undefined): number {
+	return topic === undefined ? 0 : 2 * topic.length + 50;
+}
 
 /** About what a stored message costs in memory: its strings (UTF-16) and an object's overhead. */
 function messageBytes(message: ChatMessage): number {
@@ -48,8 +55,8 @@ function messageBytes(message: ChatMessage): number {
  * The default engine: everything in this process's memory. Fast and simple; a restart
  * starts every room in a new epoch. Use it for one node whose history may be lost.
  *
- * Only rooms with something to keep have a record: messages, dedupe keys, or watchers on this
- * node. Reads of other rooms store nothing; a record that has nothing left to keep is dropped
+ * Only rooms with something to keep have a record: messages, dedupe keys, a topic, or watchers
+ * on this node. Reads of other rooms store nothing; a record that has nothing left to keep is dropped
  * (a room that comes back starts a new epoch, so no client mistakes its sequences for the old
  * ones). History is bounded per room (`historySize`, `historyTtl`) and in all (`maxHistoryBytes`),
  * the least recently used rooms losing their oldest messages first.
@@ -74,7 +81,7 @@ export function createMemoryEngine(options: Partial<EngineOptions> = {}): Engine
 	function record(room: string): RoomRecord {
 		let r = rooms.get(room);
 		if (r) rooms.delete(room);
-		else r = {epoch: newEpoch(), sequence: 0, messages: [], stored: [], sizes: [], bytes: 0, dedupe: new Map(), cleared: false};
+		else r = {epoch: newEpoch(), sequence: 0, messages: [], stored: [], sizes: [], bytes: 0, dedupe: new Map(), cleared: false, topic: undefined};
 		rooms.set(room, r);
 		return r;
 	}
@@ -99,7 +106,7 @@ export function createMemoryEngine(options: Partial<EngineOptions> = {}): Engine
 
 	/** Drop the record of a room with nothing left to keep. */
 	function forgetIfEmpty(room: string, r: RoomRecord): void {
-		if (r.messages.length > 0 || r.dedupe.size > 0 || r.cleared || watched.has(room)) return;
+		if (r.messages.length > 0 || r.dedupe.size > 0 || r.cleared || r.topic !== undefined || watched.has(room)) return;
 		if (rooms.get(room) === r) rooms.delete(room);
 	}
 
@@ -122,6 +129,9 @@ export function createMemoryEngine(options: Partial<EngineOptions> = {}): Engine
 			let freed = 0;
 			while (drop < r.sizes.length && totalBytes - freed > settings.maxHistoryBytes) freed += r.sizes[drop++]!;
 			dropOldest(r, drop);
+			// A room that lost every message and has no member here loses its topic too, so topics
+			// cannot hold memory past the bound; a watched room keeps it for its members.
+			if (r.messages.length === 0 && !watched.has(room)) setTopic(r, undefined);
 			forgetIfEmpty(room, r);
 			if (totalBytes <= settings.maxHistoryBytes) return;
 		}
@@ -129,7 +139,14 @@ export function createMemoryEngine(options: Partial<EngineOptions> = {}): Engine
 
 	function state(r: RoomRecord): RoomState {
 		trim(r);
-		return {sequence: r.sequence, epoch: r.epoch, first: r.messages[0]?.sequence ?? r.sequence + 1};
+		return {sequence: r.sequence, epoch: r.epoch, first: r.messages[0]?.sequence ?? r.sequence + 1, ...(r.topic === undefined ? {} : {topic: r.topic})};
+	}
+
+	/** Replace a room's topic (undefined or '' removes it), keeping `totalBytes` true. */
+	function setTopic(r: RoomRecord, topic: string | undefined): void {
+		totalBytes -= topicBytes(r.topic);
+		r.topic = topic === '' ? undefined : topic;
+		totalBytes += topicBytes(r.topic);
 	}
 
 	const UNSEEN: RoomState = {sequence: 0, epoch: unseenEpoch, first: 1};
@@ -171,6 +188,7 @@ export function createMemoryEngine(options: Partial<EngineOptions> = {}): Engine
 			};
 			r.sequence = message.sequence;
 			r.cleared = false;
+			if (input.topic !== undefined) setTopic(r, input.topic);
 			const size = messageBytes(message);
 			r.messages.push(message);
 			r.stored.push(at);

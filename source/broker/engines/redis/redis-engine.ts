@@ -104,7 +104,7 @@ export function createRedisEngine(url: string, options: RedisEngineOptions = {})
 		await link.settled(room);
 		const keys = roomKeys(prefix, room);
 		const newestFirst = query.before !== undefined && query.since === undefined && query.limit !== undefined;
-		const reply = (await redis.script(`reading ${room}`, 'natterRead', [keys.seq, keys.epoch, keys.history], [
+		const reply = (await redis.script(`reading ${room}`, 'natterRead', [keys.seq, keys.epoch, keys.history, keys.topic], [
 			unseenEpoch(room),
 			cutoff(),
 			mode,
@@ -112,17 +112,17 @@ export function createRedisEngine(url: string, options: RedisEngineOptions = {})
 			query.before === undefined ? '+inf' : `(${query.before}`,
 			query.limit ?? -1,
 			newestFirst ? 1 : 0,
-		])) as [number, string, number, string[]];
-		const [sequence, epoch, first, members] = reply;
+		])) as [number, string, number, string[], string | null | undefined];
+		const [sequence, epoch, first, members, topic] = reply;
 		// Members are `<stored at>|<message JSON>`; the time is only for TTL trimming.
 		const messages = members.map(member => JSON.parse(member.slice(member.indexOf('|') + 1)) as ChatMessage);
 		if (newestFirst) messages.reverse();
-		return {sequence: Number(sequence), epoch, first: Number(first), messages};
+		return {sequence: Number(sequence), epoch, first: Number(first), ...(typeof topic === 'string' ? {topic} : {}), messages};
 	}
 
 	async function readState(room: string): Promise<RoomState> {
-		const {sequence, epoch, first} = await read(room, 'state', {});
-		return {sequence, epoch, first};
+		const {messages: _messages, ...state} = await read(room, 'state', {});
+		return state;
 	}
 
 	/** Where a room's events go: its own channel, or for a DM both parties' user channels. */
@@ -182,7 +182,7 @@ export function createRedisEngine(url: string, options: RedisEngineOptions = {})
 			// other slots, so the node publishes those itself, after the script (see fanOutDirect).
 			const outside = redis.sharded && directParties(input.room) !== undefined;
 			const reply = await echoed<[number, string, number | string]>(input.room, tag, async () => {
-				const stored = (await redis.script(`publish to ${input.room}`, 'natterPublish', [keys.seq, keys.epoch, keys.history, keys.dedupe(input.sender), keys.dedupeOrder(input.sender)], [
+				const stored = (await redis.script(`publish to ${input.room}`, 'natterPublish', [keys.seq, keys.epoch, keys.history, keys.dedupe(input.sender), keys.dedupeOrder(input.sender), keys.topic], [
 					// The room's first publish keeps the epoch its readers were told (see unseenEpoch).
 					unseenEpoch(input.room),
 					head,
@@ -195,6 +195,8 @@ export function createRedisEngine(url: string, options: RedisEngineOptions = {})
 					`{"id":${JSON.stringify(id)},"timestamp":${JSON.stringify(input.timestamp)},"sequence":`,
 					settings.dedupeKeys,
 					eventHead,
+					input.topic === undefined ? '' : input.topic === '' ? 'del' : 'set',
+					input.topic ?? '',
 					...(outside ? [] : channels),
 				])) as [number, string, number | string];
 				if (outside && stored[0] === 0) await fanOutDirect(input.room, channels, `${eventHead},"epoch":${JSON.stringify(stored[1])},"message":${head}${stored[2]}${tail}}`);
@@ -229,7 +231,9 @@ export function createRedisEngine(url: string, options: RedisEngineOptions = {})
 			const tag = nonce();
 			const event = JSON.stringify({type: 'cleared', room, epoch, by, n: tag});
 			await echoed(room, tag, () => redis.script(`clearing ${room}`, 'natterClear', [keys.seq, keys.epoch, keys.history], [epoch, event, keys.channel]));
-			return {sequence: 0, epoch, first: 1};
+			// The topic stays (a room's, not its history's); read it for the answer.
+			const topic = await redis.request(`reading ${room}'s topic`, () => redis.command.get(keys.topic));
+			return {sequence: 0, epoch, first: 1, ...(topic === null ? {} : {topic})};
 		},
 
 		async setCursor(userId: string, room: string, cursor: Cursor): Promise<void> {

@@ -18,6 +18,8 @@ export type RoomKeys = {
 	members: string;
 	/** Pub/sub channel carrying the room's events. */
 	channel: string;
+	/** The room's topic (a string; absent when it has none). */
+	topic: string;
 	/** Hash: clientId -> `epoch\nexpires\n{id, timestamp, sequence}`, one sender's remembered publishes in the room. */
 	dedupe(sender: string): string;
 	/** Sorted set: clientId -> expiry (engine clock): the order in which `dedupe(sender)` forgets them. */
@@ -35,6 +37,7 @@ export function roomKeys(prefix: string, room: string): RoomKeys {
 		presence: `${base}presence`,
 		members: `${base}members`,
 		channel: `${base}events`,
+		topic: `${base}topic`,
 		dedupe: sender => `${base}dedupe:${escapeKeyPart(sender)}`,
 		dedupeOrder: sender => `${base}dedupe-order:${escapeKeyPart(sender)}`,
 	};

@@ -37,12 +37,12 @@ end
 `;
 
 /**
- * publish: dedupe check, INCR, append + trim, remember the clientId, PUBLISH — one step.
- * KEYS: seq, epoch, history, dedupe (the sender's hash), dedupe order (the sender's sorted set).
+ * publish: dedupe check, INCR, append + trim, remember the clientId, set the topic, PUBLISH — one step.
+ * KEYS: seq, epoch, history, dedupe (the sender's hash), dedupe order (the sender's sorted set), topic.
  * ARGV: epoch candidate, message JSON up to `"sequence":`, the rest of the message JSON,
  * history size, dedupe window ms (0: no clientId), now on the engine clock (ms), age cutoff ms
  * (0: no TTL), clientId, the remembered record's JSON up to `"sequence":`, the most clientIds
- * kept per (room, sender), event JSON head, channel...
+ * kept per (room, sender), event JSON head, topic mode ('' no change, 'set', 'del'), topic text, channel...
  * Returns {duplicate, epoch, sequence | the original's `{id, timestamp, sequence}` JSON}.
  */
 const PUBLISH = `${HELPERS}
@@ -85,8 +85,10 @@ if window > 0 then
 	redis.call('PEXPIRE', KEYS[4], window + 60000)
 	redis.call('PEXPIRE', KEYS[5], window + 60000)
 end
+if ARGV[12] == 'set' then redis.call('SET', KEYS[6], ARGV[13])
+elseif ARGV[12] == 'del' then redis.call('DEL', KEYS[6]) end
 local event = ARGV[11] .. ',"epoch":' .. cjson.encode(epoch) .. ',"message":' .. message .. '}'
-for i = 12, #ARGV do redis.call('PUBLISH', ARGV[i], event) end
+for i = 14, #ARGV do redis.call('PUBLISH', ARGV[i], event) end
 return {0, epoch, seq}
 `;
 
@@ -94,9 +96,9 @@ return {0, epoch, seq}
  * read: the room's state and, in `range` mode, one page of history, as one snapshot. Writes
  * nothing but age trimming: a room nobody published to reads as sequence 0 of its unseen epoch
  * (ARGV[1], the same on every node) and stays unstored (issue 16.6).
- * KEYS: seq, epoch, history. ARGV: unseen epoch, age cutoff ms (0: none), mode (`state` or
+ * KEYS: seq, epoch, history, topic. ARGV: unseen epoch, age cutoff ms (0: none), mode (`state` or
  * `range`), min score, max score, limit (-1: none), newest first (1/0).
- * Returns {sequence, epoch, first, members}; each member is `<stored at>|<message JSON>`.
+ * Returns {sequence, epoch, first, members, topic or nil}; each member is `<stored at>|<message JSON>`.
  */
 const READ = `${HELPERS}
 local epoch = redis.call('GET', KEYS[2]) or ARGV[1]
@@ -117,10 +119,10 @@ if ARGV[3] == 'range' then
 		messages = redis.call('ZRANGEBYSCORE', KEYS[3], ARGV[4], ARGV[5])
 	end
 end
-return {seq, epoch, first, messages}
+return {seq, epoch, first, messages, redis.call('GET', KEYS[4])}
 `;
 
-/** clear: new epoch, sequence back to 0, history gone, `cleared` announced. KEYS: seq, epoch, history. ARGV: new epoch, event JSON, channel. */
+/** clear: new epoch, sequence back to 0, history gone (the topic stays), `cleared` announced. KEYS: seq, epoch, history. ARGV: new epoch, event JSON, channel. */
 const CLEAR = `
 redis.call('SET', KEYS[2], ARGV[1])
 redis.call('DEL', KEYS[1], KEYS[3])
@@ -291,8 +293,8 @@ type ScriptSpec = {keys: number; lua: string};
 
 /** Every script with its key count; the names become ioredis commands (EVALSHA, falling back to EVAL). */
 export const SCRIPTS = {
-	natterPublish: {keys: 5, lua: PUBLISH},
-	natterRead: {keys: 3, lua: READ},
+	natterPublish: {keys: 6, lua: PUBLISH},
+	natterRead: {keys: 4, lua: READ},
 	natterClear: {keys: 3, lua: CLEAR},
 	natterCursor: {keys: 1, lua: CURSOR},
 	natterPresenceAdd: {keys: 2, lua: PRESENCE_ADD},

@@ -22,7 +22,7 @@ type RoomRow = {epoch: string; sequence: number};
 type MessageRow = {id: string; room: string; sender: string; content: string; sequence: number; timestamp: number; data: string | null};
 
 /**
- * The durable single-node engine (`--data PATH`): rooms, sequences, epochs, history, cursors,
+ * The durable single-node engine (`--data PATH`): rooms, sequences, epochs, topics, history, cursors,
  * dedupe ids and DM conversations live in one SQLite file and survive a restart, also `kill -9`
  * and power loss. Use it for one broker node whose rooms must outlive the process; for several
  * nodes use the Redis engine. The file is locked for its broker: a second process cannot open it.
@@ -75,6 +75,9 @@ export function createSqliteEngine(path: string, options: Partial<EngineOptions>
 		forgetRoom: db.prepare('DELETE FROM dedupe WHERE room = ?'),
 		cursor: db.prepare<unknown[], Cursor>('SELECT epoch, sequence FROM cursors WHERE user_id = ? AND room = ?'),
 		// One statement, so concurrent acks cannot move a cursor back: a new epoch replaces, the same epoch only advances.
+		topic: db.prepare<unknown[], {topic: string}>('SELECT topic FROM topics WHERE room = ?'),
+		setTopic: db.prepare('INSERT INTO topics (room, topic) VALUES (?, ?) ON CONFLICT (room) DO UPDATE SET topic = excluded.topic'),
+		clearTopic: db.prepare('DELETE FROM topics WHERE room = ?'),
 		advanceCursor: db.prepare(
 			`INSERT INTO cursors (user_id, room, epoch, sequence) VALUES (?, ?, ?, ?)
 			 ON CONFLICT (user_id, room) DO UPDATE SET epoch = excluded.epoch, sequence = excluded.sequence
@@ -95,7 +98,8 @@ export function createSqliteEngine(path: string, options: Partial<EngineOptions>
 		const {epoch, sequence} = roomRow(room);
 		const oldest = settings.historyTtl > 0 ? sql.oldestLive.get(room, now() - settings.historyTtl * 1000) : sql.oldest.get(room);
 		const first = oldest === undefined ? sequence + 1 : Math.max(oldest.sequence, sequence - settings.historySize + 1);
-		return {sequence, epoch, first};
+		const topic = sql.topic.get(room)?.topic;
+		return {sequence, epoch, first, ...(topic === undefined ? {} : {topic})};
 	}
 
 	/** One publish, inside the batch transaction: dedupe check, next sequence, insert, trim. */
@@ -125,6 +129,9 @@ export function createSqliteEngine(path: string, options: Partial<EngineOptions>
 		else sql.insertRoom.run(room, epoch, message.sequence);
 		const data = input.data === undefined ? null : JSON.stringify(input.data);
 		sql.insertMessage.run(room, message.sequence, message.id, message.sender, message.content, message.timestamp, data, at);
+		// In the same transaction as the message: readers see both or neither.
+		if (input.topic === '') sql.clearTopic.run(room);
+		else if (input.topic !== undefined) sql.setTopic.run(room, input.topic);
 		sql.trimBelow.run(room, message.sequence - settings.historySize + 1);
 		if (settings.historyTtl > 0) {
 			const live = sql.oldestLive.get(room, at - settings.historyTtl * 1000);
@@ -177,8 +184,10 @@ export function createSqliteEngine(path: string, options: Partial<EngineOptions>
 				sql.clearMessages.run(room);
 				// A duplicate answer would name a sequence of an epoch that no longer exists.
 				sql.forgetRoom.run(room);
+				// The topic stays: it is the room's, not its history's.
+				const topic = sql.topic.get(room)?.topic;
 				return {
-					value: {sequence: 0, epoch, first: 1},
+					value: {sequence: 0, epoch, first: 1, ...(topic === undefined ? {} : {topic})},
 					after() {
 						emit({type: 'cleared', room, epoch, by});
 					},

@@ -3,7 +3,7 @@ import {dirname} from 'node:path';
 import Database from 'better-sqlite3';
 
 /** Bump when SCHEMA changes, and teach `migrate` the step. */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
 	CREATE TABLE rooms (
@@ -39,6 +39,10 @@ const SCHEMA = `
 	);
 	CREATE INDEX dedupe_expires ON dedupe (expires);
 	CREATE INDEX dedupe_sender ON dedupe (room, sender, expires);
+	CREATE TABLE topics (
+		room TEXT PRIMARY KEY,
+		topic TEXT NOT NULL
+	);
 `;
 
 /**
@@ -48,6 +52,17 @@ const SCHEMA = `
 const MIGRATE_1_TO_2 = `
 	UPDATE dedupe SET message = json_object('id', json_extract(message, '$.id'), 'sequence', json_extract(message, '$.sequence'), 'timestamp', json_extract(message, '$.timestamp'));
 	CREATE INDEX dedupe_sender ON dedupe (room, sender, expires);
+`;
+
+/**
+ * Version 2 -> 3: rooms have topics. A table of their own rather than a column of `rooms`: a
+ * topic outlives clear_history (which rewrites the room's row) and most rooms have none.
+ */
+const MIGRATE_2_TO_3 = `
+	CREATE TABLE topics (
+		room TEXT PRIMARY KEY,
+		topic TEXT NOT NULL
+	);
 `;
 
 /** How long opening waits for another process to let go of the file before giving up. */
@@ -87,8 +102,10 @@ function migrate(db: Database.Database): void {
 		const version = db.pragma('user_version', {simple: true}) as number;
 		if (version > SCHEMA_VERSION) throw new Error(`it was written by a newer natter (data version ${version}, this natter reads ${SCHEMA_VERSION})`);
 		if (version === SCHEMA_VERSION) return;
-		if (version === 1) {
-			db.exec(MIGRATE_1_TO_2);
+		if (version === 1 || version === 2) {
+			// Step by step, so a file of any earlier version takes the same path as one of the last.
+			if (version === 1) db.exec(MIGRATE_1_TO_2);
+			db.exec(MIGRATE_2_TO_3);
 			db.pragma(`user_version = ${SCHEMA_VERSION}`);
 			return;
 		}
