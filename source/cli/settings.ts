@@ -266,6 +266,20 @@ export const SETTINGS = {
 			example: '--redis redis://10.0.0.5:6379',
 		},
 	},
+	redisWait: {
+		kind: 'integer',
+		group: 'broker',
+		value: 'N',
+		env: ['NATTER_REDIS_WAIT'],
+		default: 0,
+		min: 0,
+		max: 16,
+		help: 'with --redis: acknowledge a publish only once N replicas have it (WAIT), else unavailable',
+		readme: {
+			what: "with `--redis`: acknowledge a publish only after N replicas of its Redis master have it (`WAIT N 1000`), so acknowledged messages survive a failover; when fewer answer within 1 s the sender gets `unavailable` and retries. Costs a replica round trip per publish (see [Running a cluster](#running-a-cluster))",
+			example: '--redis-wait 1',
+		},
+	},
 	presenceTtl: {
 		kind: 'integer',
 		group: 'broker',

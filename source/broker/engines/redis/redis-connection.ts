@@ -1,7 +1,8 @@
 import {Cluster, Redis, type RedisOptions} from 'ioredis';
 import {EngineUnavailableError} from '../engine-unavailable-error.js';
 import {parseRedisAddress, type RedisAddress} from './redis-address.js';
-import {defineScripts, type ScriptName} from './redis-scripts.js';
+import {defineScripts, scriptLua, type ScriptName} from './redis-scripts.js';
+import {runReplicated, type ReplicaWait} from './replicated-script.js';
 
 export {EngineUnavailableError};
 
@@ -106,6 +107,14 @@ export class RedisConnection {
 	/** Run one of the engine's scripts; `what` says what it was for ("publish to general"). */
 	script(what: string, name: ScriptName, keys: string[], args: Array<string | number>): Promise<unknown> {
 		return this.request(what, () => this.run(name, keys, args));
+	}
+
+	/**
+	 * Run a script, then wait until `wait.replicas` replicas of its master have its writes (WAIT on
+	 * the same connection, see runReplicated); fails as unavailable when fewer answer in time.
+	 */
+	scriptReplicated(what: string, name: ScriptName, keys: string[], args: Array<string | number>, wait: ReplicaWait): Promise<unknown> {
+		return this.request(what, () => runReplicated(this.command, scriptLua(name, this.sharded), keys, args, wait));
 	}
 
 	/** Any other request on the command connection, with the same failure behaviour. */

@@ -35,6 +35,13 @@ export type RedisEngineOptions = Partial<EngineOptions> & {
 	presenceTtlMs?: number;
 	/** How long one Redis call may take before it fails as unavailable, in ms. Default 5000. */
 	commandTimeoutMs?: number;
+	/**
+	 * Acknowledge a publish only after this many replicas of its master have it (`WAIT`), so an
+	 * acknowledged message survives the master's failover; fewer in time: `unavailable`. Default 0.
+	 */
+	waitReplicas?: number;
+	/** How long a publish waits for those replicas, in ms (below commandTimeoutMs). Default 1000. */
+	waitTimeoutMs?: number;
 	/** Where connection trouble is reported (once per outage, not per retry). */
 	log?: (line: string) => void;
 };
@@ -84,6 +91,8 @@ export function createRedisEngine(url: string, options: RedisEngineOptions = {})
 	const nonce = nonceFactory(nodeId);
 
 	const redis = new RedisConnection(url, {nodeId, commandTimeoutMs: options.commandTimeoutMs ?? 5000, log});
+	const replicas = options.waitReplicas ?? 0;
+	const wait = replicas > 0 ? {replicas, timeoutMs: options.waitTimeoutMs ?? 1000} : undefined;
 	const link = new RedisEventLink({
 		subscriber: redis.subscriber,
 		sharded: redis.sharded,
@@ -182,7 +191,8 @@ export function createRedisEngine(url: string, options: RedisEngineOptions = {})
 			// other slots, so the node publishes those itself, after the script (see fanOutDirect).
 			const outside = redis.sharded && directParties(input.room) !== undefined;
 			const reply = await echoed<[number, string, number | string]>(input.room, tag, async () => {
-				const stored = (await redis.script(`publish to ${input.room}`, 'natterPublish', [keys.seq, keys.epoch, keys.history, keys.dedupe(input.sender), keys.dedupeOrder(input.sender)], [
+				const scriptKeys = [keys.seq, keys.epoch, keys.history, keys.dedupe(input.sender), keys.dedupeOrder(input.sender)];
+				const scriptArgs = [
 					// The room's first publish keeps the epoch its readers were told (see unseenEpoch).
 					unseenEpoch(input.room),
 					head,
@@ -196,7 +206,9 @@ export function createRedisEngine(url: string, options: RedisEngineOptions = {})
 					settings.dedupeKeys,
 					eventHead,
 					...(outside ? [] : channels),
-				])) as [number, string, number | string];
+				];
+				const what = `publish to ${input.room}`;
+				const stored = (await (wait ? redis.scriptReplicated(what, 'natterPublish', scriptKeys, scriptArgs, wait) : redis.script(what, 'natterPublish', scriptKeys, scriptArgs))) as [number, string, number | string];
 				if (outside && stored[0] === 0) await fanOutDirect(input.room, channels, `${eventHead},"epoch":${JSON.stringify(stored[1])},"message":${head}${stored[2]}${tail}}`);
 				return stored;
 			});
