@@ -115,7 +115,15 @@ export async function startRedisCluster(): Promise<RedisCluster> {
 }
 
 function makeNode(root: string, port: number): ClusterNode & {child: ChildProcess | undefined} {
-	const dir = join(root, String(port));
+	const args = ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(NODE_TIMEOUT_MS), '--save', '', '--appendonly', 'no'];
+	return redisProcess(join(root, String(port)), port, () => args);
+}
+
+/**
+ * One redis-server process on 127.0.0.1:`port`, run in `dir` with the arguments `args()` gives at
+ * each start (a Sentinel's config file is written there first). Not started until `start()`.
+ */
+export function redisProcess(dir: string, port: number, args: () => string[]): ClusterNode & {child: ChildProcess | undefined} {
 	const node: ClusterNode & {child: ChildProcess | undefined} = {
 		port,
 		address: `127.0.0.1:${port}`,
@@ -123,21 +131,7 @@ function makeNode(root: string, port: number): ClusterNode & {child: ChildProces
 		alive: () => node.child !== undefined && node.child.exitCode === null && node.child.signalCode === null,
 		async start() {
 			mkdirSync(dir, {recursive: true});
-			const proc = spawn(
-				SERVER,
-				[
-					'--port', String(port),
-					'--bind', '127.0.0.1',
-					'--dir', dir,
-					'--cluster-enabled', 'yes',
-					'--cluster-config-file', 'nodes.conf',
-					'--cluster-node-timeout', String(NODE_TIMEOUT_MS),
-					'--save', '',
-					'--appendonly', 'no',
-					'--protected-mode', 'no',
-				],
-				{stdio: 'ignore'},
-			);
+			const proc = spawn(SERVER, [...args(), '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--protected-mode', 'no'], {stdio: 'ignore'});
 			node.child = proc;
 			const failed = new Promise<never>((_, reject) => {
 				proc.once('error', reject);
@@ -170,7 +164,7 @@ function makeNode(root: string, port: number): ClusterNode & {child: ChildProces
 }
 
 /** `count` different free ports (freePort may hand out one twice in a row). */
-async function distinctFreePorts(count: number): Promise<number[]> {
+export async function distinctFreePorts(count: number): Promise<number[]> {
 	const ports = new Set<number>();
 	while (ports.size < count) ports.add(await freePort());
 	return [...ports];
@@ -185,7 +179,7 @@ async function pong(port: number): Promise<boolean> {
 }
 
 /** One command to one node, on a short-lived connection that gives up fast. */
-async function call(port: number, command: string[]): Promise<unknown> {
+export async function call(port: number, command: string[]): Promise<unknown> {
 	const redis = new Redis({host: '127.0.0.1', port, lazyConnect: true, connectTimeout: 500, commandTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null});
 	redis.on('error', () => {});
 	try {

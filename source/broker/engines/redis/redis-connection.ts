@@ -83,6 +83,9 @@ export class RedisConnection {
 				});
 			this.command = cluster(commandOptions, false);
 			this.subscriber = cluster(subscriberOptions, true);
+		} else if (address.kind === 'sentinel') {
+			this.command = new Redis(sentinelOptions(address, commandOptions));
+			this.subscriber = this.command.duplicate(subscriberOptions);
 		} else {
 			this.command = new Redis(address.url, commandOptions);
 			this.subscriber = this.command.duplicate(subscriberOptions);
@@ -147,12 +150,35 @@ export class RedisConnection {
 /** `protocol://host:port` of a Redis URL (or the cluster's seeds), without credentials. */
 function describe(address: RedisAddress): string {
 	if (address.kind === 'cluster') return `${address.tls ? 'rediss' : 'redis'}+cluster://${address.nodes.map(node => `${node.host}:${node.port}`).join(',')}`;
+	if (address.kind === 'sentinel') return `${address.tls ? 'rediss' : 'redis'}+sentinel://${address.sentinels.map(node => `${node.host}:${node.port}`).join(',')}/${address.name}`;
 	try {
 		const parsed = new URL(address.url);
 		return `${parsed.protocol}//${parsed.host}`;
 	} catch {
 		return 'the configured Redis';
 	}
+}
+
+/**
+ * ioredis's Sentinel mode: it asks the sentinels (in turn) where `name`'s master is, connects
+ * there and checks its role; after a drop it asks again, so a promoted replica is found on the
+ * next reconnect. A master that was demoted while this connection stayed open (it came back as a
+ * replica) answers writes with READONLY: that reply reconnects too, without resending the write
+ * (its sender is told `unavailable` and retries). ioredis's `failoverDetector` is left off: in
+ * 5.11.1 its sentinel connections, made after connecting, outlive a quick quit() and retry forever.
+ */
+function sentinelOptions(address: Extract<RedisAddress, {kind: 'sentinel'}>, options: RedisOptions): RedisOptions {
+	return {
+		...options,
+		sentinels: address.sentinels,
+		name: address.name,
+		db: address.db,
+		...(address.username === undefined ? {} : {username: address.username}),
+		...(address.password === undefined ? {} : {password: address.password}),
+		...(address.tls ? {tls: {}, enableTLSForSentinelMode: true, sentinelTLS: {}} : {}),
+		sentinelRetryStrategy: attempt => Math.min(attempt * 100, 2000),
+		reconnectOnError: error => error.message.startsWith('READONLY'),
+	};
 }
 
 /** Log the start and the end of an outage once each, not every retry (ioredis retries every ≤ 2 s). */
