@@ -25,7 +25,7 @@ function suites(): void {
 	const clients: FrameClient[] = [];
 	before(async () => {
 		cluster = await startRedisCluster();
-		broker = await startBrokerProcess({args: ['--redis', cluster.url, '--redis-wait', '1', '--presence-ttl', '3']});
+		broker = await startBrokerProcess({args: ['--redis', cluster.url, '--redis-wait', '1', '--presence-ttl', '3', '--history-size', '1000']});
 	});
 	after(async () => {
 		for (const client of clients) client.kill();
