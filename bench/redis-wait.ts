@@ -2,18 +2,18 @@
 // Cluster (3 masters, 3 replicas; test/helpers/redis-cluster.ts), without and with WAIT 1.
 // Sequential publishes give the latency one sender sees; 64 in flight give the throughput of a
 // busy node. Engine level (no WebSocket), so the figure is the cost of the WAIT alone.
-// Run: node --import tsx bench/redis-wait.ts
+// Run: node --import tsx bench/redis-wait.ts (three rounds of each; the first warms up the cluster)
 import {performance} from 'node:perf_hooks';
 import {createRedisEngine} from '../source/broker/engines/redis/redis-engine.js';
 import {startRedisCluster} from '../test/helpers/redis-cluster.js';
 
-const SEQUENTIAL = 2000;
+const SEQUENTIAL = 3000;
 const CONCURRENT = 64;
 const BURST = 20_000;
 
 const cluster = await startRedisCluster();
 try {
-	for (const waitReplicas of [0, 1, 0, 1]) {
+	for (const waitReplicas of [0, 1, 0, 1, 0, 1]) {
 		const engine = createRedisEngine(cluster.url, {waitReplicas, prefix: `bench${waitReplicas}:`});
 		const publish = (room: string, i: number): Promise<unknown> =>
 			engine.publish({room, sender: 'bench', content: `message ${i}`, clientId: `c${i}`, timestamp: Date.now()});

@@ -63,6 +63,9 @@ const ECHO_WAIT_MS = 250;
  *   can be lost (and a room's sequence could then be reused in its epoch); without persistence
  *   a Redis restart loses everything, but the rooms then get new epochs, so clients start over
  *   instead of mistaking new messages for old. `maxmemory-policy` must not evict these keys.
+ *   Replication is asynchronous: a failover loses what the replica had not received, unless
+ *   `waitReplicas` makes a publish wait (WAIT, see runReplicated) until that many replicas have it;
+ *   fewer in time fails it as unavailable (it may be stored: the retry's clientId is recognised).
  * - Deduplication: clientIds live in Redis (expiring on the engine clock after the dedupe
  *   window), so a retry through another node is still a duplicate.
  * - Delivery across nodes: Redis pub/sub, which is lossy. The event link catches up from history
@@ -80,6 +83,8 @@ const ECHO_WAIT_MS = 250;
  *   watches. A DM's user channels are on other slots: the node publishes to them after the
  *   script. When a master dies, calls to its slots fail as unavailable until its replica is
  *   promoted (cluster-node-timeout plus a slot refresh), then resume; the link catches up.
+ * - Redis Sentinel (`redis+sentinel://`): as on one server; after a drop, or a READONLY reply from
+ *   a demoted master, the connection asks the sentinels for the master again.
  */
 export function createRedisEngine(url: string, options: RedisEngineOptions = {}): Engine {
 	const settings: EngineOptions = {...DEFAULT_ENGINE_OPTIONS, ...pickEngineOptions(options)};
