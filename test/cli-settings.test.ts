@@ -49,7 +49,7 @@ test('README\'s flags table is the one the settings table makes: every flag, its
 });
 
 /** Where each integer setting lands in ServeSettings, and in which unit. */
-const SERVE_FIELD: Record<Exclude<IntegerSettingKey, 'presenceTtl' | 'flushTimeout'>, [keyof ServeSettings, number]> = {
+const SERVE_FIELD: Record<Exclude<IntegerSettingKey, 'presenceTtl' | 'redisWait' | 'flushTimeout'>, [keyof ServeSettings, number]> = {
 	port: ['port', 1],
 	historySize: ['historySize', 1],
 	historyTtl: ['historyTtl', 1],
@@ -85,6 +85,11 @@ test('parseFlags takes its defaults and ranges from the settings table, and refu
 	const presenceTtl = setting('presenceTtl');
 	assert.equal(defaults.presenceTtlMs, (presenceTtl.default as number) * 1000);
 	assert.equal(serve({presenceTtl: '0'}), `--presence-ttl must be between ${presenceTtl.min} and ${presenceTtl.max}, not 0`);
+	const redisWait = setting('redisWait');
+	assert.equal(defaults.redisWait, undefined, '--redis-wait is off by default');
+	assert.equal((serve({redis: 'redis://127.0.0.1:6379', redisWait: String(redisWait.max)}) as ServeSettings).redisWait, redisWait.max);
+	assert.equal(serve({redis: 'redis://127.0.0.1:6379', redisWait: String(redisWait.max! + 1)}), `--redis-wait must be between 0 and ${redisWait.max}, not ${redisWait.max! + 1}`);
+	assert.equal(serve({redisWait: '1'}), '--redis-wait is how many Redis replicas must have a publish; it needs --redis');
 	const client = parseFlags({json: true, url: ['ws://127.0.0.1:1'], name: 'bo'}, {});
 	assert.ok(client.ok && client.plan.mode === 'json');
 	assert.deepEqual(client.plan.rooms, [setting('room').default], 'the room default');

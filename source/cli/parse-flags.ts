@@ -32,6 +32,8 @@ export type ServeSettings = {
 	redisUrl?: string;
 	/** With --redis: how long a dead node's users stay in presence panels, in ms (default 15 s). */
 	presenceTtlMs?: number;
+	/** With --redis: replicas that must have a publish before it is acknowledged (`--redis-wait`; 0 = none). */
+	redisWait?: number;
 	/** HS256 secret: when set, every connection must present a JWT signed with it. */
 	secret?: string;
 	/** Frames per second each connection may send, and the burst it may save up. */
@@ -212,8 +214,10 @@ function serveSettings(flags: RawFlags, env: NodeJS.ProcessEnv): ServeSettings {
  * replaces --data, it does not add to it. An explicit --data wins over a Redis URL that only
  * comes from the environment (REDIS_URL is often set for other programs).
  */
-function redisSettings(flags: RawFlags, env: NodeJS.ProcessEnv, dataPath: string | undefined): {redisUrl?: string; presenceTtlMs: number} {
+function redisSettings(flags: RawFlags, env: NodeJS.ProcessEnv, dataPath: string | undefined): {redisUrl?: string; presenceTtlMs: number; redisWait?: number} {
 	const presenceTtlMs = integerSetting('presenceTtl', flags, env) * 1000;
+	const redisWait = integerSetting('redisWait', flags, env);
+	if (redisWait > 0 && flags.redis === undefined && !env.NATTER_REDIS && !env.REDIS_URL) throw new FlagError('--redis-wait is how many Redis replicas must have a publish; it needs --redis');
 	const fromEnv = env.NATTER_REDIS ? 'NATTER_REDIS' : env.REDIS_URL ? 'REDIS_URL' : 'NATTER_REDIS';
 	const [flag, raw] = fromFlagOrEnv('--redis', flags.redis, fromEnv, env);
 	// As with NATTER_DATA, an empty variable counts as unset; an explicit --data beats the environment.
@@ -226,7 +230,7 @@ function redisSettings(flags: RawFlags, env: NodeJS.ProcessEnv, dataPath: string
 		throw error;
 	}
 	if (dataPath !== undefined) throw new FlagError('use --data (one durable node) or --redis (nodes sharing Redis), not both');
-	return {redisUrl: raw, presenceTtlMs};
+	return {redisUrl: raw, presenceTtlMs, ...(redisWait > 0 ? {redisWait} : {})};
 }
 
 function withSecret(secret: string | undefined): {secret?: string} {

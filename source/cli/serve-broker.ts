@@ -74,7 +74,7 @@ async function engineFor(settings: ServeSettings, log: (line: string) => void): 
 	}
 	if (settings.redisUrl !== undefined) {
 		const {createRedisEngine} = await importNeeding('--redis', 'ioredis', () => import('../broker/engines/redis/redis-engine.js'));
-		return createRedisEngine(settings.redisUrl, {...limits, log, ...(settings.presenceTtlMs === undefined ? {} : {presenceTtlMs: settings.presenceTtlMs})});
+		return createRedisEngine(settings.redisUrl, {...limits, log, ...(settings.presenceTtlMs === undefined ? {} : {presenceTtlMs: settings.presenceTtlMs}), ...(settings.redisWait === undefined ? {} : {waitReplicas: settings.redisWait})});
 	}
 	return undefined;
 }

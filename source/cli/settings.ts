@@ -260,10 +260,24 @@ export const SETTINGS = {
 		group: 'broker',
 		value: 'URL',
 		env: ['NATTER_REDIS', 'REDIS_URL'],
-		help: 'share rooms with other nodes through this Redis (redis://H:P), or a Redis Cluster (redis+cluster://H1:P1,H2:P2)',
+		help: 'share rooms with other nodes through this Redis (redis://H:P), a Redis Cluster (redis+cluster://H1:P1,H2:P2) or a Sentinel-managed master (redis+sentinel://S1:P1,S2:P2/MASTER)',
 		readme: {
-			what: 'run as one node of a cluster: every node with the same Redis shares rooms, order, history, presence and DMs; a Redis Cluster is given by its seeds, `redis+cluster://h1:7000,h2:7001` (see [Running a cluster](#running-a-cluster)); needs the optional package ioredis',
+			what: 'run as one node of a cluster: every node with the same Redis shares rooms, order, history, presence and DMs; a Redis Cluster is given by its seeds, `redis+cluster://h1:7000,h2:7001`, a Sentinel-managed master by its sentinels and name, `redis+sentinel://s1:26379,s2:26379/mymaster` (see [Running a cluster](#running-a-cluster)); needs the optional package ioredis',
 			example: '--redis redis://10.0.0.5:6379',
+		},
+	},
+	redisWait: {
+		kind: 'integer',
+		group: 'broker',
+		value: 'N',
+		env: ['NATTER_REDIS_WAIT'],
+		default: 0,
+		min: 0,
+		max: 16,
+		help: 'with --redis: acknowledge a publish only once N replicas have it (WAIT), else unavailable',
+		readme: {
+			what: "with `--redis`: acknowledge a publish only after N replicas of its Redis master have it (`WAIT N 1000`), so acknowledged messages survive a failover; when fewer answer within 1 s the sender gets `unavailable` and retries. Costs a replica round trip per publish (see [Running a cluster](#running-a-cluster))",
+			example: '--redis-wait 1',
 		},
 	},
 	presenceTtl: {

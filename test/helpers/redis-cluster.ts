@@ -10,8 +10,15 @@ export type ClusterNode = {
 	readonly port: number;
 	/** `127.0.0.1:<port>`. */
 	readonly address: string;
-	/** SIGKILL the process (no SHUTDOWN): its replica takes over after cluster-node-timeout. */
-	kill(): Promise<void>;
+	/**
+	 * End the process and wait for it to exit: SIGKILL (the default; no SHUTDOWN) or SIGTERM (Redis
+	 * shuts down cleanly: a master first lets its replicas catch up). Either way a master's replica
+	 * takes over after cluster-node-timeout.
+	 */
+	kill(signal?: 'SIGKILL' | 'SIGTERM'): Promise<void>;
+	/** SIGSTOP / SIGCONT: the process keeps its connections open but answers nothing meanwhile. */
+	pause(): void;
+	resume(): void;
 	/** Start it again on the same port and dir (it rejoins from its nodes.conf); resolves when it answers PING. */
 	start(): Promise<void>;
 	/** Whether the process is running. */
@@ -27,6 +34,8 @@ export type RedisCluster = {
 	masterOf(key: string): Promise<ClusterNode>;
 	/** The masters now, by node. */
 	masters(): Promise<ClusterNode[]>;
+	/** The live nodes that serve no slot as master now: the replicas. */
+	replicas(): Promise<ClusterNode[]>;
 	/** Resolves once every live node reports cluster_state:ok and every slot has a live master. */
 	healthy(ms?: number): Promise<void>;
 	/** Kill every process and delete every dir. Safe to call twice. */
@@ -90,6 +99,10 @@ export async function startRedisCluster(): Promise<RedisCluster> {
 				throw new Error(`no master serves slot ${slot}`);
 			},
 			masters: async () => [...new Set((await slotMap(nodes)).map(([, , port]) => port))].map(port => byPort(nodes, port)),
+			replicas: async () => {
+				const masters = new Set((await slotMap(nodes)).map(([, , port]) => port));
+				return nodes.filter(node => node.alive() && !masters.has(node.port));
+			},
 			healthy: ms => healthy(nodes, ms),
 			stop,
 		};
@@ -102,7 +115,15 @@ export async function startRedisCluster(): Promise<RedisCluster> {
 }
 
 function makeNode(root: string, port: number): ClusterNode & {child: ChildProcess | undefined} {
-	const dir = join(root, String(port));
+	const args = ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(NODE_TIMEOUT_MS), '--save', '', '--appendonly', 'no'];
+	return redisProcess(join(root, String(port)), port, () => args);
+}
+
+/**
+ * One redis-server process on 127.0.0.1:`port`, run in `dir` with the arguments `args()` gives at
+ * each start (a Sentinel's config file is written there first). Not started until `start()`.
+ */
+export function redisProcess(dir: string, port: number, args: () => string[]): ClusterNode & {child: ChildProcess | undefined} {
 	const node: ClusterNode & {child: ChildProcess | undefined} = {
 		port,
 		address: `127.0.0.1:${port}`,
@@ -110,21 +131,7 @@ function makeNode(root: string, port: number): ClusterNode & {child: ChildProces
 		alive: () => node.child !== undefined && node.child.exitCode === null && node.child.signalCode === null,
 		async start() {
 			mkdirSync(dir, {recursive: true});
-			const proc = spawn(
-				SERVER,
-				[
-					'--port', String(port),
-					'--bind', '127.0.0.1',
-					'--dir', dir,
-					'--cluster-enabled', 'yes',
-					'--cluster-config-file', 'nodes.conf',
-					'--cluster-node-timeout', String(NODE_TIMEOUT_MS),
-					'--save', '',
-					'--appendonly', 'no',
-					'--protected-mode', 'no',
-				],
-				{stdio: 'ignore'},
-			);
+			const proc = spawn(SERVER, [...args(), '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--protected-mode', 'no'], {stdio: 'ignore'});
 			node.child = proc;
 			const failed = new Promise<never>((_, reject) => {
 				proc.once('error', reject);
@@ -138,19 +145,26 @@ function makeNode(root: string, port: number): ClusterNode & {child: ChildProces
 			}
 			throw new Error(`redis-server on port ${port} did not answer within 5 s`);
 		},
-		async kill() {
+		async kill(signal = 'SIGKILL') {
 			const proc = node.child;
 			if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
 			const exited = new Promise(resolve => proc.once('exit', resolve));
-			proc.kill('SIGKILL');
+			proc.kill('SIGCONT');
+			proc.kill(signal);
 			await exited;
+		},
+		pause() {
+			node.child?.kill('SIGSTOP');
+		},
+		resume() {
+			node.child?.kill('SIGCONT');
 		},
 	};
 	return node;
 }
 
 /** `count` different free ports (freePort may hand out one twice in a row). */
-async function distinctFreePorts(count: number): Promise<number[]> {
+export async function distinctFreePorts(count: number): Promise<number[]> {
 	const ports = new Set<number>();
 	while (ports.size < count) ports.add(await freePort());
 	return [...ports];
@@ -165,7 +179,7 @@ async function pong(port: number): Promise<boolean> {
 }
 
 /** One command to one node, on a short-lived connection that gives up fast. */
-async function call(port: number, command: string[]): Promise<unknown> {
+export async function call(port: number, command: string[]): Promise<unknown> {
 	const redis = new Redis({host: '127.0.0.1', port, lazyConnect: true, connectTimeout: 500, commandTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null});
 	redis.on('error', () => {});
 	try {

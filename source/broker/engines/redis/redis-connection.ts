@@ -1,7 +1,8 @@
 import {Cluster, Redis, type RedisOptions} from 'ioredis';
 import {EngineUnavailableError} from '../engine-unavailable-error.js';
 import {parseRedisAddress, type RedisAddress} from './redis-address.js';
-import {defineScripts, type ScriptName} from './redis-scripts.js';
+import {defineScripts, scriptLua, type ScriptName} from './redis-scripts.js';
+import {runReplicated, type ReplicaWait} from './replicated-script.js';
 
 export {EngineUnavailableError};
 
@@ -82,6 +83,9 @@ export class RedisConnection {
 				});
 			this.command = cluster(commandOptions, false);
 			this.subscriber = cluster(subscriberOptions, true);
+		} else if (address.kind === 'sentinel') {
+			this.command = new Redis(sentinelOptions(address, commandOptions));
+			this.subscriber = this.command.duplicate(subscriberOptions);
 		} else {
 			this.command = new Redis(address.url, commandOptions);
 			this.subscriber = this.command.duplicate(subscriberOptions);
@@ -106,6 +110,14 @@ export class RedisConnection {
 	/** Run one of the engine's scripts; `what` says what it was for ("publish to general"). */
 	script(what: string, name: ScriptName, keys: string[], args: Array<string | number>): Promise<unknown> {
 		return this.request(what, () => this.run(name, keys, args));
+	}
+
+	/**
+	 * Run a script, then wait until `wait.replicas` replicas of its master have its writes (WAIT on
+	 * the same connection, see runReplicated); fails as unavailable when fewer answer in time.
+	 */
+	scriptReplicated(what: string, name: ScriptName, keys: string[], args: Array<string | number>, wait: ReplicaWait): Promise<unknown> {
+		return this.request(what, () => runReplicated(this.command, scriptLua(name, this.sharded), keys, args, wait));
 	}
 
 	/** Any other request on the command connection, with the same failure behaviour. */
@@ -138,12 +150,35 @@ export class RedisConnection {
 /** `protocol://host:port` of a Redis URL (or the cluster's seeds), without credentials. */
 function describe(address: RedisAddress): string {
 	if (address.kind === 'cluster') return `${address.tls ? 'rediss' : 'redis'}+cluster://${address.nodes.map(node => `${node.host}:${node.port}`).join(',')}`;
+	if (address.kind === 'sentinel') return `${address.tls ? 'rediss' : 'redis'}+sentinel://${address.sentinels.map(node => `${node.host}:${node.port}`).join(',')}/${address.name}`;
 	try {
 		const parsed = new URL(address.url);
 		return `${parsed.protocol}//${parsed.host}`;
 	} catch {
 		return 'the configured Redis';
 	}
+}
+
+/**
+ * ioredis's Sentinel mode: it asks the sentinels (in turn) where `name`'s master is, connects
+ * there and checks its role; after a drop it asks again, so a promoted replica is found on the
+ * next reconnect. A master that was demoted while this connection stayed open (it came back as a
+ * replica) answers writes with READONLY: that reply reconnects too, without resending the write
+ * (its sender is told `unavailable` and retries). ioredis's `failoverDetector` is left off: in
+ * 5.11.1 its sentinel connections, made after connecting, outlive a quick quit() and retry forever.
+ */
+function sentinelOptions(address: Extract<RedisAddress, {kind: 'sentinel'}>, options: RedisOptions): RedisOptions {
+	return {
+		...options,
+		sentinels: address.sentinels,
+		name: address.name,
+		db: address.db,
+		...(address.username === undefined ? {} : {username: address.username}),
+		...(address.password === undefined ? {} : {password: address.password}),
+		...(address.tls ? {tls: {}, enableTLSForSentinelMode: true, sentinelTLS: {}} : {}),
+		sentinelRetryStrategy: attempt => Math.min(attempt * 100, 2000),
+		reconnectOnError: error => error.message.startsWith('READONLY'),
+	};
 }
 
 /** Log the start and the end of an outage once each, not every retry (ioredis retries every ≤ 2 s). */

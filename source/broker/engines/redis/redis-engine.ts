@@ -35,6 +35,13 @@ export type RedisEngineOptions = Partial<EngineOptions> & {
 	presenceTtlMs?: number;
 	/** How long one Redis call may take before it fails as unavailable, in ms. Default 5000. */
 	commandTimeoutMs?: number;
+	/**
+	 * Acknowledge a publish only after this many replicas of its master have it (`WAIT`), so an
+	 * acknowledged message survives the master's failover; fewer in time: `unavailable`. Default 0.
+	 */
+	waitReplicas?: number;
+	/** How long a publish waits for those replicas, in ms (below commandTimeoutMs). Default 1000. */
+	waitTimeoutMs?: number;
 	/** Where connection trouble is reported (once per outage, not per retry). */
 	log?: (line: string) => void;
 };
@@ -56,6 +63,9 @@ const ECHO_WAIT_MS = 250;
  *   can be lost (and a room's sequence could then be reused in its epoch); without persistence
  *   a Redis restart loses everything, but the rooms then get new epochs, so clients start over
  *   instead of mistaking new messages for old. `maxmemory-policy` must not evict these keys.
+ *   Replication is asynchronous: a failover loses what the replica had not received, unless
+ *   `waitReplicas` makes a publish wait (WAIT, see runReplicated) until that many replicas have it;
+ *   fewer in time fails it as unavailable (it may be stored: the retry's clientId is recognised).
  * - Deduplication: clientIds live in Redis (expiring on the engine clock after the dedupe
  *   window), so a retry through another node is still a duplicate.
  * - Delivery across nodes: Redis pub/sub, which is lossy. The event link catches up from history
@@ -73,6 +83,8 @@ const ECHO_WAIT_MS = 250;
  *   watches. A DM's user channels are on other slots: the node publishes to them after the
  *   script. When a master dies, calls to its slots fail as unavailable until its replica is
  *   promoted (cluster-node-timeout plus a slot refresh), then resume; the link catches up.
+ * - Redis Sentinel (`redis+sentinel://`): as on one server; after a drop, or a READONLY reply from
+ *   a demoted master, the connection asks the sentinels for the master again.
  */
 export function createRedisEngine(url: string, options: RedisEngineOptions = {}): Engine {
 	const settings: EngineOptions = {...DEFAULT_ENGINE_OPTIONS, ...pickEngineOptions(options)};
@@ -84,6 +96,8 @@ export function createRedisEngine(url: string, options: RedisEngineOptions = {})
 	const nonce = nonceFactory(nodeId);
 
 	const redis = new RedisConnection(url, {nodeId, commandTimeoutMs: options.commandTimeoutMs ?? 5000, log});
+	const replicas = options.waitReplicas ?? 0;
+	const wait = replicas > 0 ? {replicas, timeoutMs: options.waitTimeoutMs ?? 1000} : undefined;
 	const link = new RedisEventLink({
 		subscriber: redis.subscriber,
 		sharded: redis.sharded,
@@ -182,7 +196,8 @@ export function createRedisEngine(url: string, options: RedisEngineOptions = {})
 			// other slots, so the node publishes those itself, after the script (see fanOutDirect).
 			const outside = redis.sharded && directParties(input.room) !== undefined;
 			const reply = await echoed<[number, string, number | string]>(input.room, tag, async () => {
-				const stored = (await redis.script(`publish to ${input.room}`, 'natterPublish', [keys.seq, keys.epoch, keys.history, keys.dedupe(input.sender), keys.dedupeOrder(input.sender), keys.topic], [
+				const scriptKeys = [keys.seq, keys.epoch, keys.history, keys.dedupe(input.sender), keys.dedupeOrder(input.sender), keys.topic];
+				const scriptArgs = [
 					// The room's first publish keeps the epoch its readers were told (see unseenEpoch).
 					unseenEpoch(input.room),
 					head,
@@ -198,7 +213,9 @@ export function createRedisEngine(url: string, options: RedisEngineOptions = {})
 					input.topic === undefined ? '' : input.topic === '' ? 'del' : 'set',
 					input.topic ?? '',
 					...(outside ? [] : channels),
-				])) as [number, string, number | string];
+				];
+				const what = `publish to ${input.room}`;
+				const stored = (await (wait ? redis.scriptReplicated(what, 'natterPublish', scriptKeys, scriptArgs, wait) : redis.script(what, 'natterPublish', scriptKeys, scriptArgs))) as [number, string, number | string];
 				if (outside && stored[0] === 0) await fanOutDirect(input.room, channels, `${eventHead},"epoch":${JSON.stringify(stored[1])},"message":${head}${stored[2]}${tail}}`);
 				return stored;
 			});

@@ -314,12 +314,15 @@ export type ScriptRunner = (name: ScriptName, keys: string[], args: Array<string
  * answers NOSCRIPT, as it does after a restart) and return a typed way to call them.
  */
 export function defineScripts(redis: Redis | Cluster, sharded = false): ScriptRunner {
-	for (const [name, spec] of Object.entries(SCRIPTS)) {
-		// On a cluster, events go by SPUBLISH: Redis accepts it in a script when the channel is in
-		// the slot of the script's keys, which every channel a script publishes on is (`{room}`).
-		const lua = sharded ? spec.lua.replaceAll("redis.call('PUBLISH'", "redis.call('SPUBLISH'") : spec.lua;
-		redis.defineCommand(name, {numberOfKeys: spec.keys, lua});
-	}
+	for (const name of Object.keys(SCRIPTS) as ScriptName[]) redis.defineCommand(name, {numberOfKeys: SCRIPTS[name].keys, lua: scriptLua(name, sharded)});
 	const commands = redis as unknown as Record<ScriptName, (...args: Array<string | number>) => Promise<unknown>>;
 	return (name, keys, args) => commands[name](...keys, ...args);
+}
+
+/** A script's Lua as it runs: on a cluster its PUBLISHes are SPUBLISHes. */
+export function scriptLua(name: ScriptName, sharded: boolean): string {
+	// On a cluster, events go by SPUBLISH: Redis accepts it in a script when the channel is in
+	// the slot of the script's keys, which every channel a script publishes on is (`{room}`).
+	const {lua} = SCRIPTS[name];
+	return sharded ? lua.replaceAll("redis.call('PUBLISH'", "redis.call('SPUBLISH'") : lua;
 }
