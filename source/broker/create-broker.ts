@@ -13,6 +13,7 @@ import {createMemoryEngine} from './engines/memory/memory-engine.js';
 import type {BrokerMetrics, HubCounters} from './metrics.js';
 import {importNeeding, MissingPackageError} from './optional-package.js';
 import {VERSION} from '../version.js';
+import {SocketWriter} from './socket-writer.js';
 import {wsUrl} from './ws-url.js';
 
 /** Everything a broker can be told; every field has a default. */
@@ -143,6 +144,8 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
 		adminKey,
 		serverName: `natter/${VERSION}`,
 		log,
+		// This broker's own cork scheduler: brokers sharing a process share no write state.
+		writer: new SocketWriter(),
 		counters: metrics ?? NO_COUNTERS,
 		maxPayload,
 		limits: {
@@ -214,7 +217,8 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
 				const {ip, identity} = verdict;
 				wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
 					gate.upgraded(socket);
-					hub.attach(ws, ip, identity);
+					// The request's socket is the one ws frames on (ws keeps its own reference private).
+					hub.attach(ws, request.socket, ip, identity);
 				});
 			},
 			() => socket.destroy(),

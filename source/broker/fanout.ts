@@ -1,6 +1,8 @@
-import type {ChatMessage, MessageFrame, PresenceFrame} from '../protocol/messages.js';
+import type {ChatMessage, PresenceFrame} from '../protocol/messages.js';
 import {directParties} from '../protocol/names.js';
-import {textFrame, type Connection, type Subscription} from './connection.js';
+import type {Connection} from './connection.js';
+import {serialiseMessage, type DeliveryContext} from './subscription.js';
+import {textFrame} from './text-frame.js';
 import type {Engine, EngineEvent, PresenceEvent} from './engines/engine.js';
 import type {IdentityRegistry} from './identity-registry.js';
 
@@ -8,13 +10,17 @@ import type {IdentityRegistry} from './identity-registry.js';
 export type FanoutCounters = {delivered(): void};
 
 /**
- * Moves engine events to this node's sockets: each room's messages to its local members in
- * sequence order (serialised once per room, not once per subscriber), holes repaired from
- * history, content filters applied per subscription, presence and history-cleared notices.
+ * Moves engine events to this node's sockets: an index of rooms to the local connections that
+ * listen to them (each connection's subscriptions to a room are one lookup away), and the routing
+ * of each event to them. A message is serialised and framed once per room, not once per
+ * subscriber, and handed to each subscription (Subscription owns what it then sends); presence
+ * and history-cleared notices go once to each member connection.
  */
 export class Fanout {
 	/** Engine key -> local connections subscribed to it: fan-out touches only a room's members. */
 	readonly rooms = new Map<string, Set<Connection>>();
+	/** What every subscription on this node shares for delivery (hole repair, counters). */
+	readonly delivery: DeliveryContext;
 	/** Numbers each live message's fan-out, so a filter shared by many subscribers runs once per message. */
 	private pass = 0;
 
@@ -24,6 +30,11 @@ export class Fanout {
 		private readonly log: (line: string) => void,
 		private readonly counters?: FanoutCounters,
 	) {
+		this.delivery = {
+			history: (key, since) => engine.history(key, {since}),
+			log,
+			...(counters ? {delivered: () => counters.delivered()} : {}),
+		};
 		engine.on(event => this.onEngineEvent(event));
 	}
 
@@ -46,23 +57,6 @@ export class Fanout {
 			this.rooms.delete(key);
 			this.background(`unwatch ${key}`, this.engine.unwatch(key));
 		}
-	}
-
-	/** Send a replayed page, then the live messages that queued meanwhile, each once and in order. */
-	/**
-	 * Send one replayed message ahead of the live queue (the subscription keeps queueing live
-	 * traffic until `drain`); a message at or below the subscription's position is skipped.
-	 */
-	replayOne(connection: Connection, sub: Subscription, message: ChatMessage): void {
-		this.sendMessage(connection, sub, message);
-	}
-
-	drain(connection: Connection, sub: Subscription, replay: ChatMessage[]): void {
-		const queued = sub.queue ?? [];
-		sub.queue = undefined;
-		for (const message of replay) this.sendMessage(connection, sub, message);
-		queued.sort((a, b) => a.sequence - b.sequence);
-		for (const message of queued) this.sendMessage(connection, sub, message);
 	}
 
 	private onEngineEvent(event: EngineEvent): void {
@@ -93,10 +87,9 @@ export class Fanout {
 		const data = textFrame(serialiseMessage(message, key));
 		const pass = this.nextPass();
 		for (const connection of members) {
-			const sub = connection.subs.get(key);
-			if (sub) this.deliver(connection, sub, message, data, pass);
+			connection.subs.get(key)?.deliver(message, data, pass);
 			const views = connection.named.get(key);
-			if (views) for (const view of views.values()) this.deliver(connection, view, message, data, pass);
+			if (views) for (const view of views.values()) view.deliver(message, data, pass);
 		}
 	}
 
@@ -110,12 +103,12 @@ export class Fanout {
 		for (const connection of connections) {
 			const sub = connection.subs.get(key);
 			const views = connection.named.get(key);
-			if (sub) this.deliver(connection, sub, message, data, pass);
+			if (sub) sub.deliver(message, data, pass);
 			else if (!views) {
 				connection.sendFrame(data);
 				this.counters?.delivered();
 			}
-			if (views) for (const view of views.values()) this.deliver(connection, view, message, data, pass);
+			if (views) for (const view of views.values()) view.deliver(message, data, pass);
 		}
 	}
 
@@ -123,56 +116,6 @@ export class Fanout {
 	private nextPass(): number {
 		this.pass = (this.pass + 1) % 0x3fffffff;
 		return this.pass;
-	}
-
-	private deliver(connection: Connection, sub: Subscription, message: ChatMessage, data: Buffer, pass: number): void {
-		if (sub.queue) {
-			sub.queue.push(message);
-			return;
-		}
-		if (message.sequence <= sub.last) return;
-		if (message.sequence > sub.last + 1) {
-			sub.queue = [message];
-			void this.repair(connection, sub);
-			return;
-		}
-		this.sendMessage(connection, sub, message, data, pass);
-	}
-
-	/**
-	 * The one place a message goes out to a subscriber. `sub.last` counts every sequence seen
-	 * (admitted or filtered out), so holes are detected the same way with or without a filter;
-	 * a filtered subscription's message names the previous one it admitted (`prev`), which lets
-	 * the client tell "filtered out" from "lost".
-	 */
-	private sendMessage(connection: Connection, sub: Subscription, message: ChatMessage, data?: Buffer, pass?: number): void {
-		if (message.sequence <= sub.last) return;
-		sub.last = message.sequence;
-		if (sub.filter) {
-			if (!sub.filter.matches(message, pass)) return;
-			const prev = sub.admitted;
-			sub.admitted = message.sequence;
-			connection.sendRaw(serialiseMessage({...message, prev, ...(sub.name === undefined ? {} : {sub: sub.name})}, sub.wire));
-		} else if (sub.name !== undefined) {
-			connection.sendRaw(serialiseMessage({...message, sub: sub.name}, sub.wire));
-		} else {
-			if (data) connection.sendFrame(data);
-			else connection.sendRaw(serialiseMessage(message, sub.wire));
-		}
-		this.counters?.delivered();
-	}
-
-	/** A live message arrived past a hole (a lossy cross-node link): fetch the hole from history first. */
-	private async repair(connection: Connection, sub: Subscription): Promise<void> {
-		try {
-			const page = await this.engine.history(sub.key, {since: sub.last});
-			if (connection.closed || !connection.holds(sub)) return;
-			this.drain(connection, sub, page.epoch === sub.epoch ? page.messages : []);
-		} catch (error) {
-			// Deliver what we have: the client sees the hole and asks history itself.
-			this.log(`repair of ${sub.key} failed: ${(error as Error).message}`);
-			this.drain(connection, sub, []);
-		}
 	}
 
 	private fanPresence(event: PresenceEvent): void {
@@ -196,19 +139,12 @@ export class Fanout {
 		const members = this.rooms.get(key);
 		if (!members) return;
 		for (const connection of members) {
-			const subs = [connection.subs.get(key), ...(connection.named.get(key)?.values() ?? [])];
-			let told = false;
-			for (const sub of subs) {
-				if (!sub) continue;
-				sub.epoch = epoch;
-				sub.last = 0;
-				sub.admitted = 0;
-				// Queued messages carry no epoch, and all of them belong to the old one (a room's events
-				// come in order): delivered now they would pass for the new epoch's sequences.
-				if (sub.queue) sub.queue.length = 0;
-				if (!told) connection.send({type: 'history_cleared', room: sub.wire, epoch, by});
-				told = true;
-			}
+			const sub = connection.subs.get(key);
+			sub?.reset(epoch);
+			const views = connection.named.get(key);
+			if (views) for (const view of views.values()) view.reset(epoch);
+			const told = sub ?? views?.values().next().value;
+			if (told) connection.send({type: 'history_cleared', room: told.wire, epoch, by});
 		}
 	}
 
@@ -216,10 +152,4 @@ export class Fanout {
 	private background(what: string, promise: Promise<unknown>): void {
 		promise.catch(error => this.log(`${what} failed: ${error instanceof Error ? error.message : String(error)}`));
 	}
-}
-
-/** The seed's `message` frame: type first, then the stored fields, with the room as this client names it. */
-export function serialiseMessage(message: ChatMessage, wire: string): string {
-	const frame: MessageFrame = {type: 'message', ...message, room: wire};
-	return JSON.stringify(frame);
 }

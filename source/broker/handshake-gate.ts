@@ -3,7 +3,7 @@ import type {Duplex} from 'node:stream';
 import {verifyToken} from '../auth/tokens.js';
 import type {TrustedProxies} from './client-address.js';
 import {normalizeAddress} from './client-address.js';
-import type {TrustedIdentity} from './hub.js';
+import type {TrustedIdentity} from './hub-options.js';
 
 /** Who may open a WebSocket at all, decided before the upgrade completes. */
 export type GateOptions = {

@@ -1,44 +1,18 @@
-import {timingSafeEqual} from 'node:crypto';
+import type {Socket} from 'node:net';
 import type {WebSocket} from 'ws';
-import {CloseCode, type ChatMessage, type ClientFrame, type UnreadDirect} from '../protocol/messages.js';
-import {parseClientFrame, type FrameLimits} from '../protocol/parse-client-frame.js';
-import {directParties, isDirectRoom} from '../protocol/names.js';
+import {constantTimeEqual} from '../auth/constant-time-equal.js';
+import {CloseCode, type ClientFrame} from '../protocol/messages.js';
+import {parseClientFrame} from '../protocol/parse-client-frame.js';
+import {isDirectRoom} from '../protocol/names.js';
 import {Connection} from './connection.js';
-import type {Engine} from './engines/engine.js';
 import {Fanout} from './fanout.js';
+import {pick, refusedRef} from './frame-refs.js';
+import {answerHistory} from './history-replies.js';
+import type {HubOptions, TrustedIdentity} from './hub-options.js';
+import {Naming} from './naming.js';
 import {RateGuard} from './rate-guard.js';
-import {IdentityRegistry} from './identity-registry.js';
-import {NameKeys, type NameClaim, type NameKeepOptions} from './name-keys.js';
-import {filterTimeLeft, presenceEvent, Subscriptions} from './subscriptions.js';
-import {historyFrames} from './history-frames.js';
+import {Subscriptions} from './subscriptions.js';
 import {setTopic} from './set-topic.js';
-
-/** What the hub needs from the broker that owns it. */
-export type HubOptions = {
-	nodeId: string;
-	engine: Engine;
-	frameLimits: FrameLimits;
-	/** How long a dropped connection's presence and name linger, waiting for it to resume (ms). */
-	graceMs: number;
-	/** Unsent bytes a connection may pile up before it is cut off as a slow consumer. */
-	maxBufferedBytes: number;
-	/** Broker's ping interval, told to clients in `welcome`. */
-	heartbeatMs: number;
-	/** Whoever presents this key in `hello` is an admin (the hosting TUI of `--serve`). */
-	adminKey?: string;
-	serverName: string;
-	log: (line: string) => void;
-	/** The largest frame the socket accepts (bytes; larger closes 1009): told to clients in `welcome.limits`. */
-	maxPayload?: number;
-	/** Per-connection rate limit and how long a connection may stay unnamed. */
-	limits?: {rate: number; burst: number; floodGraceMs: number; identifyTimeoutMs: number};
-	/** Authenticated mode: publish, history and who need membership of the room (admins excepted). */
-	requireMembership?: boolean;
-	/** Open mode keeps each name for its first user with a per-name key (see NameKeys); absent: names are not kept. */
-	keepNames?: NameKeepOptions;
-	/** Counter hooks for /metrics (see metrics.ts); optional so embedders and tests need none. */
-	counters?: {published(): void; delivered(): void; slowConsumer(): void};
-};
 
 /**
  * How often the heartbeat pings a slice of the connections. Pinging every connection in one turn
@@ -49,18 +23,17 @@ export type HubOptions = {
  */
 export const HEARTBEAT_TICK_MS = 250;
 
-/** An identity proven at the handshake (a verified JWT); frames cannot change it. */
-export type TrustedIdentity = {userId: string; admin: boolean};
-
 /**
- * The hub tracks this node's connections and which rooms they listen to, turns client frames
- * into engine calls, and fans engine events out to local sockets. All shared state lives in
- * the engine, so several hubs (nodes) on one engine behave as one broker.
+ * The hub is the router of one node: it owns the set of connections and their heartbeat, reads
+ * each connection's frames one at a time, in order, within its rate limit, and hands each to the
+ * part that owns what it changes: names (Naming), rooms and their replays (Subscriptions, each
+ * Subscription owning its delivery), history replies (answerHistory), the fan-out of engine
+ * events (Fanout). All shared state lives in the engine, so several hubs (nodes) on one engine
+ * behave as one broker.
  */
 export class Hub {
 	readonly connections = new Set<Connection>();
-	private readonly identities = new IdentityRegistry();
-	private readonly nameKeys: NameKeys | undefined;
+	private readonly naming: Naming;
 	private readonly fanout: Fanout;
 	private readonly subscriptions: Subscriptions;
 	private readonly graceTimers = new Set<NodeJS.Timeout>();
@@ -72,8 +45,8 @@ export class Hub {
 	readonly heartbeatTickMs: number;
 
 	constructor(private readonly options: HubOptions) {
-		this.nameKeys = options.keepNames && new NameKeys(options.engine.nameKeys, options.keepNames);
-		this.fanout = new Fanout(options.engine, this.identities, options.log, options.counters);
+		this.naming = new Naming(options.engine, options.keepNames, (what, promise) => this.background(what, promise));
+		this.fanout = new Fanout(options.engine, this.naming.identities, options.log, options.counters);
 		this.slices = Math.max(1, Math.round(options.heartbeatMs / HEARTBEAT_TICK_MS));
 		this.heartbeatTickMs = options.heartbeatMs / this.slices;
 		this.subscriptions = new Subscriptions(options.engine, this.fanout, {
@@ -83,18 +56,17 @@ export class Hub {
 		});
 	}
 
-	/** Take over a freshly accepted socket. */
-	attach(ws: WebSocket, ip: string, trusted?: TrustedIdentity): Connection {
-		const connection = new Connection(ws, ip, this.options.nodeId, this.options.maxBufferedBytes, slow => {
+	/** Take over a freshly accepted WebSocket; `socket` is its upgraded request's socket. */
+	attach(ws: WebSocket, socket: Socket, ip: string, trusted?: TrustedIdentity): Connection {
+		const connection = new Connection(ws, socket, ip, this.options.nodeId, this.options.maxBufferedBytes, this.options.writer, slow => {
 			this.options.log(`slow consumer ${slow.userId ?? slow.id} cut off`);
 			this.options.counters?.slowConsumer();
 			slow.close(4009, 'slow consumer: resume from your last sequence');
 		});
 		this.connections.add(connection);
 		if (trusted) {
-			this.identities.bind(connection, trusted.userId, undefined, true);
-			connection.admin = trusted.admin;
-			this.background(`watch @${trusted.userId}`, this.options.engine.watch(`@${trusted.userId}`));
+			this.naming.bindTrusted(connection, trusted.userId);
+			if (trusted.admin) connection.grantAdmin();
 		}
 		const limits = this.options.limits;
 		const guard = limits ? new RateGuard(limits.rate, limits.burst, limits.floodGraceMs) : undefined;
@@ -119,9 +91,7 @@ export class Hub {
 			}
 			chain = chain.then(() => this.handleRaw(connection, data, isBinary)).catch(error => this.failed('a frame', error));
 		});
-		ws.on('pong', () => {
-			connection.alive = true;
-		});
+		ws.on('pong', () => connection.pong());
 		ws.on('close', (code: number) => {
 			connection.stopIdentifyTimer();
 			// A failed cleanup (the engine is down) is logged; a rejection left here would end the process.
@@ -141,13 +111,10 @@ export class Hub {
 		const slice = this.tick++ % this.slices;
 		for (const connection of this.connections) {
 			if (connection.id % this.slices !== slice) continue;
-			if (!connection.alive) {
+			if (!connection.ping()) {
 				this.options.log(`heartbeat timeout: ${connection.userId ?? connection.id}`);
-				connection.ws.terminate();
-				continue;
+				connection.terminate();
 			}
-			connection.alive = false;
-			connection.ws.ping();
 		}
 	}
 
@@ -199,28 +166,30 @@ export class Hub {
 			case 'hello':
 				return this.onHello(connection, frame.userId, frame.resume, frame.adminKey, frame.key);
 			case 'subscribe':
-				if (!(await this.ensureName(connection, frame.userId, frame.room))) return;
+				if (!(await this.naming.ensure(connection, frame.userId, frame.room))) return;
 				if (frame.sub !== undefined) return this.subscriptions.subscribeNamed(connection, frame.room, frame.sub, frame.since, frame.epoch, frame.filter);
 				return this.subscriptions.subscribe(connection, frame.room, frame.since, frame.epoch, frame.filter);
 			case 'unsubscribe':
 				if (frame.sub !== undefined) return this.subscriptions.unsubscribeNamed(connection, frame.room, frame.sub);
 				return this.subscriptions.unsubscribe(connection, frame.room);
-			case 'publish':
-				if (!(await this.ensureName(connection, frame.sender, frame.room, frame.clientId))) return;
-				if (!this.mayUse(connection, frame.room, 'publish in', frame.clientId)) return;
-				return this.onPublish(connection, frame);
+			case 'publish': {
+				const sender = await this.naming.ensure(connection, frame.sender, frame.room, frame.clientId);
+				if (sender === undefined || !this.mayUse(connection, frame.room, 'publish in', frame.clientId)) return;
+				return this.onPublish(connection, sender, frame);
+			}
 			case 'get_history':
-				if (!(await this.ensureName(connection, undefined, frame.room, undefined, frame.id))) return;
+				if (!(await this.naming.ensure(connection, undefined, frame.room, undefined, frame.id))) return;
 				if (!this.mayUse(connection, frame.room, 'read the history of', undefined, frame.id)) return;
-				return this.onHistory(connection, frame);
+				return answerHistory(connection, frame, this.options.engine, this.subscriptions.filters.filterWork);
 			case 'ack':
 				return this.onAck(connection, frame.room, frame.sequence);
 			case 'status':
-				return this.onStatus(connection, frame.status, frame.reason);
+				connection.setStatus(frame.status, frame.reason);
+				return this.subscriptions.announceStatus(connection);
 			case 'clear_history':
 				return this.onClearHistory(connection, frame.room);
 			case 'who':
-				if (!(await this.ensureName(connection, undefined, frame.room))) return;
+				if (!(await this.naming.ensure(connection, undefined, frame.room))) return;
 				if (!this.mayUse(connection, frame.room, 'list the members of')) return;
 				connection.send({type: 'members', room: frame.room, members: await this.options.engine.members(connection.engineKey(frame.room))});
 				return;
@@ -229,101 +198,38 @@ export class Hub {
 				return;
 			case 'bye':
 				// Close from our side too: "leave at once" must not wait for a client that lingers
-				// after saying goodbye. `clean` keeps it clean if the socket then drops without a close frame.
-				connection.clean = true;
-				connection.close(CloseCode.normal, 'bye');
+				// after saying goodbye. Clean: it stays clean if the socket then drops without a close frame.
+				connection.close(CloseCode.normal, 'bye', true);
 				return;
 		}
 	}
 
 	private async onHello(connection: Connection, userId: string, resume: string | undefined, adminKey: string | undefined, key: string | undefined): Promise<void> {
-		connection.natter = true;
-		if (adminKey !== undefined && this.options.adminKey !== undefined && safeEqual(adminKey, this.options.adminKey)) {
-			connection.admin = true;
+		if (adminKey !== undefined && this.options.adminKey !== undefined && constantTimeEqual(adminKey, this.options.adminKey)) {
+			connection.grantAdmin();
 		}
-		let issued: string | undefined;
-		if (connection.userId === undefined) {
-			const bound = await this.claimName(connection, userId, resume, key, true);
-			if (!bound.ok) {
-				connection.error('name_taken', bound.error);
-				return;
-			}
-			issued = bound.issued;
-			this.background(`watch @${userId}`, this.options.engine.watch(`@${userId}`));
+		const bound = await this.naming.hello(connection, userId, resume, key);
+		if (!bound.ok) {
+			connection.error('name_taken', bound.error);
+			return;
 		}
+		const name = connection.name();
 		// A failed read costs the list, never the welcome: the user can still /join their conversations.
-		const unread = connection.userId === undefined ? [] : await this.unreadDirect(connection.userId).catch((error: unknown) => {
-			this.failed(`listing ${connection.userId}'s unread direct conversations`, error);
+		const unread = await this.naming.unreadDirect(name).catch((error: unknown) => {
+			this.failed(`listing ${name}'s unread direct conversations`, error);
 			return [];
 		});
 		connection.send({
 			type: 'welcome',
-			userId: connection.userId!,
-			resume: this.identities.token(connection.userId!)!,
+			userId: name,
+			resume: this.naming.token(name)!,
 			admin: connection.admin,
 			heartbeat: this.options.heartbeatMs,
 			server: this.options.serverName,
-			...(issued === undefined ? {} : {key: issued}),
-			...(this.options.limits ? {limits: {rate: this.options.limits.rate, burst: this.options.limits.burst, ...(this.options.maxPayload === undefined ? {} : {maxPayload: this.options.maxPayload}), maxContent: this.options.frameLimits.maxContent, ...this.subscriptions.caps}} : {}),
+			...(bound.issued === undefined ? {} : {key: bound.issued}),
+			...(this.options.limits ? {limits: {rate: this.options.limits.rate, burst: this.options.limits.burst, ...(this.options.maxPayload === undefined ? {} : {maxPayload: this.options.maxPayload}), maxContent: this.options.frameLimits.maxContent, ...this.subscriptions.filters.caps}} : {}),
 			...(unread.length === 0 ? {} : {unread}),
 		});
-	}
-
-	/**
-	 * The direct conversations `userId` received messages in that hold some after the user's
-	 * acknowledged position (all of them without one, or in another epoch), named as the user
-	 * sees them (`@cy`). Two engine reads per conversation, at most MAX_DIRECT_ROOMS of them.
-	 */
-	private async unreadDirect(userId: string): Promise<UnreadDirect[]> {
-		const engine = this.options.engine;
-		const unread: UnreadDirect[] = [];
-		for (const key of await engine.directRooms.list(userId)) {
-			const parties = directParties(key);
-			if (!parties || !parties.includes(userId)) continue;
-			const other = parties[0] === userId ? parties[1] : parties[0];
-			const [state, cursor] = await Promise.all([engine.room(key), engine.getCursor(userId, key)]);
-			const after = cursor !== undefined && cursor.epoch === state.epoch ? cursor.sequence : 0;
-			if (state.sequence > after) unread.push({room: `@${other}`, sequence: state.sequence, after});
-		}
-		return unread;
-	}
-
-	/** Bind a name on first use (seed clients name themselves in subscribe or publish); false when it failed. */
-	private async ensureName(connection: Connection, name: string | undefined, room: string, clientId?: string, id?: string): Promise<boolean> {
-		if (connection.userId !== undefined) return true;
-		const extra = {room, ...(clientId === undefined ? {} : {clientId}), ...(id === undefined ? {} : {id})};
-		if (name === undefined) {
-			connection.error('name_required', 'say who you are first: send hello, or subscribe with a userId', extra);
-			return false;
-		}
-		const bound = await this.claimName(connection, name, undefined, undefined, false);
-		if (!bound.ok) {
-			connection.error('name_taken', bound.error, extra);
-			return false;
-		}
-		this.background(`watch @${name}`, this.options.engine.watch(`@${name}`));
-		return true;
-	}
-
-	/**
-	 * Bind an untrusted connection to `name`: free on this node (or its resume token, or a seed
-	 * client's reconnect), then, in open mode, not kept for someone else (NameKeys). `issue`: a
-	 * `hello`, whose `welcome` can hand over a newly issued key.
-	 */
-	private async claimName(connection: Connection, name: string, resume: string | undefined, key: string | undefined, issue: boolean): Promise<NameClaim> {
-		const refusal = this.identities.refusal(connection, name, resume);
-		if (refusal !== undefined) return {ok: false, error: refusal};
-		// A resume token is issued only to a connection that proved the name: it proves it again.
-		const proven = !this.nameKeys || this.identities.resumes(name, resume);
-		const claim: NameClaim = proven ? {ok: true} : await this.nameKeys.claim(name, key, issue);
-		if (!claim.ok) return claim;
-		// Another connection may have bound the name while the engine answered.
-		const bound = this.identities.bind(connection, name, resume);
-		if (!bound.ok) {
-			if (claim.issued !== undefined) await this.nameKeys?.forget(name);
-			return bound;
-		}
-		return claim;
 	}
 
 	/**
@@ -337,17 +243,17 @@ export class Hub {
 		return false;
 	}
 
-	private async onPublish(connection: Connection, frame: Extract<ClientFrame, {type: 'publish'}>): Promise<void> {
+	private async onPublish(connection: Connection, sender: string, frame: Extract<ClientFrame, {type: 'publish'}>): Promise<void> {
 		const result = await this.options.engine.publish({
 			room: connection.engineKey(frame.room),
-			sender: connection.userId!,
+			sender,
 			content: frame.content,
 			...(frame.data === undefined ? {} : {data: frame.data}),
 			...(frame.clientId === undefined ? {} : {clientId: frame.clientId}),
 			timestamp: Date.now(),
 		});
 		if (!result.duplicate) this.options.counters?.published();
-		const recipient = isDirectRoom(frame.room) && !result.duplicate ? await this.directDelivered(connection.userId!, frame.room.slice(1), connection.engineKey(frame.room)) : undefined;
+		const recipient = isDirectRoom(frame.room) && !result.duplicate ? await this.directDelivered(sender, frame.room.slice(1), connection.engineKey(frame.room)) : undefined;
 		if (frame.clientId !== undefined) {
 			connection.send({
 				type: 'published',
@@ -370,44 +276,7 @@ export class Hub {
 	 */
 	private async directDelivered(sender: string, recipient: string, key: string): Promise<'offline' | 'unknown' | undefined> {
 		if (recipient !== sender) await this.options.engine.directRooms.note(recipient, key, Date.now());
-		if (this.identities.connections(recipient).size > 0) return undefined;
-		return this.nameKeys && !(await this.nameKeys.kept(recipient)) ? 'unknown' : 'offline';
-	}
-
-	private async onHistory(connection: Connection, frame: Extract<ClientFrame, {type: 'get_history'}>): Promise<void> {
-		const key = connection.engineKey(frame.room);
-		const filter = (frame.sub === undefined ? connection.subs.get(key) : connection.named.get(key)?.get(frame.sub))?.filter;
-		if (filter && !filterTimeLeft(this.subscriptions.filterWork, connection, {room: frame.room, ...(frame.id === undefined ? {} : {id: frame.id})})) return;
-		const query: {since?: number; before?: number; limit?: number} = {};
-		if (frame.since !== undefined) query.since = frame.since;
-		if (frame.before !== undefined) query.before = frame.before;
-		if (frame.limit !== undefined) query.limit = frame.limit;
-		let page = await this.options.engine.history(key, query);
-		if (frame.epoch !== undefined && frame.epoch !== page.epoch && frame.since !== undefined) {
-			page = await this.options.engine.history(key, {...query, since: 0});
-		}
-		const wire = frame.room;
-		// Each side names a DM after the other party.
-		const messages = key === wire ? page.messages : page.messages.map(m => ({...m, room: wire}));
-		let reply: {messages: ChatMessage[]; through?: number | undefined} = {messages};
-		if (filter) {
-			// In slices, between other work (see FilterScheduler): a page can take a second of filtering.
-			const verdicts = await this.subscriptions.filterWork.judge(connection, filter, messages, () => connection.closed);
-			if (!verdicts) return;
-			reply = filterPage(messages, verdicts, frame.since, page.first);
-		}
-		const fields = {
-			epoch: page.epoch,
-			sequence: page.sequence,
-			first: page.first,
-			...(frame.since === undefined ? {} : {since: frame.since}),
-			...(reply.through === undefined ? {} : {through: reply.through}),
-		};
-		// Page by page, each only once the connection has room: a reply never piles up unsent.
-		for (const payload of historyFrames(wire, frame.id, reply.messages, fields, connection.page)) {
-			if (!connection.hasRoomFor(connection.page) && !(await connection.whenRoomFor(connection.page))) return;
-			connection.sendText(payload);
-		}
+		return this.naming.reach(recipient);
 	}
 
 	private async onAck(connection: Connection, room: string, sequence: number): Promise<void> {
@@ -417,20 +286,7 @@ export class Hub {
 			connection.error('not_subscribed', `cannot acknowledge in ${room}: not subscribed`, {room});
 			return;
 		}
-		await this.options.engine.setCursor(connection.userId, sub.key, {epoch: sub.epoch, sequence: Math.min(sequence, sub.last)});
-	}
-
-	private async onStatus(connection: Connection, status: 'online' | 'away', reason: string | undefined): Promise<void> {
-		connection.status = status;
-		connection.reason = reason;
-		if (connection.userId === undefined) return;
-		for (const sub of this.subscriptions.held(connection)) {
-			if (isDirectRoom(sub.wire)) continue;
-			const change = await this.options.engine.presenceStatus(sub.key, connection.userId, connection.holder, status, reason);
-			if (change && change.before.status !== change.after.status) {
-				await this.options.engine.announce(presenceEvent(sub.key, connection.userId, status === 'away' ? 'away' : 'back', connection));
-			}
-		}
+		await this.options.engine.setCursor(connection.userId, sub.key, sub.cursorAt(sequence));
 	}
 
 	private async onClearHistory(connection: Connection, room: string): Promise<void> {
@@ -449,21 +305,17 @@ export class Hub {
 	}
 
 	private async handleClose(connection: Connection, code: number): Promise<void> {
-		connection.closed = true;
+		connection.socketClosed();
 		this.connections.delete(connection);
 		const userId = connection.userId;
 		if (userId === undefined) return;
-		const ghost = !this.closing && !connection.clean && !Connection.isCleanClose(code);
-		this.identities.release(connection, ghost);
-		if (this.nameKeys) this.background(`recording a use of ${userId}`, this.nameKeys.used(userId));
-		const subs = this.subscriptions.held(connection);
-		const listened = new Set([...connection.subs.keys(), ...connection.named.keys()]);
-		connection.subs.clear();
-		connection.dropViews();
-		for (const key of listened) this.fanout.leave(key, connection);
+		const said = connection.state;
+		const ghost = !this.closing && !(said.kind === 'closed' && said.clean) && !Connection.isCleanClose(code);
+		this.naming.release(connection, userId, ghost);
+		const subs = this.subscriptions.detach(connection);
 		const finish = async (): Promise<void> => {
 			for (const sub of subs) await this.subscriptions.removePresence(sub.key, userId, connection.holder, sub.wire);
-			if (this.identities.connections(userId).size === 0) await this.options.engine.unwatch(`@${userId}`);
+			if (this.naming.connections(userId).size === 0) await this.options.engine.unwatch(`@${userId}`);
 		};
 		if (!ghost) {
 			await finish();
@@ -472,7 +324,7 @@ export class Hub {
 		// An abnormal drop: hold the presence for a grace period so a quick resume causes no leave/join pair.
 		const timer = setTimeout(() => {
 			this.graceTimers.delete(timer);
-			this.identities.releaseGhost(userId, connection.ip);
+			this.naming.releaseGhost(userId, connection.ip);
 			finish().catch(error => this.options.log(`presence cleanup failed: ${(error as Error).message}`));
 		}, this.options.graceMs);
 		this.graceTimers.add(timer);
@@ -486,47 +338,4 @@ export class Hub {
 	private failed(what: string, error: unknown): void {
 		this.options.log(`${what} failed: ${error instanceof Error ? error.message : String(error)}`);
 	}
-}
-
-/**
- * A history page through a subscription's filter (its verdict on each message, in order): only admitted messages, each naming the
- * previous admitted one (`prev`), and `through`, the last sequence the page examined, so the
- * client knows nothing else up to there matched.
- */
-function filterPage(messages: ChatMessage[], verdicts: readonly boolean[], since: number | undefined, first: number): {messages: ChatMessage[]; through?: number | undefined} {
-	const admitted: ChatMessage[] = [];
-	// What history no longer holds was lost, not filtered: the chain starts where history does.
-	let prev = since === undefined ? undefined : Math.max(since, first - 1);
-	for (const [n, message] of messages.entries()) {
-		if (!verdicts[n]) continue;
-		admitted.push(prev === undefined ? message : {...message, prev});
-		prev = message.sequence;
-	}
-	const through = messages.at(-1)?.sequence;
-	return {messages: admitted, ...(through === undefined ? {} : {through})};
-}
-
-/** The room and clientId of a frame refused unread (rate limit), when it is a readable publish. */
-function refusedRef(data: Buffer, isBinary: boolean): {room?: string; clientId?: string} {
-	if (isBinary) return {};
-	try {
-		const frame = JSON.parse(data.toString('utf8')) as Record<string, unknown>;
-		return {
-			...(typeof frame.room === 'string' && frame.room.length <= 64 ? {room: frame.room} : {}),
-			...(typeof frame.clientId === 'string' && frame.clientId.length <= 64 ? {clientId: frame.clientId} : {}),
-		};
-	} catch {
-		return {};
-	}
-}
-
-function safeEqual(a: string, b: string): boolean {
-	const x = Buffer.from(a);
-	const y = Buffer.from(b);
-	return x.length === y.length && timingSafeEqual(x, y);
-}
-
-function pick<T extends object, K extends string>(value: T, key: K): {[P in K]?: string} {
-	const v = (value as Record<string, unknown>)[key];
-	return typeof v === 'string' ? ({[key]: v} as {[P in K]?: string}) : {};
 }

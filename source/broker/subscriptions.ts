@@ -1,38 +1,10 @@
-import {DEFAULT_FILTER_LIMITS, type CompiledFilter} from '../filter/compile-filter.js';
-import {FilterCache} from '../filter/filter-cache.js';
-import {FILTER_SLICE_MS, FILTER_TIME_BURST_MS, FILTER_TIME_RATE_MS, FilterScheduler} from '../filter/filter-scheduler.js';
-import {MAX_REGEX_INPUT} from '../filter/to-predicate.js';
 import type {ChatMessage} from '../protocol/messages.js';
 import {isDirectRoom} from '../protocol/names.js';
-import type {Connection, Subscription} from './connection.js';
+import type {Connection} from './connection.js';
 import type {Engine, PresenceEvent} from './engines/engine.js';
 import type {Fanout} from './fanout.js';
-
-/** Most named views (`subscribe` with `sub`) one connection may hold, over all its rooms. */
-export const MAX_NAMED_VIEWS = 32;
-/**
- * Most RE2 instructions all of one connection's filters may hold together (its room
- * subscriptions and named views): with MAX_REGEX_INPUT it bounds the regular-expression work one
- * published message can cost per connection (see docs/filters.md for the measured figure).
- */
-export const REGEX_BUDGET = 128;
-/**
- * Most RE2 instructions the distinct filters of one room may hold together on this node, over all
- * its members: the fan-out runs each distinct filter once per message (FilterCache, and the
- * filter's memory of the last message), so this bounds the regular-expression work one message
- * can cost the node, however many connections hold filters there.
- */
-export const ROOM_REGEX_BUDGET = 256;
-
-/** The filter caps a connection is held to, as `welcome.limits` announces them. */
-export type FilterCaps = {
-	filterLength: number;
-	filterRegexes: number;
-	regexBudget: number;
-	roomRegexBudget: number;
-	regexText: number;
-	namedViews: number;
-};
+import {FilterAdmission, MAX_NAMED_VIEWS} from './filter-admission.js';
+import {Subscription} from './subscription.js';
 
 /** What joining and leaving need besides the engine and the fan-out. */
 export type SubscriptionsOptions = {
@@ -44,76 +16,24 @@ export type SubscriptionsOptions = {
 };
 
 /**
- * Joining and leaving rooms on one node. A subscription (a connection's own, which carries its
- * presence, or a named view with a filter of its own) is answered with `subscribed`, replayed
- * from where the client left off, and only then let through live, so nothing falls between
- * history and live traffic or arrives twice; a subscribe the engine fails half-way is undone.
- * Leaving removes presence and announces it. The hub routes the frames here.
+ * Joining and leaving rooms on one node: which subscriptions a connection holds, and its presence
+ * in their rooms. A subscription (a connection's own, which carries its presence, or a named view
+ * with a filter of its own) is answered with `subscribed`, replayed from where the client left
+ * off (in pages, each once the connection has room), and only then let through live, so nothing
+ * falls between history and live traffic or arrives twice; what it is sent is the Subscription's
+ * own business. A subscribe the engine fails half-way is undone. Leaving removes presence and
+ * announces it. The hub routes the frames here.
  */
 export class Subscriptions {
-	private readonly filters: FilterCache;
-	/** The caps announced in `welcome.limits`. */
-	readonly caps: FilterCaps;
-	/** Runs filters over stored messages (replays here, history replies in the hub) in slices, within each connection's allowance. */
-	readonly filterWork = new FilterScheduler({sliceMs: FILTER_SLICE_MS, rateMs: FILTER_TIME_RATE_MS, burstMs: FILTER_TIME_BURST_MS});
+	/** Which filters subscriptions may hold, and the filter time over stored messages (also history replies'). */
+	readonly filters: FilterAdmission;
 
 	constructor(
 		private readonly engine: Engine,
 		private readonly fanout: Fanout,
 		private readonly options: SubscriptionsOptions,
 	) {
-		this.filters = new FilterCache({maxLength: options.maxFilter, maxRegexSize: REGEX_BUDGET});
-		this.caps = {
-			filterLength: options.maxFilter,
-			filterRegexes: DEFAULT_FILTER_LIMITS.maxRegexes,
-			regexBudget: REGEX_BUDGET,
-			roomRegexBudget: ROOM_REGEX_BUDGET,
-			regexText: MAX_REGEX_INPUT,
-			namedViews: MAX_NAMED_VIEWS,
-		};
-	}
-
-	/**
-	 * Compile a subscription's filter once (a text already in use is shared); a bad one, or one that
-	 * would take the connection past its regular-expression budget, is answered here and changes
-	 * nothing. `replacing` is the subscription whose filter this one would replace.
-	 */
-	private compile(connection: Connection, room: string, filterText: string | undefined, replacing: Subscription | undefined): {ok: true; filter: CompiledFilter | undefined} | {ok: false} {
-		if (filterText === undefined) return {ok: true, filter: undefined};
-		// A filtered subscribe replays through the filter: refused up front while the connection owes filter time.
-		if (!filterTimeLeft(this.filterWork, connection, {room})) return {ok: false};
-		const compiled = this.filters.compile(filterText);
-		if (!compiled.ok) {
-			connection.error('invalid_filter', `filter: ${compiled.error}`, {room, position: compiled.position});
-			return {ok: false};
-		}
-		const size = compiled.filter.regexSize;
-		if (size > 0) {
-			const used = regexSizeHeld(connection) - (replacing?.filter?.regexSize ?? 0);
-			if (used + size > REGEX_BUDGET) {
-				connection.error('limit_exceeded', `filter: this connection's regular expressions would need ${used + size} RE2 instructions together, at most ${REGEX_BUDGET} (this filter's take ${size}); unsubscribe or simplify another filter first`, {room});
-				return {ok: false};
-			}
-			const inRoom = this.roomRegexSize(connection.engineKey(room), compiled.filter, replacing);
-			if (inRoom > ROOM_REGEX_BUDGET) {
-				connection.error('limit_exceeded', `filter: the filters in ${room} would need ${inRoom} RE2 instructions together, at most ${ROOM_REGEX_BUDGET} (this filter's take ${size}); a filter someone there already uses costs nothing more`, {room});
-				return {ok: false};
-			}
-		}
-		return {ok: true, filter: compiled.filter};
-	}
-
-	/** The RE2 instructions of the room's distinct filters on this node once `filter` replaces `replacing`'s. */
-	private roomRegexSize(key: string, filter: CompiledFilter, replacing: Subscription | undefined): number {
-		const distinct = new Set<CompiledFilter>([filter]);
-		for (const member of this.fanout.rooms.get(key) ?? []) {
-			for (const sub of [member.subs.get(key), ...(member.named.get(key)?.values() ?? [])]) {
-				if (sub && sub !== replacing && sub.filter) distinct.add(sub.filter);
-			}
-		}
-		let size = 0;
-		for (const each of distinct) size += each.regexSize;
-		return size;
+		this.filters = new FilterAdmission(options.maxFilter, fanout.rooms);
 	}
 
 	/**
@@ -130,19 +50,19 @@ export class Subscriptions {
 			connection.error('limit_exceeded', `at most ${MAX_NAMED_VIEWS} named subscriptions per connection; unsubscribe one first`, {room});
 			return;
 		}
-		const compiled = this.compile(connection, room, filterText, existing);
+		const compiled = this.filters.compile(connection, room, filterText, existing);
 		if (!compiled.ok) return;
 		const listened = connection.listens(key);
-		const sub = existing ?? connection.addView({key, wire: room, epoch: '', last: 0, queue: undefined, filter: undefined, admitted: 0, name});
-		sub.filter = compiled.filter;
-		sub.queue ??= [];
+		const sub = existing ?? connection.addView(new Subscription(connection, key, room, name, this.fanout.delivery));
+		sub.setFilter(compiled.filter);
+		sub.holdLive();
 		if (!existing) this.fanout.join(key, connection);
 		try {
 			if (!listened) await this.addPresence(connection, key, room);
 			await this.replayThenLive(connection, sub, since, epoch);
 		} catch (error) {
 			if (!existing) await this.dropNamed(connection, sub);
-			else if (connection.holds(sub)) this.fanout.drain(connection, sub, []);
+			else if (connection.holds(sub)) sub.goLive();
 			throw error;
 		}
 	}
@@ -161,13 +81,13 @@ export class Subscriptions {
 		if (!connection.removeView(sub)) return;
 		if (connection.listens(sub.key)) return;
 		this.fanout.leave(sub.key, connection);
-		await this.removePresence(sub.key, connection.userId!, connection.holder, sub.wire);
+		await this.removePresence(sub.key, connection.name(), connection.holder, sub.wire);
 	}
 
 	/** Make `connection` a holder of its user's presence in `key`, announcing a join when the user was absent. */
 	private async addPresence(connection: Connection, key: string, room: string): Promise<void> {
-		if (await this.engine.presenceAdd(key, connection.userId!, connection.holder, connection.status, connection.reason)) {
-			if (!isDirectRoom(room)) await this.engine.announce(presenceEvent(key, connection.userId!, 'join', connection));
+		if (await this.engine.presenceAdd(key, connection.name(), connection.holder, connection.presence.status, connection.presence.reason)) {
+			if (!isDirectRoom(room)) await this.engine.announce(presenceEvent(key, connection.name(), 'join', connection));
 		}
 	}
 
@@ -184,13 +104,13 @@ export class Subscriptions {
 	async subscribe(connection: Connection, room: string, since: number | undefined, epoch: string | undefined, filterText: string | undefined): Promise<void> {
 		const key = connection.engineKey(room);
 		const existing = connection.subs.get(key);
-		const compiled = this.compile(connection, room, filterText, existing);
+		const compiled = this.filters.compile(connection, room, filterText, existing);
 		if (!compiled.ok) return;
 		const filter = compiled.filter;
-		const sub: Subscription = existing ?? {key, wire: room, epoch: '', last: 0, queue: undefined, filter: undefined, admitted: 0};
-		sub.filter = filter;
+		const sub = existing ?? new Subscription(connection, key, room, undefined, this.fanout.delivery);
+		sub.setFilter(filter);
 		// Queue live traffic from this moment, so nothing falls between the history read and going live.
-		sub.queue ??= [];
+		sub.holdLive();
 		try {
 			if (!existing) {
 				connection.subs.set(key, sub);
@@ -212,21 +132,21 @@ export class Subscriptions {
 	private async undoSubscribe(connection: Connection, sub: Subscription, existed: boolean): Promise<void> {
 		if (connection.subs.get(sub.key) !== sub) return;
 		if (existed) {
-			this.fanout.drain(connection, sub, []);
+			sub.goLive();
 			return;
 		}
 		connection.subs.delete(sub.key);
 		if (connection.listens(sub.key)) return;
 		this.fanout.leave(sub.key, connection);
-		await this.removePresence(sub.key, connection.userId!, connection.holder, sub.wire).catch(error => this.options.log(`presence cleanup of ${sub.key} failed: ${error instanceof Error ? error.message : String(error)}`));
+		await this.removePresence(sub.key, connection.name(), connection.holder, sub.wire).catch(error => this.options.log(`presence cleanup of ${sub.key} failed: ${error instanceof Error ? error.message : String(error)}`));
 	}
 
 	/** Answer `subscribed`, replay what follows `since`, then let the live messages queued meanwhile through. */
 	private async replayThenLive(connection: Connection, sub: Subscription, since: number | undefined, epoch: string | undefined): Promise<void> {
 		const {engine} = this;
 		const {key, wire: room} = sub;
-		const userId = connection.userId!;
-		// fanCleared stamps the new epoch on this subscription if history is cleared while we read.
+		const userId = connection.name();
+		// A history-cleared event resets this subscription to the new epoch if it comes while we read.
 		const epochBefore = sub.epoch;
 		const state = await engine.room(key);
 		let start: number;
@@ -255,11 +175,8 @@ export class Subscriptions {
 			verdicts = await this.judge(connection, sub, page.messages);
 		}
 		if (connection.closed || !connection.holds(sub) || !verdicts) return;
-		sub.epoch = page.epoch;
-		sub.last = start;
 		const lost = Math.max(0, Math.min(page.first, page.sequence + 1) - start - 1);
-		// A filtered replay's first `prev` must not claim the lost stretch as filtered out.
-		sub.admitted = start + lost;
+		sub.startReplay(page.epoch, start, lost);
 		connection.send({
 			type: 'subscribed',
 			room,
@@ -287,36 +204,52 @@ export class Subscriptions {
 	 */
 	private async replayInPages(connection: Connection, sub: Subscription, messages: readonly ChatMessage[], verdicts: readonly boolean[]): Promise<void> {
 		const {epoch} = sub;
-		const judgedBy = sub.filter;
-		const judged = judgedBy && verdicts.length > 0 ? new Map<ChatMessage, boolean>(messages.map((message, n) => [message, verdicts[n]!])) : undefined;
-		for (const message of messages) {
+		// The verdicts stand only while the filter that gave them does (a re-subscribe may replace it).
+		const judgedBy = sub.filter && verdicts.length > 0 ? sub.filter : undefined;
+		for (const [n, message] of messages.entries()) {
 			if (!connection.hasRoomFor(connection.page)) {
 				if (!(await connection.whenRoomFor(connection.page))) return;
 				// Left, or history cleared while waiting: what is left of this replay belongs to no one.
 				if (!connection.holds(sub) || sub.epoch !== epoch) break;
 			}
-			const filter = sub.filter;
-			if (judged && filter && filter === judgedBy) {
-				// The fan-out asks the subscription's filter about each replayed message: for these, the
-				// answers judged above. Swapped back before anything else can run.
-				sub.filter = {source: filter.source, regexSize: filter.regexSize, matches: (m, pass) => judged.get(m as ChatMessage) ?? filter.matches(m, pass)};
-				try {
-					this.fanout.replayOne(connection, sub, message);
-				} finally {
-					sub.filter = filter;
-				}
-			} else {
-				this.fanout.replayOne(connection, sub, message);
-			}
+			sub.replay(message, judgedBy !== undefined && sub.filter === judgedBy ? verdicts[n] : undefined);
 		}
 		if (connection.closed || !connection.holds(sub)) return;
-		this.fanout.drain(connection, sub, []);
+		sub.goLive();
 	}
 
 	/** The filter's verdict on each replayed message, judged in slices; [] without a filter; undefined once nobody waits for it. */
 	private async judge(connection: Connection, sub: Subscription, messages: ChatMessage[]): Promise<boolean[] | undefined> {
 		if (!sub.filter) return [];
-		return this.filterWork.judge(connection, sub.filter, messages, () => connection.closed || !connection.holds(sub));
+		return this.filters.filterWork.judge(connection, sub.filter, messages, () => connection.closed || !connection.holds(sub));
+	}
+
+	/** The connection's status changed: hold it in every room it is in, announcing away or back where its user's changed. */
+	async announceStatus(connection: Connection): Promise<void> {
+		const userId = connection.userId;
+		if (userId === undefined) return;
+		const {status, reason} = connection.presence;
+		for (const sub of this.held(connection)) {
+			if (isDirectRoom(sub.wire)) continue;
+			const change = await this.engine.presenceStatus(sub.key, userId, connection.holder, status, reason);
+			if (change && change.before.status !== change.after.status) {
+				await this.engine.announce(presenceEvent(sub.key, userId, status === 'away' ? 'away' : 'back', connection));
+			}
+		}
+	}
+
+	/**
+	 * The connection closed: it leaves every room on this node at once (fan-out stops), and its
+	 * subscriptions are dropped. Returns the rooms it held presence in: the caller removes that
+	 * presence (removePresence), now or after a grace period.
+	 */
+	detach(connection: Connection): Array<{key: string; wire: string}> {
+		const held = this.held(connection);
+		const listened = new Set([...connection.subs.keys(), ...connection.named.keys()]);
+		connection.subs.clear();
+		connection.dropViews();
+		for (const key of listened) this.fanout.leave(key, connection);
+		return held;
 	}
 
 	async unsubscribe(connection: Connection, room: string): Promise<void> {
@@ -347,31 +280,11 @@ export class Subscriptions {
 	}
 }
 
-/**
- * False, after telling the connection why (`rate_limited`, with `extra`), when it has spent its
- * filter time over stored messages and must wait before it may run a filter over a page again.
- */
-export function filterTimeLeft(work: FilterScheduler, connection: Connection, extra: {room: string; id?: string}): boolean {
-	const wait = work.wait(connection);
-	if (wait === 0) return true;
-	const seconds = Math.max(1, Math.ceil(wait / 1000));
-	connection.error('rate_limited', `filter time: this connection's filters have run over stored messages for more than ${FILTER_TIME_RATE_MS} ms a second (${FILTER_TIME_BURST_MS / 1000} s at once); try again in ${seconds} s`, extra);
-	return false;
-}
-
 /** How many named views the connection holds, over all its rooms. */
 function viewsHeld(connection: Connection): number {
 	let count = 0;
 	for (const views of connection.named.values()) count += views.size;
 	return count;
-}
-
-/** The RE2 instructions of every filter the connection holds (room subscriptions and views). */
-function regexSizeHeld(connection: Connection): number {
-	let size = 0;
-	for (const sub of connection.subs.values()) size += sub.filter?.regexSize ?? 0;
-	for (const views of connection.named.values()) for (const view of views.values()) size += view.filter?.regexSize ?? 0;
-	return size;
 }
 
 /** A presence event about `connection`'s user in `room`, with its current status. */
@@ -381,8 +294,8 @@ export function presenceEvent(room: string, userId: string, action: PresenceEven
 		room,
 		userId,
 		action,
-		status: connection.status,
+		status: connection.presence.status,
 		timestamp: Date.now(),
-		...(connection.reason === undefined ? {} : {reason: connection.reason}),
+		...(connection.presence.reason === undefined ? {} : {reason: connection.presence.reason}),
 	};
 }
