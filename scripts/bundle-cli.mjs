@@ -17,21 +17,23 @@ import {rmSync} from 'node:fs';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {build} from 'esbuild';
+import {cellOutputUrl, inkOutputSpecifier, isInkRenderer} from './cell-output-swap.mjs';
 
 /**
  * Ink's renderer draws each frame with natter's CellOutput (source/ui/render/cell-output.ts)
  * instead of Ink's own Output: the same text, for a fraction of the CPU and garbage (see that
- * file). Ink offers no option for it, so the import is swapped here; the build fails if Ink's
- * renderer no longer imports './output.js', rather than silently shipping Ink's.
+ * file). Ink offers no option for it, so the import is swapped here, by the rule the tests
+ * apply too (scripts/cell-output-swap.mjs); the build fails if Ink's renderer no longer
+ * imports './output.js', rather than silently shipping Ink's.
  */
 let outputSwapped = 0;
 const cellOutput = {
 	name: 'natter-cell-output',
 	setup(builder) {
 		builder.onResolve({filter: /^\.\/output\.js$/}, args => {
-			if (!/[\\/]ink[\\/]build[\\/]renderer\.js$/.test(args.importer)) return undefined;
+			if (args.path !== inkOutputSpecifier || !isInkRenderer(args.importer)) return undefined;
 			outputSwapped++;
-			return {path: fileURLToPath(new URL('../source/ui/render/cell-output.ts', import.meta.url))};
+			return {path: fileURLToPath(cellOutputUrl)};
 		});
 	},
 };

@@ -9,7 +9,7 @@ import {networkInterfaces, type NetworkInterfaceInfo} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {isLoopback, joinAddresses, joinLines, type MachineView} from '../source/cli/join-addresses.js';
-import {checkUrl} from '../source/cli/parse-flags.js';
+import {checkUrl} from '../source/cli/check-url.js';
 import {joinText} from '../source/ui/components/status-bar.js';
 import {startBrokerProcess} from './helpers/broker-process.js';
 import {startJsonProcess} from './helpers/json-process.js';

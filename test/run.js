@@ -33,9 +33,10 @@ env.NATTER_TEST_REDIS ??= env.REDIS_URL || env.NATTER_REDIS || 'redis://127.0.0.
 // The CLI keeps the keys of its names under the config directory: tests keep theirs in a throwaway one.
 env.XDG_CONFIG_HOME = mkdtempSync(join(tmpdir(), 'natter-test-config-'));
 for (const name of ['REDIS_URL', 'NATTER_REDIS', 'NATTER_DATA', 'NATTER_SECRET', 'NATTER_TOKEN', 'NATTER_PRESENCE_TTL']) delete env[name];
+// Ink renders through natter's CellOutput in the tests as in the shipped bundle (see that helper).
 const result = spawnSync(
 	process.execPath,
-	['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...files],
+	['--import', 'tsx', '--import', './test/helpers/render-like-bundle.mjs', '--test', '--test-concurrency=2', '--test-timeout=120000', ...files],
 	{stdio: 'inherit', env},
 );
 process.exit(result.status ?? 1);

@@ -4,6 +4,9 @@ import {createRequire} from 'node:module';
 import {dirname, join} from 'node:path';
 import {pathToFileURL} from 'node:url';
 import fc from 'fast-check';
+import {createElement} from 'react';
+import {Text} from 'ink';
+import {render as renderInk} from 'ink-testing-library';
 import CellOutput from '../source/ui/render/cell-output.js';
 
 // Ink's own Output, the class CellOutput stands in for in the bundle. Ink exports only its
@@ -101,4 +104,23 @@ test('CellOutput still draws as Ink does after its caches fill up and are droppe
 		{kind: 'write', x: 2, y: 1, text: 'line 4999', transformers: [line => `\x1b[7m${line}\x1b[27m`]},
 	]};
 	assert.deepEqual(render(CellOutput, again), render(InkOutput, again));
+});
+
+test('the UI test suites draw their frames with CellOutput, as the shipped window does (test/run.js preloads the swap)', () => {
+	// Count the frames CellOutput produces while ink-testing-library renders: with Ink's own
+	// Output (a test process started without test/helpers/render-like-bundle.mjs) there are none.
+	const {get} = CellOutput.prototype;
+	let frames = 0;
+	CellOutput.prototype.get = function (this: CellOutput) {
+		frames++;
+		return get.call(this);
+	};
+	try {
+		const screen = renderInk(createElement(Text, {bold: true}, 'drawn by CellOutput'));
+		assert.equal(screen.lastFrame(), 'drawn by CellOutput');
+		screen.unmount();
+	} finally {
+		CellOutput.prototype.get = get;
+	}
+	assert.ok(frames > 0, 'Ink rendered with its own Output: run the tests with node test/run.js, which preloads test/helpers/render-like-bundle.mjs');
 });

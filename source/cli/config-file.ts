@@ -12,7 +12,7 @@ import {dirname, join} from 'node:path';
 import {applyEdits, modify, parseTree, printParseErrorCode, type Node, type ParseError} from 'jsonc-parser';
 import {configDirectory} from '../client/file-keyring.js';
 import {checkRoomName, checkUserName} from '../protocol/names.js';
-import {checkUrl} from './parse-flags.js';
+import {checkUrl} from './check-url.js';
 
 /** How `--notify` and the `notify` key ring: the bell, a desktop notification (OSC 777 and 9), both, or nothing. */
 export type NotifyMode = 'bell' | 'osc' | 'both' | 'off';

@@ -1,4 +1,3 @@
-import {setFlagsFromString} from 'node:v8';
 import {createClient} from '../client/create-client.js';
 import {fileKeyring} from '../client/file-keyring.js';
 import {createIgnoreList} from '../commands/ignore-list.js';
@@ -6,6 +5,7 @@ import {startChatLog} from './chat-log.js';
 import {saveIgnoreList} from './config-file.js';
 import type {CliPlan} from './parse-flags.js';
 import {runJson} from './run-json.js';
+import {tuneRuntime} from './runtime-tuning.js';
 import {recordEarlyEvents} from '../ui/state/early-events.js';
 import {withoutFetch} from './without-fetch.js';
 
@@ -18,24 +18,8 @@ export async function runClient(plan: Extract<CliPlan, {mode: 'tui' | 'json'}>):
 		process.stderr.write('natter: the chat window needs a terminal; for scripts and pipes use --json\n');
 		return 2;
 	}
-	if (plan.mode === 'tui') {
-		// A chat window idles most of its life, but loading and first rendering it is a burst of
-		// short-lived allocation after which V8 grows its young generation from 2 to 16 MiB and
-		// never gives it back. Holding it at its initial size keeps an idle window about 13 MiB
-		// smaller (bench: tui-startup); must run before Ink is imported. The flag is read on
-		// every young-generation resize, so setting it at run time takes effect.
-		setFlagsFromString('--semi-space-growth-factor=1');
-	}
-	// A client works in bursts (a flood, a history replay, a screenful of rows) between long
-	// idle spells. With V8's default budget, a burst of 10,000 messages made TurboFan compile
-	// the React and Ink code it ran, on background threads, for more CPU than the burst itself
-	// (TUI: 250 of 410 ms) and for no gain by the time the burst was over. A budget 7.4 times the
-	// default (67,584) still optimises what stays hot (a longer flood, an embedded broker under
-	// load) and leaves a burst in the baseline tiers (bench: tui-flood). Read whenever a
-	// function's budget is reset, so setting it at run time takes effect. The flag exists in
-	// V8 11 (Node 20) only: later V8s tier up by invocation counts instead and print an error
-	// for a flag they do not know, so there it is left alone (not measured there).
-	if (process.versions.v8.startsWith('11.')) setFlagsFromString('--interrupt-budget=500000');
+	// V8 tuning for a chat client (why, and the bench figures behind it: runtime-tuning.ts).
+	tuneRuntime(plan.mode);
 	let urls = plan.urls;
 	let adminKey: string | undefined;
 	let serveAddresses: string[] | undefined;

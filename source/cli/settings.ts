@@ -6,13 +6,18 @@
  *
  * To add a flag, add one entry below (its key is the camelCase of the flag: `logDir` is
  * `--log-dir`), in the group and at the place --help and README should list it, then:
- * - read it in parse-flags.ts: `integerSetting('key', …)` applies its default and range with
+ * - read it in parse-flags.ts (a broker's setting in serve-settings.ts): `integerSetting('key', …)`
+ *   (integer-setting.ts) applies its default and range with
  *   the usual messages; other kinds read `flags.key` (typed from this table) and validate there;
  * - run `npm run docs:flags` to rewrite README's table.
  * Nothing else lists flags: meow's specs, the unknown-flag check and --help follow this table.
  *
  * Defaults the broker also uses come from BROKER_DEFAULTS and DEFAULT_ENGINE_OPTIONS, so a
  * default lives in one place; values here are in the flag's own units (seconds, bytes).
+ *
+ * Long on purpose (over 400 lines): it is the one table of every flag, and most of it is the
+ * table's entries, each with its help line. Split by group it would be several lists to keep in
+ * step, which is what one table is here to prevent.
  */
 import {BROKER_DEFAULTS} from '../broker/broker-defaults.js';
 import {DEFAULT_ENGINE_OPTIONS} from '../broker/engines/engine.js';

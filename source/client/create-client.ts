@@ -1,17 +1,17 @@
-import type {ChatMessage, ClientFrame, ServerFrame} from '../protocol/messages.js';
+import type {ChatMessage, ClientFrame} from '../protocol/messages.js';
 import {isDirectRoom} from '../protocol/names.js';
 import {topicChange} from '../protocol/topic.js';
 import {compileFilter} from '../filter/compile-filter.js';
 import {BrokerLink} from './broker-link.js';
-import {NATTER_DIALECT, SEED_DIALECT, UNKNOWN_DIALECT, type Dialect} from './dialect.js';
+import {UNKNOWN_DIALECT, type Dialect} from './dialect.js';
 import {HistoryRequests} from './history-requests.js';
-import {chatMessage, joinedEvent, presenceEvent} from './frame-events.js';
 import {NameKeyHolder} from './name-key-holder.js';
 import {parseServerFrame} from './parse-server-frame.js';
 import {Publisher} from './publisher.js';
 import {ReadAcks} from './read-acks.js';
 import type {ReorderOutput} from './reorder-buffer.js';
 import {RoomSync} from './room-sync.js';
+import {createFrameRouter} from './create-frame-router.js';
 import type {ClientEvent, ClientListener, ClientOptions, ConnectionStatus, NatterClient} from './types.js';
 
 /**
@@ -19,8 +19,9 @@ import type {ClientEvent, ClientListener, ClientOptions, ConnectionStatus, Natte
  * on failure, reconnecting with backoff for as long as it lives), per-room ordering (RoomSync),
  * resume after reconnects, cumulative acks, an outbox whose messages enter their room exactly
  * once (Publisher), history requests matched to their answers (HistoryRequests), and what the
- * broker supports (Dialect). This function routes frames between them and owns the rest: the
- * rooms, acks and presence. It imports no UI: the TUI and --json mode both sit on its events.
+ * broker supports (Dialect). This function wires them together and owns the rest: the rooms,
+ * the dialect and the resume token, which the broker's frames change through its frame router
+ * (createFrameRouter), and the public API. It imports no UI: the TUI and --json mode both sit on its events.
  *
  * @example
  * const client = createClient({urls: ['ws://127.0.0.1:8080'], name: 'ana', rooms: ['general']});
@@ -166,6 +167,37 @@ export function createClient(options: ClientOptions): NatterClient {
 
 	// --- Frames from the broker ---
 
+	// The router acts on each frame (create-frame-router.ts); the state it changes stays here.
+	const handle = createFrameRouter({
+		name,
+		rooms,
+		publisher,
+		history,
+		acks,
+		nameKey,
+		get dialect() {
+			return dialect;
+		},
+		set dialect(next) {
+			dialect = next;
+		},
+		get resumeToken() {
+			return resumeToken;
+		},
+		set resumeToken(next) {
+			resumeToken = next;
+		},
+		emit,
+		send,
+		ensureRoom,
+		goOnline,
+		noteTopic,
+		stop(reason: string) {
+			void link.close();
+			setStatus({state: 'offline', reason});
+		},
+	});
+
 	function onFrame(text: string): void {
 		const frame = parseServerFrame(text);
 		if (!frame) {
@@ -173,101 +205,6 @@ export function createClient(options: ClientOptions): NatterClient {
 			return;
 		}
 		handle(frame);
-	}
-
-	function handle(frame: ServerFrame): void {
-		switch (frame.type) {
-			case 'welcome':
-				dialect = NATTER_DIALECT;
-				resumeToken = frame.resume;
-				nameKey.learn(frame.key);
-				publisher.limit(frame.limits);
-				emit({type: 'welcome', userId: frame.userId, admin: frame.admin === true, flavour: dialect.name, dialect});
-				goOnline();
-				// Direct messages that came while we were away: follow each conversation from where we
-				// acknowledged it, so the replay delivers them (as `message` events) like any resume.
-				for (const entry of frame.unread ?? []) {
-					if (rooms.has(entry.room)) continue;
-					send(ensureRoom(entry.room, entry.after).subscribeFrame(name));
-				}
-				return;
-			case 'subscribed': {
-				const natter = typeof frame.epoch === 'string';
-				if (!dialect.known) {
-					dialect = natter ? NATTER_DIALECT : SEED_DIALECT;
-					if (!natter) emit({type: 'welcome', userId: name, admin: false, flavour: dialect.name, dialect});
-				}
-				const sync = rooms.get(frame.room);
-				if (!sync) return;
-				const resumed = sync.epoch !== undefined && sync.epoch === frame.epoch;
-				sync.onSubscribed(frame, natter);
-				const joined = joinedEvent(frame, natter, resumed);
-				emit(joined);
-				// `subscribed` tells the topic as of its sequence; the replay that follows brings later changes.
-				if (natter && frame.sub === undefined) noteTopic(frame.room, joined.topic);
-				goOnline();
-				publisher.flush();
-				return;
-			}
-			case 'unsubscribed':
-				return;
-			case 'message': {
-				let sync = rooms.get(frame.room);
-				if (!sync && isDirectRoom(frame.room)) {
-					// A DM opened a conversation: follow it from this message on.
-					sync = ensureRoom(frame.room, frame.sequence - 1);
-					send(sync.subscribeFrame(name));
-				}
-				sync?.onMessage(chatMessage(frame));
-				return;
-			}
-			case 'presence':
-				emit(presenceEvent(frame, rooms));
-				return;
-			case 'history': {
-				const answer = history.onHistory(frame, dialect);
-				if (answer && frame.id !== undefined) learnHistoryIds();
-				if (answer?.purpose === 'fill') rooms.get(frame.room)?.onFill(answer.page);
-				else if (answer) emit(answer.event);
-				return;
-			}
-			case 'published':
-				publisher.onPublished(frame);
-				return;
-			case 'history_cleared': {
-				rooms.get(frame.room)?.onCleared(frame.epoch);
-				acks.reset(frame.room);
-				emit({type: 'cleared', room: frame.room, epoch: frame.epoch, by: frame.by});
-				return;
-			}
-			case 'members':
-				emit({type: 'members', room: frame.room, members: frame.members});
-				return;
-			case 'error':
-				onError(frame);
-				return;
-		}
-	}
-
-	function onError(frame: Extract<ServerFrame, {type: 'error'}>): void {
-		// A publish the broker will never take fails (the `failed` event says why); nothing more to say.
-		if (frame.clientId !== undefined && publisher.onError({...frame, clientId: frame.clientId})) return;
-		if (frame.code === 'name_taken') {
-			emit({type: 'error', code: frame.code, message: frame.error});
-			void link.close();
-			setStatus({state: 'offline', reason: frame.error});
-			return;
-		}
-		const refused = history.onError(frame, dialect.historyIds);
-		if (refused && frame.id !== undefined) learnHistoryIds();
-		if (refused?.purpose === 'fill') rooms.get(refused.room)?.onFillFailed();
-		const query = refused?.query === undefined ? {} : {query: refused.query};
-		emit({type: 'error', code: frame.code ?? 'internal', message: frame.error, ...(frame.room === undefined ? {} : {room: frame.room}), ...query});
-	}
-
-	/** The broker echoed a history id: from now on an error without one answers no history request. */
-	function learnHistoryIds(): void {
-		if (!dialect.historyIds) dialect = {...dialect, historyIds: true};
 	}
 
 	let closing: Promise<void> | undefined;

@@ -4,16 +4,7 @@
  */
 import {checkRoomName, checkUserName} from '../protocol/names.js';
 import {usage, type CommandSpec} from './commands.js';
-import type {Command, CommandContext} from './parse-command.js';
-
-/** What /set can change in the window, and the values each takes. */
-export const SETTINGS = {
-	timestamp: 'HH:mm or HH:mm:ss',
-	members: 'a width from 12 to 40, on, off or auto',
-} as const;
-
-/** A setting /set knows. */
-export type SettingName = keyof typeof SETTINGS;
+import {SETTINGS, type Command, type CommandContext, type SettingName} from './command.js';
 
 /** The commands this file parses (their names in COMMANDS). */
 export const HABIT_COMMANDS: ReadonlySet<string> = new Set(['me', 'query', 'close', 'search', 'clear', 'set']);

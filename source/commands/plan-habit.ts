@@ -5,16 +5,13 @@
  */
 import {ACTION_DATA} from '../protocol/action.js';
 import type {Command} from './parse-command.js';
-import type {PlanContext, Step} from './plan-command.js';
+import type {PlanContext, Step} from './step.js';
 
 /** The habit commands' part of Command. */
 export type HabitCommand = Extract<Command, {type: 'me' | 'query' | 'close' | 'search' | 'clear' | 'set'}>;
 
-/** What the window changes for a `view` step. */
-export type ViewChange =
-	| {change: 'search'; room: string; text?: string}
-	| {change: 'clear'; room: string}
-	| {change: 'set'; setting: 'timestamp' | 'members'; value: string};
+// ViewChange lives with Step in step.ts; importers keep finding it here.
+export type {ViewChange} from './step.js';
 
 /** Decide what one habit command does. Pure. */
 export function planHabit(command: HabitCommand, context: PlanContext): Step[] {

@@ -5,14 +5,15 @@
  * anything that could cost unbounded time or memory. docs/filters.md is the reference.
  */
 import type {FilterNode} from './ast.js';
+import type {FilterInput} from './filter-input.js';
 import {checkDepth} from './check-depth.js';
 import {FilterError} from './filter-error.js';
 import {tokenize} from './lexer.js';
 import {parse} from './parser.js';
 import {toPredicate} from './to-predicate.js';
 
-/** What a filter looks at in a message. */
-export type FilterInput = {sender: string; content: string; data?: Record<string, unknown>};
+// FilterInput has its own file, which to-predicate.ts imports too; importers keep finding it here.
+export type {FilterInput} from './filter-input.js';
 
 /** A filter ready to run. */
 export type CompiledFilter = {

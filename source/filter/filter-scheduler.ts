@@ -1,4 +1,5 @@
-import type {CompiledFilter, FilterInput} from './compile-filter.js';
+import type {CompiledFilter} from './compile-filter.js';
+import type {FilterInput} from './filter-input.js';
 
 /** How long one slice of stored-message filtering may run before the event loop gets a turn (ms). */
 export const FILTER_SLICE_MS = 5;

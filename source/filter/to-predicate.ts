@@ -1,5 +1,5 @@
 import type {ComparisonOperator, Field, FilterNode, Literal} from './ast.js';
-import type {FilterInput} from './compile-filter.js';
+import type {FilterInput} from './filter-input.js';
 
 /**
  * The most characters of a field a regular expression is run on: with the program size, this

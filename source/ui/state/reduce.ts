@@ -1,17 +1,26 @@
 /**
  * Client events → chat state. Pure: `now` is passed in for events that carry no time of their
- * own, so tests replay any sequence of events deterministically.
+ * own, so tests replay any sequence of events deterministically. Presence (reduce-presence.ts)
+ * and history answers (reduce-history.ts) have reducers of their own; the timeline entries
+ * they all write are made in timeline-entries.ts.
  */
 import {UNKNOWN_DIALECT, type Dialect} from '../../client/dialect.js';
-import {describeMembers} from '../../commands/describe-members.js';
 import {describeRecipient} from '../../commands/describe-recipient.js';
-import type {ClientEvent, ConnectionStatus, HistoryQuery} from '../../client/types.js';
+import type {ClientEvent, ConnectionStatus} from '../../client/types.js';
 import type {ChatMessage, Member} from '../../protocol/messages.js';
-import {isAction, withoutAction} from '../../protocol/action.js';
-import {topicChange} from '../../protocol/topic.js';
 import {isDirectRoom} from '../../protocol/names.js';
-import {append, appendEach, emptyRoom, ensureRoom, findRoom, mentions, prepend, removeTab, scrollbackBefore, setMember, updateRoom, widenNick, withRecentlyLeft, type NewEntry} from './room.js';
-import {MAX_ENTRIES, type ChatState, type MemberView, type RoomView} from './types.js';
+import {append, appendEach, emptyRoom, ensureRoom, findRoom, removeTab, updateRoom, widenNick, withRecentlyLeft, type NewEntry} from './room.js';
+import {MAX_ENTRIES, type ChatState, type RoomView} from './types.js';
+import {reduceHistory} from './reduce-history.js';
+import {memberView, reduceMembers, reducePresence} from './reduce-presence.js';
+import {messageEntry, system} from './timeline-entries.js';
+
+/** How much of a failed message its red row shows (the rest is cut with '…'). */
+const FAILED_SHOWN = 400;
+
+// JOINED_MARK and compactData live with what writes them; importers keep finding them here.
+export {JOINED_MARK} from './reduce-history.js';
+export {compactData} from './timeline-entries.js';
 
 /** The state before anything happened: who I am, how the client stands, nothing joined yet. */
 export function initialChatState(options: {me: string; connection: ConnectionStatus}): ChatState {
@@ -57,9 +66,9 @@ export function reduce(state: ChatState, event: ClientEvent, now: number = Date.
 		case 'gap':
 			return updateRoom(state, event.room, room => append(room, [{kind: 'gap', timestamp: now, count: event.count, from: event.from, to: event.to}]));
 		case 'presence':
-			return presence(state, event, now);
+			return reducePresence(state, event, now);
 		case 'members':
-			return members(state, event.room, event.members, now);
+			return reduceMembers(state, event.room, event.members, now);
 		case 'pending': {
 			const {room: name, clientId, content, queuedAt} = event.message;
 			const next = ensureRoom(state, name);
@@ -91,7 +100,7 @@ export function reduce(state: ChatState, event: ClientEvent, now: number = Date.
 			});
 		}
 		case 'history':
-			return history(state, event.room, event.messages, event.first, event.query, now);
+			return reduceHistory(state, event.room, event.messages, event.first, event.query, now);
 		case 'cleared':
 			return updateRoom(state, event.room, room => append(
 				{...emptyRoom(room.name), joined: room.joined, members: room.members, nickWidth: room.nickWidth, pending: room.pending, epoch: event.epoch, filter: room.filter, topic: room.topic},
@@ -114,12 +123,6 @@ export function reduce(state: ChatState, event: ClientEvent, now: number = Date.
 		}
 	}
 }
-
-/** How much of a failed message its red row shows (the rest is cut with '…'). */
-const FAILED_SHOWN = 400;
-
-/** The line between a room's recent conversation (fetched on join) and what this visit brings. */
-export const JOINED_MARK = '── joined ──';
 
 /** A client event and when it arrived (the `now` of events that carry no time of their own). */
 export type TimedEvent = {event: ClientEvent; at: number};
@@ -150,11 +153,6 @@ export function reduceBatch(state: ChatState, events: readonly TimedEvent[]): Ch
 /** A broker without natter's acknowledgements or resume (the seed's server). */
 function limited(dialect: Dialect): boolean {
 	return dialect.known && !(dialect.acks && dialect.resume);
-}
-
-/** A system line (the room assigns its key). */
-export function system(timestamp: number, tone: Extract<NewEntry, {kind: 'system'}>['tone'], text: string): NewEntry {
-	return {kind: 'system', timestamp, tone, text};
 }
 
 function connectionChanged(state: ChatState, status: ConnectionStatus, now: number): ChatState {
@@ -278,118 +276,3 @@ function messageEffect(room: RoomView, msg: ChatMessage, me: string, looking: bo
 	return {room: updated, entry};
 }
 
-/** A message's timeline entry, live or from history: its text, whether it is mine, whether it calls me. */
-function messageEntry(msg: ChatMessage, me: string, direct: boolean): NewEntry & {kind: 'message'} {
-	const mine = msg.sender === me;
-	const topic = topicChange(msg.data);
-	// A topic change reads like an action of its sender: `* ana set the topic: deploy at 5`.
-	if (topic !== undefined) return {kind: 'message', sequence: msg.sequence, sender: msg.sender, text: topic === '' ? 'cleared the topic' : `set the topic: ${topic}`, timestamp: msg.timestamp, mine, mention: false, action: true};
-	const mention = !mine && (direct || mentions(msg.content, me));
-	return {kind: 'message', sequence: msg.sequence, sender: msg.sender, text: messageText(msg), timestamp: msg.timestamp, mine, mention, ...(isAction(msg.data) ? {action: true} : {})};
-}
-
-/** What a message shows: its text, and its structured data compactly after it (an action's marker aside). */
-function messageText(msg: ChatMessage): string {
-	// A topic change's content says it in words already; its data only repeats the topic.
-	if (topicChange(msg.data) !== undefined) return msg.content;
-	const data = isAction(msg.data) ? withoutAction(msg.data!) : msg.data;
-	return data === undefined ? msg.content : `${msg.content} ${compactData(data)}`;
-}
-
-function presence(state: ChatState, incoming: Extract<ClientEvent, {type: 'presence'}>, now: number): ChatState {
-	// The seed's presence names no room; the client calls that '*': the room being looked at.
-	const event = incoming.room === '*' && state.active !== undefined ? {...incoming, room: state.active} : incoming;
-	if (!findRoom(state, event.room)) return state;
-	const {userId, action} = event;
-	const reason = event.reason === undefined ? '' : `: ${event.reason}`;
-	const me = userId === state.me;
-	let next = state;
-	// My own away/back: /away, /back and idleness set it and said so already; the broker's echo
-	// (one per room) only confirms it. Set by another window of mine, it is news.
-	const known = me && (action === 'away' ? state.away !== undefined && (state.away.reason ?? '') === (event.reason ?? '') : action === 'back' && state.away === undefined);
-	if (me && (action === 'away' || action === 'back')) {
-		next = {...next, away: action === 'away' ? {reason: event.reason} : undefined};
-	}
-	return updateRoom(next, event.room, room => {
-		const status: MemberView['status'] = action === 'leave' ? 'offline' : action === 'away' ? 'away' : 'online';
-		const before = room.members.find(m => m.userId === userId);
-		const member: MemberView = {userId, status, ...(event.reason === undefined ? {} : {reason: event.reason}), ...(status === 'offline' ? {leftAt: now} : {})};
-		const updated = {...room, members: setMember(room.members, member, now)};
-		// My own join and leave are told by `joined`/`left`; a repeated state is no news.
-		if (known || (me && (action === 'join' || action === 'leave'))) return updated;
-		if (before?.status === status && before.reason === event.reason) return updated;
-		const who = me ? 'you are' : `${userId} is`;
-		const text = {
-			join: `${userId} joined ${room.name}`,
-			leave: `${userId} left ${room.name}`,
-			away: `${who} away${reason}`,
-			back: `${who} back`,
-		}[action];
-		return append(updated, [system(event.timestamp || now, action, text)]);
-	});
-}
-
-function members(state: ChatState, name: string, list: Member[], now: number): ChatState {
-	const asked = findRoom(state, name)?.whoWanted;
-	const next = updateRoom(state, name, room => ({...room, members: withRecentlyLeft(list.map(memberView), room.members, now), whoWanted: undefined}));
-	if (asked === undefined) return next;
-	// The answer goes where /who was typed (that tab, or this room's if it was closed meanwhile).
-	const line = system(now, 'info', describeMembers(name, findRoom(next, name)!.members));
-	return updateRoom(next, findRoom(next, asked) ? asked : name, room => append(room, [line]));
-}
-
-
-function history(state: ChatState, name: string, messages: ChatMessage[], first: number | undefined, query: HistoryQuery, now: number): ChatState {
-	return updateRoom(state, name, room => {
-		let updated: RoomView = room;
-		if (query.purpose === 'print') {
-			const shown = messages.slice(-query.limit);
-			const header = shown.length === 0
-				? `${name} has no history`
-				: `the last ${shown.length} message${shown.length === 1 ? '' : 's'} of ${name}:`;
-			const lines: NewEntry[] = [system(now, 'info', header)];
-			for (const m of shown) lines.push({kind: 'reprint', sequence: m.sequence, sender: m.sender, text: messageText(m), timestamp: m.timestamp});
-			if (shown.length > 0) lines.push(system(now, 'info', `end of the history of ${name}`));
-			for (const m of shown) updated = widenNick(updated, m.sender);
-			return append(updated, lines);
-		}
-		// A room whose held messages are of an earlier epoch (it started over) gets no recent conversation above them.
-		if (query.purpose === 'recent' && room.oldestSequence === undefined && room.entries.some(entry => entry.kind === 'message')) return room;
-		// Scrollback and the recent conversation: only what is older than the oldest message already held.
-		const oldest = scrollbackBefore(updated);
-		const older = messages.filter(m => m.sequence < oldest).sort((a, b) => a.sequence - b.sequence);
-		const entries: NewEntry[] = older.map(m => messageEntry(m, state.me, room.direct));
-		for (const m of older) updated = widenNick(updated, m.sender);
-		const newOldest = older[0]?.sequence ?? updated.oldestSequence;
-		const floor = first ?? 1;
-		const exhausted = older.length === 0 || newOldest === undefined || newOldest <= Math.max(1, floor);
-		if (exhausted && newOldest !== undefined && newOldest > 1) {
-			const lost = newOldest - 1;
-			entries.unshift({kind: 'gap', timestamp: older[0]?.timestamp ?? now, count: lost, from: 1, to: lost});
-		}
-		// The room's recent conversation sits above the line that says where this visit began.
-		if (query.purpose === 'recent' && older.length > 0) entries.push(system(now, 'help', JOINED_MARK));
-		updated = prepend(updated, entries);
-		return {...updated, oldestSequence: newOldest, backlog: exhausted ? 'none' : 'more'};
-	});
-}
-
-function memberView(member: Member): MemberView {
-	return {userId: member.userId, status: member.status, ...(member.reason === undefined ? {} : {reason: member.reason})};
-}
-
-/** Structured data shown compactly after the text: `{type: "order", value: 150}`, cut at 80 characters. */
-export function compactData(data: Record<string, unknown>): string {
-	const text = compact(data, 0);
-	return text.length > 80 ? `${text.slice(0, 79)}…` : text;
-}
-
-function compact(value: unknown, depth: number): string {
-	if (Array.isArray(value)) return depth > 3 ? '[…]' : `[${value.map(item => compact(item, depth + 1)).join(', ')}]`;
-	if (typeof value === 'object' && value !== null) {
-		if (depth > 3) return '{…}';
-		const key = (k: string) => (/^[\w$-]+$/.test(k) ? k : JSON.stringify(k));
-		return `{${Object.entries(value).map(([k, v]) => `${key(k)}: ${compact(v, depth + 1)}`).join(', ')}}`;
-	}
-	return typeof value === 'string' ? JSON.stringify(value) : String(value);
-}
