@@ -1,7 +1,18 @@
 import type {CompiledFilter} from '../filter/compile-filter.js';
 import type {ChatMessage, MessageFrame} from '../protocol/messages.js';
-import type {Connection} from './connection.js';
 import type {HistoryPage} from './engines/engine.js';
+
+/**
+ * What a Subscription needs of the connection that holds it (a Connection): whether it still
+ * holds this subscription, and a way to write frames. Declared here so the two modules do not
+ * import each other.
+ */
+export type SubscriptionHolder = {
+	readonly closed: boolean;
+	holds(sub: Subscription): boolean;
+	sendRaw(data: string): void;
+	sendFrame(frame: Buffer, lazy?: boolean): void;
+};
 
 /** What every subscription of one hub shares: where hole repair reads from, where failures go. */
 export type DeliveryContext = {
@@ -45,7 +56,7 @@ export class Subscription {
 	 * @param name a named view's name; undefined for the connection's own subscription
 	 */
 	constructor(
-		readonly connection: Connection,
+		readonly connection: SubscriptionHolder,
 		readonly key: string,
 		readonly wire: string,
 		readonly name: string | undefined,
