@@ -235,6 +235,8 @@ export function createClient(options: ClientOptions): NatterClient {
 		// A publish the broker will never take fails (the `failed` event says why); nothing more to say.
 		if (frame.clientId !== undefined && publisher.onError({...frame, clientId: frame.clientId})) return;
 		if (frame.code === 'name_taken') {
+			// The broker refuses the hello and each pipelined subscribe alike: one refusal is news.
+			if (status.state === 'offline' && status.reason === frame.error) return;
 			emit({type: 'error', code: frame.code, message: frame.error});
 			void link.close();
 			setStatus({state: 'offline', reason: frame.error});
