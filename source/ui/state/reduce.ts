@@ -168,7 +168,7 @@ function connectionChanged(state: ChatState, status: ConnectionStatus, now: numb
 	// Never online yet, or failing again: say why each time the reason changes (not every attempt).
 	else if (status.state === 'reconnecting' && status.reason !== state.failure) text = `cannot connect to ${status.url}: ${status.reason}; retrying (/reconnect to try now)`;
 	else if (status.state === 'online' && before !== 'online') text = `${state.lostAt === undefined ? 'connected' : 'reconnected'} to ${status.url}`;
-	else if (status.state === 'auth_failed') text = `the broker refused the login: ${status.reason}`;
+	else if (status.state === 'auth_failed') text = `cannot log in to ${status.url}: ${status.reason}; a broker run with --secret needs --token (or NATTER_TOKEN) made with its secret`;
 	else if (status.state === 'offline' && before !== 'offline') text = `offline: ${status.reason}`;
 	if (text === undefined) return next;
 	const line = system(now, status.state === 'online' ? 'connection' : 'error', text);
