@@ -62,9 +62,10 @@ export function reduce(state: ChatState, event: ClientEvent, now: number = Date.
 		case 'pending': {
 			const {room: name, clientId, content, queuedAt} = event.message;
 			const next = ensureRoom(state, name);
+			// The row shows my name: the sender column fits it before anything of mine came through.
 			return updateRoom(next, name, room => room.pending.some(p => p.clientId === clientId)
 				? room
-				: {...room, pending: [...room.pending, {clientId, text: content, queuedAt}]});
+				: widenNick({...room, pending: [...room.pending, {clientId, text: content, queuedAt}]}, state.me));
 		}
 		case 'sent': {
 			// Keep it greyed until the message itself comes through the room's ordered stream
