@@ -49,7 +49,9 @@ export function reduce(state: ChatState, event: ClientEvent, now: number = Date.
 		case 'left': {
 			if (!findRoom(state, event.room)) return state;
 			const next = removeTab(state, event.room);
-			return updateRoom(next, next.active, room => append(room, [system(now, 'leave', `you left ${event.room}`)]));
+			// A direct conversation is not left but hidden (/close): it opens again with the next message.
+			const text = isDirectRoom(event.room) ? `closed ${event.room}` : `you left ${event.room}`;
+			return updateRoom(next, next.active, room => append(room, [system(now, 'leave', text)]));
 		}
 		case 'message':
 			return message(state, event.room, event.message);
