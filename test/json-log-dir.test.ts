@@ -55,6 +55,19 @@ test('--log-dir appends each room\'s and DM\'s messages, one neutralised line ea
 	assert.match(lines[2]!, /\tbo\tsecond session$/);
 });
 
+test('--log-dir writes an action (/me) as WeeChat does: `*` as the sender, then who does what', async () => {
+	const broker = await startBroker();
+	after(() => broker.close());
+	const logs = join(dir, 'actions');
+	const ana = startJsonProcess(['--url', broker.url, '--name', 'ana', '--room', 'general', '--log-dir', logs]);
+	await ana.waitFor(line => line.type === 'joined' && line.room === 'general');
+	ana.write('/me waves');
+	await ana.waitFor(line => line.type === 'message' && line.content === 'waves');
+	ana.end();
+	assert.equal(await ana.exited, 0);
+	assert.match(readFileSync(join(logs, 'general.log'), 'utf8'), /^\d{4}-\d\d-\d\dT[\d:.]+Z\t\*\tana waves\n$/);
+});
+
 test('log file names keep letters and @, and escape what could leave the directory', () => {
 	assert.equal(logFileName('general'), 'general.log');
 	assert.equal(logFileName('@bo'), '@bo.log');

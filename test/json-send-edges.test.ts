@@ -120,3 +120,23 @@ test('--json at end of input with the broker gone gives up after the default flu
 	ana.end();
 	assert.equal(await exitWithin(ana, 9000), 1);
 });
+
+test('--json: a line too large, written while still connecting, fails once the broker says its limit, without costing the connection', async () => {
+	const port = await freePort();
+	const ana = bot(['--url', `ws://127.0.0.1:${port}`, '--name', 'ana', '--room', 'ops']);
+	await ana.waitFor(line => line.type === 'status' && line.state === 'reconnecting');
+	ana.write('w'.repeat(5000));
+	ana.write('written while offline');
+	await ana.waitFor(line => line.type === 'pending' && line.content === 'written while offline');
+	const broker = await startBroker({port, maxPayload: 4096});
+	cleanup.push(() => broker.close());
+	const failed = await ana.waitFor(line => line.type === 'failed', 15_000);
+	assert.equal(failed.code, 'too_large');
+	assert.match(String(failed.message), /^message is 5,\d{3} bytes; this broker takes at most 4,096$/);
+	await ana.waitFor(line => line.type === 'message' && line.content === 'written while offline', 15_000);
+	// Refused before it was sent: the broker never closed the connection on it (1009).
+	const online = ana.lines.findIndex(line => line.type === 'status' && line.state === 'online');
+	assert.equal(ana.lines.slice(online).filter(line => line.type === 'status' && line.state === 'reconnecting').length, 0, JSON.stringify(ana.lines.slice(online)));
+	ana.end();
+	assert.equal(await exitWithin(ana, 10_000), 0);
+});

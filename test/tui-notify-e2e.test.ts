@@ -45,3 +45,23 @@ for (const notify of ['bell', 'off'] as const) {
 		await bo.exited;
 	});
 }
+
+test('the first direct message of a new conversation rings the bell too (it opens the tab before its subscription is answered)', {skip, timeout: 60_000}, async () => {
+	const broker = await startBroker();
+	after(() => broker.close());
+	const ana = Tmux.start(socket, [process.execPath, join(root, 'dist/cli.js'), '--url', broker.url, '--name', 'ana'], {cwd: root, columns: 100, rows: 24});
+	const output = join(dir, 'first.out');
+	execFileSync('tmux', ['-L', socket, '-f', '/dev/null', 'pipe-pane', '-o', '-t', `${ana.name}:`, `cat >> ${output}`]);
+	await ana.waitFor('you joined general');
+	const bo = startJsonProcess(['--url', broker.url, '--name', 'bo']);
+	await bo.waitFor(line => line.type === 'joined');
+	bo.write('/msg @ana a first word');
+	await ana.waitFor('@bo');
+	await new Promise(resolve => setTimeout(resolve, 1000));
+	const bytes = readFileSync(output, 'latin1');
+	assert.ok(bytes.includes('\x07'), `BEL in the output: ${JSON.stringify(bytes.slice(-300))}`);
+	ana.press('C-c');
+	await ana.waitFor('[exit 0]');
+	bo.end();
+	await bo.exited;
+});

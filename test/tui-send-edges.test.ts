@@ -136,6 +136,16 @@ describe('sending at the edges, in the chat window', {skip, timeout: 120_000}, (
 		await ana.waitFor(/cannot connect to ws:\/\/no-such-host\.invalid:8080: host not found/);
 	});
 
+	test('wss:// to a broker without TLS is named as a TLS failure in one sentence, not OpenSSL\'s record dump', async () => {
+		const plain = await broker();
+		const ana = natter('--url', plain.url.replace(/^ws:/, 'wss:'), '--name', 'ana');
+		const screen = await ana.waitFor(/cannot connect to wss:\/\/127\.0\.0\.1:\d+: TLS failed: /);
+		// The pane wraps the sentence: read it with the wrapping (and the member panel's rule) undone.
+		const text = screen.replace(/\s*│\s*/g, ' ').replace(/\s+/g, ' ');
+		assert.match(text, /TLS failed: the broker does not speak TLS on that port \(a plain broker's address starts with ws:\/\/\)/);
+		assert.doesNotMatch(screen, /EPROTO|openssl|ssl3_get_record/);
+	});
+
 	test('while the user is active, a reconnect wait is never longer than about 5 s', async () => {
 		const port = await freePort();
 		const ana = natter('--url', `ws://127.0.0.1:${port}`, '--name', 'ana');

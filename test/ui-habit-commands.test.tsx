@@ -123,3 +123,17 @@ test('/help filter shows the filter syntax with examples', async () => {
 	assert.match(frame, /field ~ "text"/);
 	assert.match(frame, /sender in \["alice", "bob"\]/);
 });
+
+test('/close of a direct conversation that had messages (so was followed) says "closed @bo" as for any hidden one, not "you left"', async () => {
+	const screen = await open();
+	screen.client.joined('@bo', ['ana', 'bo']);
+	screen.client.message('@bo', 'bo', 'psst', 1);
+	await until(screen, '2:@bo 1');
+	await type(screen, '\x1b2');
+	await until(screen, () => target(screen) === '@bo');
+	await run(screen, '/close');
+	const frame = await until(screen, () => target(screen) === 'general');
+	assert.deepEqual(screen.client.callsOf('leave'), [['@bo']]);
+	assert.match(frame, /closed @bo/);
+	assert.doesNotMatch(frame, /you left @bo/);
+});

@@ -231,3 +231,17 @@ test('window: a bracketed paste in many chunks is one input, typing goes after i
 	await until(screen, () => screen.client.callsOf('publish').length === 1);
 	assert.deepEqual(screen.client.callsOf('publish'), [['general', `${paste.replace(/\r/g, '\n')}!`]]);
 });
+
+test('window: Tab after /help completes a command name or keys, and after /set a setting', async () => {
+	const screen = renderApp({columns: 100, rows: 20});
+	screen.client.joined('general');
+	await until(screen, 'you joined general');
+	const inputLine = (frame: string) => frame.split('\n').at(-1)!;
+	for (const [typed, completed] of [['/help fil', '/help filter'], ['/help ke', '/help keys'], ['/set ti', '/set timestamp']] as const) {
+		screen.stdin.write('\x15'); // Ctrl+U: an empty line
+		screen.stdin.write(typed);
+		await until(screen, frame => inputLine(frame).includes(typed));
+		screen.stdin.write('\t');
+		await until(screen, frame => inputLine(frame).includes(completed), 2000);
+	}
+});

@@ -105,3 +105,18 @@ test('Alt+A goes to a mention or a direct message before a tab that only has unr
 	await new Promise(resolve => setTimeout(resolve, 30));
 	assert.equal(target(screen), 'ops');
 });
+
+test('the room /leave goes back to is read: its unread count does not come back when the user moves on', async () => {
+	const screen = await twoRooms();
+	screen.client.joined('dev', ['ana', 'bo']);
+	await type(screen, '\x1b2');
+	await until(screen, () => target(screen) === 'ops');
+	screen.client.message('general', 'bo', 'while in ops', 1);
+	await until(screen, f => /1:general 1\b/.test(lines(f)[0]!));
+	await type(screen, '/leave\r');
+	let frame = await until(screen, () => target(screen) === 'general');
+	assert.match(frame, /── new ──/, 'back in general: the new line marks what arrived meanwhile');
+	await type(screen, '\x1b3');
+	frame = await until(screen, () => target(screen) === 'dev');
+	assert.doesNotMatch(lines(frame)[0]!, /general \d/, `general was read when /leave showed it:\n${lines(frame)[0]}`);
+});

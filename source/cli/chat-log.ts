@@ -7,6 +7,7 @@
 import {closeSync, createWriteStream, fstatSync, mkdirSync, openSync, readSync, type WriteStream} from 'node:fs';
 import {join} from 'node:path';
 import type {NatterClient} from '../client/types.js';
+import {isAction} from '../protocol/action.js';
 import {sanitizeLine} from '../text/sanitize.js';
 
 /** Log files kept open at once; the least recently written is closed first (DMs from many names). */
@@ -67,7 +68,10 @@ export function startChatLog(client: NatterClient, dir: string, onError: (messag
 	};
 	const unsubscribe = client.on(event => {
 		if (event.type !== 'message') return;
-		write(event.room, event.message.timestamp, event.replayed, logLine(event.message.timestamp, event.message.sender, event.message.content));
+		const {timestamp, sender, content, data} = event.message;
+		// An action (/me) reads as WeeChat logs one: `*`, then `bo waves`.
+		const line = isAction(data) ? logLine(timestamp, '*', `${sender} ${content}`) : logLine(timestamp, sender, content);
+		write(event.room, timestamp, event.replayed, line);
 	});
 	return {
 		async close() {

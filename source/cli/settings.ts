@@ -113,7 +113,7 @@ export const SETTINGS = {
 		value: 'DIR',
 		shownDefault: 'off',
 		help: "append each room's messages to DIR/ROOM.log",
-		readme: {what: "append each room's messages to `DIR/ROOM.log` (direct conversations to `DIR/@NAME.log`), one line a message: ISO time, sender and text separated by tabs, the text neutralised and its newlines written `\\n`, as WeeChat does (config `logDir`). Messages replayed when you join are not logged again", example: '--log-dir ~/natter-logs'},
+		readme: {what: "append each room's messages to `DIR/ROOM.log` (direct conversations to `DIR/@NAME.log`), one line a message: ISO time, sender and text separated by tabs (an action `/me waves`: `*` and `bo waves`), the text neutralised and its newlines written `\\n`, as WeeChat does (config `logDir`). Messages replayed when you join are not logged again", example: '--log-dir ~/natter-logs'},
 	},
 	notify: {
 		kind: 'string',

@@ -245,8 +245,22 @@ function describeSocketError(error: NodeJS.ErrnoException): string {
 			return 'timed out';
 		case 'ECONNRESET':
 			return 'connection reset';
+		case 'EPROTO':
+			return describeTlsProtocolError(error.message);
 		default:
 			if (/^(CERT_|ERR_TLS|ERR_SSL|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED)/.test(error.code ?? '')) return `TLS failed: ${error.message}`;
 			return error.message || 'connection failed';
 	}
+}
+
+/**
+ * OpenSSL's EPROTO message is a record dump (`write EPROTO 802C…:error:0A00010B:SSL
+ * routines:ssl3_get_record:wrong version number:../deps/openssl/…`): keep only its reason. The
+ * usual one, `wrong version number`, means the server answered in plain text: `wss://` to a
+ * broker without TLS.
+ */
+function describeTlsProtocolError(message: string): string {
+	const reason = /SSL routines:[^:]*:([^:]+)/.exec(message)?.[1];
+	if (reason === 'wrong version number') return "TLS failed: the broker does not speak TLS on that port (a plain broker's address starts with ws://)";
+	return `TLS failed: ${reason ?? 'protocol error'}`;
 }

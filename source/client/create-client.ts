@@ -196,6 +196,9 @@ export function createClient(options: ClientOptions): NatterClient {
 			void link.close();
 			setStatus({state: 'offline', reason});
 		},
+		stoppedFor(reason: string) {
+			return status.state === 'offline' && status.reason === reason;
+		},
 	});
 
 	function onFrame(text: string): void {

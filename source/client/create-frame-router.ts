@@ -36,6 +36,8 @@ export type FrameRouterCore = {
 	noteTopic(room: string, topic: string | undefined): void;
 	/** Close the connection for good and go offline, saying `reason` (the name is taken). */
 	stop(reason: string): void;
+	/** Whether the core already stopped (see stop) for this reason. */
+	stoppedFor(reason: string): boolean;
 };
 
 /**
@@ -127,6 +129,8 @@ export function createFrameRouter(core: FrameRouterCore): (frame: ServerFrame) =
 		// A publish the broker will never take fails (the `failed` event says why); nothing more to say.
 		if (frame.clientId !== undefined && publisher.onError({...frame, clientId: frame.clientId})) return;
 		if (frame.code === 'name_taken') {
+			// The broker refuses the hello and each pipelined subscribe alike: one refusal is news.
+			if (core.stoppedFor(frame.error)) return;
 			emit({type: 'error', code: frame.code, message: frame.error});
 			core.stop(frame.error);
 			return;

@@ -85,6 +85,13 @@ export class Publisher {
 			...(positive(limits.maxPayload) ? {maxPayload: limits.maxPayload} : {}),
 			...(positive(limits.maxContent) ? {maxContent: limits.maxContent} : {}),
 		};
+		// Messages written before the limits were known (while connecting) are judged now: sent,
+		// one that does not fit would only cost this connection a 1009 close.
+		const refusals = this.outbox.all.flatMap(entry => {
+			const refused = this.refusal(entry.room, entry.content, entry.data);
+			return refused === undefined ? [] : [{clientId: entry.clientId, refused}];
+		});
+		for (const {clientId, refused} of refusals) this.drop(clientId, 'too_large', refused);
 		if (!(limits.rate > 0)) return;
 		// Leave room for acks and other frames.
 		const rate = limits.rate * 0.8;
@@ -170,10 +177,15 @@ export class Publisher {
 
 	/** Give up a message the broker will never take: it leaves the outbox and is announced as `failed`. */
 	private fail(clientId: string, code: string, reason: string): void {
+		this.drop(clientId, code, reason);
+		this.flush();
+	}
+
+	/** fail() without sending what follows (the caller sends once it has dropped them all). */
+	private drop(clientId: string, code: string, reason: string): void {
 		const entry = this.outbox.settle(clientId);
 		this.inFlight.delete(clientId);
 		if (entry) this.host.emit({type: 'failed', room: entry.room, clientId, content: entry.content, code, message: reason});
-		this.flush();
 	}
 
 	/** Stop retrying (closing). */

@@ -85,7 +85,9 @@ export class RoomSync {
 		const early = this.early;
 		this.early = [];
 		outputs.push(...this.offer(early));
-		this.emit(outputs, true);
+		// Not replayed: the broker replays only after `subscribed`, so what came before it was live
+		// (the first direct message of a conversation, which opens it, among them: it must ring).
+		this.emit(outputs, false);
 	}
 
 	/** A live or replayed message of this room. */

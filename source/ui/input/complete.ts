@@ -1,5 +1,6 @@
 /** Tab completion candidates for the word before the cursor: commands, room names, user names. */
 import {COMMANDS} from '../../commands/commands.js';
+import {SETTINGS} from '../../commands/parse-habit.js';
 import {checkRoomName, checkUserName} from '../../protocol/names.js';
 
 /** What can be completed: the tabs' rooms and the users seen (members and DM peers). */
@@ -8,6 +9,8 @@ export type CompletionSources = {rooms: readonly string[]; users: readonly strin
 /** Commands whose first argument is a room. */
 const ROOM_COMMANDS = new Set(['join', 'j', 'leave', 'part', 'who', 'names', 'clear_history', 'clear-history', 'close', 'wc']);
 const USER_COMMANDS = new Set(['msg', 'query', 'dm', 'ignore', 'unignore']);
+/** `/help TOPIC`: a command's name, or `keys`. */
+const HELP_COMMANDS = new Set(['help', '?']);
 
 /**
  * The word before the cursor and what it could become, each with the text that follows it
@@ -32,6 +35,12 @@ export function complete(beforeCursor: string, sources: CompletionSources): {sta
 	if (argumentIndex === 0 && word.startsWith('/')) {
 		const names = COMMANDS.map(c => `/${c.name}`);
 		return {start, candidates: starting(names).map(c => `${c} `)};
+	}
+	if (firstWord !== undefined && argumentIndex === 1 && HELP_COMMANDS.has(firstWord)) {
+		return {start, candidates: starting([...COMMANDS.map(c => c.name), 'keys']).map(c => `${c} `)};
+	}
+	if (firstWord === 'set' && argumentIndex === 1) {
+		return {start, candidates: starting(Object.keys(SETTINGS)).map(c => `${c} `)};
 	}
 	if (firstWord !== undefined && argumentIndex === 1 && ROOM_COMMANDS.has(firstWord)) {
 		return {start, candidates: starting(sources.rooms.filter(r => !checkRoomName(r))).map(c => `${c} `)};

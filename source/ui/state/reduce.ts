@@ -59,7 +59,9 @@ export function reduce(state: ChatState, event: ClientEvent, now: number = Date.
 		case 'left': {
 			if (!findRoom(state, event.room)) return state;
 			const next = removeTab(state, event.room);
-			return updateRoom(next, next.active, room => append(room, [system(now, 'leave', `you left ${event.room}`)]));
+			// A direct conversation is not left but hidden (/close): it opens again with the next message.
+			const text = isDirectRoom(event.room) ? `closed ${event.room}` : `you left ${event.room}`;
+			return updateRoom(next, next.active, room => append(room, [system(now, 'leave', text)]));
 		}
 		case 'message':
 			return message(state, event.room, event.message);
@@ -72,9 +74,10 @@ export function reduce(state: ChatState, event: ClientEvent, now: number = Date.
 		case 'pending': {
 			const {room: name, clientId, content, queuedAt} = event.message;
 			const next = ensureRoom(state, name);
+			// The row shows my name: the sender column fits it before anything of mine came through.
 			return updateRoom(next, name, room => room.pending.some(p => p.clientId === clientId)
 				? room
-				: {...room, pending: [...room.pending, {clientId, text: content, queuedAt}]});
+				: widenNick({...room, pending: [...room.pending, {clientId, text: content, queuedAt}]}, state.me));
 		}
 		case 'sent': {
 			// Keep it greyed until the message itself comes through the room's ordered stream
@@ -176,7 +179,7 @@ function connectionChanged(state: ChatState, status: ConnectionStatus, now: numb
 	// Never online yet, or failing again: say why each time the reason changes (not every attempt).
 	else if (status.state === 'reconnecting' && status.reason !== state.failure) text = `cannot connect to ${status.url}: ${status.reason}; retrying (/reconnect to try now)`;
 	else if (status.state === 'online' && before !== 'online') text = `${state.lostAt === undefined ? 'connected' : 'reconnected'} to ${status.url}`;
-	else if (status.state === 'auth_failed') text = `the broker refused the login: ${status.reason}`;
+	else if (status.state === 'auth_failed') text = `cannot log in to ${status.url}: ${status.reason}; a broker run with --secret needs --token (or NATTER_TOKEN) made with its secret`;
 	else if (status.state === 'offline' && before !== 'offline') text = `offline: ${status.reason}`;
 	if (text === undefined) return next;
 	const line = system(now, status.state === 'online' ? 'connection' : 'error', text);

@@ -4,6 +4,7 @@ import {DEPARTED_LINGER_MS, MAX_ENTRIES} from './types.js';
 import {isDirectRoom} from '../../protocol/names.js';
 import stringWidth from 'string-width';
 import {sanitizeLine} from '../../text/sanitize.js';
+import {firstUnreadKey} from './read-marker.js';
 
 /** Fields of an entry other than its key: what callers build before the room assigns one. */
 export type NewEntry = Entry extends infer E ? (E extends Entry ? Omit<E, 'key'> : never) : never;
@@ -97,7 +98,9 @@ export function removeTab(state: ChatState, name: string): ChatState {
 	if (state.active !== name) return next;
 	const isRoom = (candidate: string | undefined) => candidate !== undefined && rooms.some(room => room.name === candidate && !room.direct);
 	const back = recent.find(isRoom) ?? rooms.find(room => !room.direct)?.name;
-	return back === undefined ? {...next, active: undefined} : setActive(next, back);
+	if (back === undefined) return {...next, active: undefined};
+	// The user looks at it now, as after Alt+N: it is read, and the new line marks what came meanwhile.
+	return updateRoom(setActive(next, back), back, room => ({...room, unread: 0, mention: false, readMarker: firstUnreadKey(room)}));
 }
 
 /** The number tab `name` shows (and Alt+N picks). */
