@@ -1,6 +1,6 @@
 /** Tab completion candidates for the word before the cursor: commands, room names, user names. */
 import {COMMANDS} from '../../commands/commands.js';
-import {SETTINGS} from '../../commands/parse-habit.js';
+import {SETTINGS} from '../../commands/command.js';
 import {checkRoomName, checkUserName} from '../../protocol/names.js';
 
 /** What can be completed: the tabs' rooms and the users seen (members and DM peers). */
