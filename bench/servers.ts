@@ -45,13 +45,23 @@ export type RunningServer = {
 	pids: number[];
 	/** The private redis-server's pid, for the cluster kinds. */
 	redisPid?: number;
+	/** The private redis-server's URL, for the cluster kinds (the bench reads INFO there). */
+	redisUrl?: string;
 	/** Resident memory of the serving process(es), bytes (summed over the nodes; redis-server not included). */
 	rss(): number;
 	/** CPU time the serving process(es) have used so far, ms (summed over the nodes; redis-server not included). */
 	cpu(): number;
+	/**
+	 * The serving process's memory after two full garbage collections (the first node's, for the
+	 * cluster kinds), read by the bench-only preload probe/mem-probe.cjs; undefined when it does not answer.
+	 */
+	memory(): Promise<MemorySample | undefined>;
 	/** SIGINT, then SIGKILL if it has not gone within 5 s (every node, then redis-server). */
 	stop(): Promise<void>;
 };
+
+/** process.memoryUsage() of a server after GC, bytes. */
+export type MemorySample = {rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number};
 
 /** How to start the servers. */
 export type ServerOptions = {
@@ -71,6 +81,38 @@ const REPO_DIR = resolve(BENCH_DIR, '..');
 const SEED_SOURCE = SEED_PEER_DIR;
 const SEED_COPY = process.env.NATTER_BENCH_SEED_DIR ?? join(REPO_DIR, 'node_modules/.cache/natter-bench/seed-peer');
 const NATTER_CLI = join(REPO_DIR, 'dist/cli.js');
+const MEM_PROBE = join(BENCH_DIR, 'probe/mem-probe.cjs');
+/** Where the servers' memory probes write their samples (one file per pid, removed when read). */
+const MEM_DIR = mkdtempSync(join(tmpdir(), 'natter-bench-mem-'));
+process.once('exit', () => rmSync(MEM_DIR, {recursive: true, force: true}));
+
+/**
+ * A server's environment with the memory probe preloaded (NODE_OPTIONS, so the seed's tsx
+ * launcher hands it to the node child that serves): `--expose-gc` lets it collect garbage before
+ * a sample. Bench-only: natter itself never calls gc().
+ */
+function probeEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+	return {...env, NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} --expose-gc --require ${MEM_PROBE}`.trim(), NATTER_BENCH_MEM_DIR: MEM_DIR};
+}
+
+/** Ask a probed process for a memory sample (SIGUSR2) and wait up to 10 s for its file. */
+export async function memorySample(pid: number): Promise<MemorySample | undefined> {
+	const file = join(MEM_DIR, `mem-${pid}.json`);
+	rmSync(file, {force: true});
+	try {
+		process.kill(pid, 'SIGUSR2');
+	} catch {
+		return undefined;
+	}
+	for (let waited = 0; waited < 10_000; waited += 50) {
+		await new Promise(resolve => setTimeout(resolve, 50));
+		if (!existsSync(file)) continue;
+		const sample = JSON.parse(readFileSync(file, 'utf8')) as MemorySample;
+		rmSync(file, {force: true});
+		return sample;
+	}
+	return undefined;
+}
 
 /**
  * natter's abuse limits, lifted for a load test: the seed has none, and a bench client is not an
@@ -130,7 +172,7 @@ export async function startServer(kind: ServerKind, options: ServerOptions = {})
 	const port = await freePort();
 	const child = spawn(join(SEED_COPY, 'node_modules/.bin/tsx'), ['pubsub-server.ts'], {
 		cwd: SEED_COPY,
-		env: {...process.env, PORT: String(port)},
+		env: probeEnv({...process.env, PORT: String(port)}),
 		stdio: ['ignore', 'pipe', 'pipe'],
 	});
 	await waitForLine(child, kind, line => (/running on port (\d+)/.test(line) ? 'ok' : undefined));
@@ -151,7 +193,7 @@ function spawnNatter(cli: string, extra: string[], options: ServerOptions): Chil
 	return spawn(
 		process.execPath,
 		[...profile, cli, '--serve', '--headless', '--port', '0', '--host', '127.0.0.1', ...loadTestFlags(cli), ...extra, ...(options.natterArgs ?? [])],
-		{cwd: REPO_DIR, env, stdio: ['ignore', 'pipe', 'pipe']},
+		{cwd: REPO_DIR, env: probeEnv(env), stdio: ['ignore', 'pipe', 'pipe']},
 	);
 }
 
@@ -164,7 +206,7 @@ function natterListening(line: string): string | undefined {
  * touches anyone's Redis or data) and `nodes` natter nodes on it, started together. Everything is
  * stopped by `stop()`, also when a node fails to start.
  */
-async function startCluster(kind: ServerKind, nodes: number, options: ServerOptions): Promise<RunningServer> {
+export async function startCluster(kind: ServerKind, nodes: number, options: ServerOptions): Promise<RunningServer> {
 	const redis = await startRedis();
 	const children: ChildProcess[] = [];
 	try {
@@ -179,8 +221,10 @@ async function startCluster(kind: ServerKind, nodes: number, options: ServerOpti
 			pid: parts[0]!.pid,
 			pids: parts.map(part => part.pid),
 			redisPid: redis.process.pid,
+			redisUrl: redis.url,
 			rss: () => parts.reduce((sum, part) => sum + part.rss(), 0),
 			cpu: () => parts.reduce((sum, part) => sum + part.cpu(), 0),
+			memory: () => memorySample(parts[0]!.pid),
 			async stop() {
 				await Promise.all(parts.map(part => part.stop()));
 				await redis.process.stop();
@@ -234,6 +278,7 @@ function running(kind: ServerKind, child: ChildProcess, url: string): RunningSer
 		pids: [pid],
 		rss: () => rssBytes(pid),
 		cpu: () => cpuMs(pid),
+		memory: () => memorySample(pid),
 		async stop() {
 			child.kill('SIGINT');
 			const timer = setTimeout(() => {
