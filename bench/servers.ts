@@ -13,7 +13,7 @@ import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirS
 import {createServer} from 'node:net';
 import {tmpdir} from 'node:os';
 import {dirname, join, resolve} from 'node:path';
-import {fileURLToPath} from 'node:url';
+import {fileURLToPath, pathToFileURL} from 'node:url';
 import {SEED_PEER_DIR} from '../test/helpers/seed-server.js';
 import {cpuMs, rssBytes, servingPid} from './proc.js';
 
@@ -53,7 +53,7 @@ export type RunningServer = {
 	cpu(): number;
 	/**
 	 * The serving process's memory after two full garbage collections (the first node's, for the
-	 * cluster kinds), read by the bench-only preload probe/mem-probe.cjs; undefined when it does not answer.
+	 * cluster kinds), read by the bench-only preload probe/mem-probe.mjs; undefined when it does not answer.
 	 */
 	memory(): Promise<MemorySample | undefined>;
 	/** SIGINT, then SIGKILL if it has not gone within 5 s (every node, then redis-server). */
@@ -81,7 +81,7 @@ const REPO_DIR = resolve(BENCH_DIR, '..');
 const SEED_SOURCE = SEED_PEER_DIR;
 const SEED_COPY = process.env.NATTER_BENCH_SEED_DIR ?? join(REPO_DIR, 'node_modules/.cache/natter-bench/seed-peer');
 const NATTER_CLI = join(REPO_DIR, 'dist/cli.js');
-const MEM_PROBE = join(BENCH_DIR, 'probe/mem-probe.cjs');
+const MEM_PROBE = pathToFileURL(join(BENCH_DIR, 'probe/mem-probe.mjs')).href;
 /** Where the servers' memory probes write their samples (one file per pid, removed when read). */
 const MEM_DIR = mkdtempSync(join(tmpdir(), 'natter-bench-mem-'));
 process.once('exit', () => rmSync(MEM_DIR, {recursive: true, force: true}));
@@ -92,7 +92,7 @@ process.once('exit', () => rmSync(MEM_DIR, {recursive: true, force: true}));
  * a sample. Bench-only: natter itself never calls gc().
  */
 function probeEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-	return {...env, NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} --expose-gc --require ${MEM_PROBE}`.trim(), NATTER_BENCH_MEM_DIR: MEM_DIR};
+	return {...env, NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} --expose-gc --import ${MEM_PROBE}`.trim(), NATTER_BENCH_MEM_DIR: MEM_DIR};
 }
 
 /** Ask a probed process for a memory sample (SIGUSR2) and wait up to 10 s for its file. */

@@ -1,10 +1,9 @@
-// Bench-only preload for a server under test (`node --expose-gc --require mem-probe.cjs …`,
+// Bench-only preload for a server under test (`node --expose-gc --import mem-probe.mjs …`,
 // or the same in NODE_OPTIONS): on SIGUSR2 it collects garbage twice and writes
 // process.memoryUsage() to $NATTER_BENCH_MEM_DIR/mem-<pid>.json, so the bench reads memory
 // after GC rather than whatever garbage V8 happened to keep. Never loaded outside the bench.
-'use strict';
-const {writeFileSync, renameSync} = require('node:fs');
-const {join} = require('node:path');
+import {renameSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
 
 const dir = process.env.NATTER_BENCH_MEM_DIR;
 if (dir && typeof globalThis.gc === 'function') {
