@@ -43,9 +43,9 @@ export class IdleFleet {
 	 * ceil(count / clientsPerProcess()) processes. Resolves with the clients that got `subscribed`,
 	 * and the first failures, once every process is done.
 	 */
-	async connect(urls: string[], rooms: string[], options: {userPrefix: string; concurrency: number; lifetimeMs: number}): Promise<{count: number; failures: string[]}> {
+	async connect(urls: string[], rooms: string[], options: {userPrefix: string; concurrency: number; lifetimeMs: number; perProcess?: number}): Promise<{count: number; failures: string[]}> {
 		const count = rooms.length;
-		const processes = Math.ceil(count / clientsPerProcess());
+		const processes = Math.ceil(count / Math.min(options.perProcess ?? Number.POSITIVE_INFINITY, clientsPerProcess()));
 		const per = Math.ceil(count / processes);
 		const parts: {member: Member; rooms: string[]; urls: string[]; prefix: string}[] = [];
 		for (let p = 0; p < processes; p++) {

@@ -16,7 +16,7 @@
  */
 import {IdleFleet} from '../idle-fleet.js';
 import {Load} from '../load.js';
-import {hardOpenFileLimit} from '../proc.js';
+import {cpuMs, hardOpenFileLimit} from '../proc.js';
 import {readRedis, redisCost, redisDelta, withoutBackground, type RedisDelta} from '../redis-info.js';
 import {startCluster, type RunningServer} from '../servers.js';
 import {fixedRate, type PhaseResult} from '../traffic.js';
@@ -60,6 +60,7 @@ const METRICS: Metric[] = [
 	{key: 'spreadDropped', label: 'spread: idle connections closed by the server', unit: '', digits: 0, target: {kind: 'max', value: 0}},
 	{key: 'redisCommandsPerPublish', label: 'Redis: commands per publish', unit: '', digits: 2},
 	{key: 'redisUsecPerPublish', label: 'Redis: command CPU per publish', unit: 'µs', digits: 1},
+	{key: 'redisCpuPerPublish', label: 'Redis: redis-server CPU per publish (all of it, idle background included)', unit: 'µs', digits: 1},
 	{key: 'redisInPerPublish', label: 'Redis: bytes in per publish', unit: 'B', digits: 0},
 	{key: 'redisOutPerPublish', label: 'Redis: bytes out per publish (to all nodes)', unit: 'B', digits: 0},
 	{key: 'redisIdleCommands', label: 'Redis: background commands per idle connection per minute', unit: '', digits: 3},
@@ -197,8 +198,11 @@ async function idlePhase(server: RunningServer, count: number, liveMs: number, b
 		const room = await fillRoom(load, 'live', LIVE.members, 1, bytes);
 		const redisBefore = server.redisUrl === undefined ? undefined : await readRedis(server.redisUrl);
 		const liveStarted = performance.now();
+		const redisCpuBefore = server.redisPid === undefined ? Number.NaN : cpuMs(server.redisPid);
 		const live = await fixedRate(load, server, room.publishers, {messagesPerSecond: LIVE.messagesPerSecond, durationMs: liveMs});
 		if (redisBefore !== undefined && server.redisUrl !== undefined) {
+			// redis-server's whole CPU (network I/O and parsing included, which commandstats leaves out), per publish, background included.
+			redis.redisCpuPerPublish = ((cpuMs(server.redisPid!) - redisCpuBefore) * 1000) / live.published;
 			const whole = redisDelta(redisBefore, await readRedis(server.redisUrl));
 			const liveOnly = background === undefined ? whole : withoutBackground(whole, background.delta, (performance.now() - liveStarted) / background.ms);
 			const cost = redisCost(liveOnly, live.published);
