@@ -87,6 +87,22 @@ const MEM_DIR = mkdtempSync(join(tmpdir(), 'natter-bench-mem-'));
 process.once('exit', () => rmSync(MEM_DIR, {recursive: true, force: true}));
 
 /**
+ * Every server process started and not yet seen to exit: killed (SIGKILL) when the bench exits,
+ * also when it is interrupted (run.ts turns SIGINT/SIGTERM into an exit), so no redis-server or
+ * node outlives a bench that was stopped halfway.
+ */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+	for (const child of live) child.kill('SIGKILL');
+});
+
+function track<T extends ChildProcess>(child: T): T {
+	live.add(child);
+	child.once('exit', () => live.delete(child));
+	return child;
+}
+
+/**
  * A server's environment with the memory probe preloaded (NODE_OPTIONS, so the seed's tsx
  * launcher hands it to the node child that serves): `--expose-gc` lets it collect garbage before
  * a sample. Bench-only: natter itself never calls gc().
@@ -170,11 +186,11 @@ export async function startServer(kind: ServerKind, options: ServerOptions = {})
 		return running(kind, child, url);
 	}
 	const port = await freePort();
-	const child = spawn(join(SEED_COPY, 'node_modules/.bin/tsx'), ['pubsub-server.ts'], {
+	const child = track(spawn(join(SEED_COPY, 'node_modules/.bin/tsx'), ['pubsub-server.ts'], {
 		cwd: SEED_COPY,
 		env: probeEnv({...process.env, PORT: String(port)}),
 		stdio: ['ignore', 'pipe', 'pipe'],
-	});
+	}));
 	await waitForLine(child, kind, line => (/running on port (\d+)/.test(line) ? 'ok' : undefined));
 	return running(kind, child, `ws://127.0.0.1:${port}`);
 }
@@ -190,11 +206,11 @@ function spawnNatter(cli: string, extra: string[], options: ServerOptions): Chil
 	const env = {...process.env};
 	delete env.NATTER_REDIS;
 	delete env.REDIS_URL;
-	return spawn(
+	return track(spawn(
 		process.execPath,
 		[...profile, cli, '--serve', '--headless', '--port', '0', '--host', '127.0.0.1', ...loadTestFlags(cli), ...extra, ...(options.natterArgs ?? [])],
 		{cwd: REPO_DIR, env: probeEnv(env), stdio: ['ignore', 'pipe', 'pipe']},
-	);
+	));
 }
 
 function natterListening(line: string): string | undefined {
@@ -241,10 +257,10 @@ export async function startCluster(kind: ServerKind, nodes: number, options: Ser
 async function startRedis(): Promise<{url: string; process: RunningServer}> {
 	const port = await freePort();
 	const dir = mkdtempSync(join(tmpdir(), 'natter-bench-redis-'));
-	const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'], {
+	const child = track(spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'], {
 		cwd: dir,
 		stdio: ['ignore', 'pipe', 'pipe'],
-	});
+	}));
 	try {
 		await waitForLine(child, 'redis-server', line => (line.includes('Ready to accept connections') ? 'ok' : undefined));
 	} catch (error) {
