@@ -28,6 +28,8 @@ export type FromIdle =
 	| {type: 'report'; open: number; closed: number; closeCodes: Record<string, number>; errors: string[]; rss: number};
 
 const HANDSHAKE_TIMEOUT_MS = 120_000;
+/** A client whose `subscribed` has not come this long after its subscribe fails (and is closed): a stuck server must not hang the bench. */
+const SUBSCRIBE_TIMEOUT_MS = 120_000;
 const lifetimeMs = Number(process.env.NATTER_BENCH_IDLE_LIFETIME_MS ?? 900_000);
 
 const sockets: WebSocket[] = [];
@@ -45,23 +47,43 @@ function connectOne(url: string, localAddress: string, userId: string, room: str
 		const ws = new WebSocket(url, {perMessageDeflate: false, skipUTF8Validation: true, handshakeTimeout: HANDSHAKE_TIMEOUT_MS, localAddress});
 		sockets.push(ws);
 		let subscribed = false;
+		let opened = false;
+		let timer: NodeJS.Timeout | undefined;
+		const fail = (why: string): void => {
+			clearTimeout(timer);
+			reject(new Error(`${userId} via ${localAddress} → ${url}: ${why}`));
+			ws.terminate();
+		};
 		ws.on('message', (data: Buffer) => {
 			const kind = frameKind(data);
 			if (kind === 'subscribed' && !subscribed) {
 				subscribed = true;
+				clearTimeout(timer);
 				resolve();
-			} else if (kind === 'other' && data.includes('"error"') && errors.length < 20) errors.push(`${userId}: ${data.subarray(0, 160).toString('utf8')}`);
+			} else if (kind === 'other' && data.includes('"error"')) {
+				if (errors.length < 20) errors.push(`${userId}: ${data.subarray(0, 160).toString('utf8')}`);
+				// An error before `subscribed` answers the subscribe: it will not come.
+				if (!subscribed) fail(`subscribe refused: ${data.subarray(0, 160).toString('utf8')}`);
+			}
 		});
 		ws.once('open', () => {
+			opened = true;
 			open++;
 			ws.send(subscribeFrame(room, userId));
+			timer = setTimeout(() => fail(`no subscribed within ${SUBSCRIBE_TIMEOUT_MS / 1000} s`), SUBSCRIBE_TIMEOUT_MS);
 		});
 		ws.on('error', error => {
 			if (!subscribed) reject(new Error(`${userId} via ${localAddress} → ${url}: ${error.message}`));
 		});
 		ws.once('close', (code: number) => {
-			if (!subscribed) reject(new Error(`${userId}: closed ${code} before subscribed`));
-			open--;
+			clearTimeout(timer);
+			if (opened) open--;
+			// Only a subscribed client's close is the server dropping an idle connection; one that
+			// never got that far is a failed connect, reported as such.
+			if (!subscribed) {
+				reject(new Error(`${userId}: closed ${code} before subscribed`));
+				return;
+			}
 			closed++;
 			closeCodes[code] = (closeCodes[code] ?? 0) + 1;
 		});
