@@ -92,8 +92,11 @@ process.once('exit', () => rmSync(MEM_DIR, {recursive: true, force: true}));
  * node outlives a bench that was stopped halfway.
  */
 const live = new Set<ChildProcess>();
+/** Scratch folders of redis-servers still running: removed with them. */
+const scratch = new Set<string>();
 process.once('exit', () => {
 	for (const child of live) child.kill('SIGKILL');
+	for (const dir of scratch) rmSync(dir, {recursive: true, force: true});
 });
 
 function track<T extends ChildProcess>(child: T): T {
@@ -257,6 +260,7 @@ export async function startCluster(kind: ServerKind, nodes: number, options: Ser
 async function startRedis(): Promise<{url: string; process: RunningServer}> {
 	const port = await freePort();
 	const dir = mkdtempSync(join(tmpdir(), 'natter-bench-redis-'));
+	scratch.add(dir);
 	const child = track(spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'], {
 		cwd: dir,
 		stdio: ['ignore', 'pipe', 'pipe'],
@@ -275,6 +279,7 @@ async function startRedis(): Promise<{url: string; process: RunningServer}> {
 			async stop() {
 				await server.stop();
 				rmSync(dir, {recursive: true, force: true});
+				scratch.delete(dir);
 			},
 		},
 	};
