@@ -43,7 +43,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --reps N             repetitions per scenario and server (default 3, quick 1)
   --gen-threads N      worker threads of the load generator holding the plain subscribers
                        (default 2, or NATTER_BENCH_GEN_THREADS; 0 = one thread, the old generator)
-  --connections N      idle connections in the capacity scenario (default 10000, quick 500)
+  --connections N      idle connections in capacity (default 10000, quick 500) and
+                       capacity-100k (default 100000, quick 5000)
   --bytes B            message content size (default 100)
   --server KIND        only natter or only seed (repeatable; ratios need both)
   --natter CLI         run natter from this dist/cli.js instead of this tree's

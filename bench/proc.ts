@@ -90,3 +90,13 @@ export function requireOpenFiles(sockets: number, what: string): void {
 		);
 	}
 }
+
+/** The hard limit on open files (`ulimit -Hn`): what any process here can raise its own to, and no further. */
+export function hardOpenFileLimit(): number {
+	try {
+		const out = execFileSync('sh', ['-c', 'ulimit -Hn'], {encoding: 'utf8'}).trim();
+		return out === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(out);
+	} catch {
+		return Number.NaN;
+	}
+}

@@ -168,4 +168,6 @@ function log(line: string): void {
 	console.log(line);
 }
 
+// Interrupted: exit, so the servers' exit hook (servers.ts) kills every server this run started.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 process.exit(await main());

@@ -13,7 +13,7 @@ import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirS
 import {createServer} from 'node:net';
 import {tmpdir} from 'node:os';
 import {dirname, join, resolve} from 'node:path';
-import {fileURLToPath} from 'node:url';
+import {fileURLToPath, pathToFileURL} from 'node:url';
 import {SEED_PEER_DIR} from '../test/helpers/seed-server.js';
 import {cpuMs, rssBytes, servingPid} from './proc.js';
 
@@ -45,13 +45,23 @@ export type RunningServer = {
 	pids: number[];
 	/** The private redis-server's pid, for the cluster kinds. */
 	redisPid?: number;
+	/** The private redis-server's URL, for the cluster kinds (the bench reads INFO there). */
+	redisUrl?: string;
 	/** Resident memory of the serving process(es), bytes (summed over the nodes; redis-server not included). */
 	rss(): number;
 	/** CPU time the serving process(es) have used so far, ms (summed over the nodes; redis-server not included). */
 	cpu(): number;
+	/**
+	 * The serving process's memory after two full garbage collections (the first node's, for the
+	 * cluster kinds), read by the bench-only preload probe/mem-probe.mjs; undefined when it does not answer.
+	 */
+	memory(): Promise<MemorySample | undefined>;
 	/** SIGINT, then SIGKILL if it has not gone within 5 s (every node, then redis-server). */
 	stop(): Promise<void>;
 };
+
+/** process.memoryUsage() of a server after GC, bytes. */
+export type MemorySample = {rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number};
 
 /** How to start the servers. */
 export type ServerOptions = {
@@ -71,6 +81,57 @@ const REPO_DIR = resolve(BENCH_DIR, '..');
 const SEED_SOURCE = SEED_PEER_DIR;
 const SEED_COPY = process.env.NATTER_BENCH_SEED_DIR ?? join(REPO_DIR, 'node_modules/.cache/natter-bench/seed-peer');
 const NATTER_CLI = join(REPO_DIR, 'dist/cli.js');
+const MEM_PROBE = pathToFileURL(join(BENCH_DIR, 'probe/mem-probe.mjs')).href;
+/** Where the servers' memory probes write their samples (one file per pid, removed when read). */
+const MEM_DIR = mkdtempSync(join(tmpdir(), 'natter-bench-mem-'));
+process.once('exit', () => rmSync(MEM_DIR, {recursive: true, force: true}));
+
+/**
+ * Every server process started and not yet seen to exit: killed (SIGKILL) when the bench exits,
+ * also when it is interrupted (run.ts turns SIGINT/SIGTERM into an exit), so no redis-server or
+ * node outlives a bench that was stopped halfway.
+ */
+const live = new Set<ChildProcess>();
+/** Scratch folders of redis-servers still running: removed with them. */
+const scratch = new Set<string>();
+process.once('exit', () => {
+	for (const child of live) child.kill('SIGKILL');
+	for (const dir of scratch) rmSync(dir, {recursive: true, force: true});
+});
+
+function track<T extends ChildProcess>(child: T): T {
+	live.add(child);
+	child.once('exit', () => live.delete(child));
+	return child;
+}
+
+/**
+ * A server's environment with the memory probe preloaded (NODE_OPTIONS, so the seed's tsx
+ * launcher hands it to the node child that serves): `--expose-gc` lets it collect garbage before
+ * a sample. Bench-only: natter itself never calls gc().
+ */
+function probeEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+	return {...env, NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} --expose-gc --import ${MEM_PROBE}`.trim(), NATTER_BENCH_MEM_DIR: MEM_DIR};
+}
+
+/** Ask a probed process for a memory sample (SIGUSR2) and wait up to 10 s for its file. */
+export async function memorySample(pid: number): Promise<MemorySample | undefined> {
+	const file = join(MEM_DIR, `mem-${pid}.json`);
+	rmSync(file, {force: true});
+	try {
+		process.kill(pid, 'SIGUSR2');
+	} catch {
+		return undefined;
+	}
+	for (let waited = 0; waited < 10_000; waited += 50) {
+		await new Promise(resolve => setTimeout(resolve, 50));
+		if (!existsSync(file)) continue;
+		const sample = JSON.parse(readFileSync(file, 'utf8')) as MemorySample;
+		rmSync(file, {force: true});
+		return sample;
+	}
+	return undefined;
+}
 
 /**
  * natter's abuse limits, lifted for a load test: the seed has none, and a bench client is not an
@@ -128,11 +189,11 @@ export async function startServer(kind: ServerKind, options: ServerOptions = {})
 		return running(kind, child, url);
 	}
 	const port = await freePort();
-	const child = spawn(join(SEED_COPY, 'node_modules/.bin/tsx'), ['pubsub-server.ts'], {
+	const child = track(spawn(join(SEED_COPY, 'node_modules/.bin/tsx'), ['pubsub-server.ts'], {
 		cwd: SEED_COPY,
-		env: {...process.env, PORT: String(port)},
+		env: probeEnv({...process.env, PORT: String(port)}),
 		stdio: ['ignore', 'pipe', 'pipe'],
-	});
+	}));
 	await waitForLine(child, kind, line => (/running on port (\d+)/.test(line) ? 'ok' : undefined));
 	return running(kind, child, `ws://127.0.0.1:${port}`);
 }
@@ -148,11 +209,11 @@ function spawnNatter(cli: string, extra: string[], options: ServerOptions): Chil
 	const env = {...process.env};
 	delete env.NATTER_REDIS;
 	delete env.REDIS_URL;
-	return spawn(
+	return track(spawn(
 		process.execPath,
 		[...profile, cli, '--serve', '--headless', '--port', '0', '--host', '127.0.0.1', ...loadTestFlags(cli), ...extra, ...(options.natterArgs ?? [])],
-		{cwd: REPO_DIR, env, stdio: ['ignore', 'pipe', 'pipe']},
-	);
+		{cwd: REPO_DIR, env: probeEnv(env), stdio: ['ignore', 'pipe', 'pipe']},
+	));
 }
 
 function natterListening(line: string): string | undefined {
@@ -164,7 +225,7 @@ function natterListening(line: string): string | undefined {
  * touches anyone's Redis or data) and `nodes` natter nodes on it, started together. Everything is
  * stopped by `stop()`, also when a node fails to start.
  */
-async function startCluster(kind: ServerKind, nodes: number, options: ServerOptions): Promise<RunningServer> {
+export async function startCluster(kind: ServerKind, nodes: number, options: ServerOptions): Promise<RunningServer> {
 	const redis = await startRedis();
 	const children: ChildProcess[] = [];
 	try {
@@ -179,8 +240,10 @@ async function startCluster(kind: ServerKind, nodes: number, options: ServerOpti
 			pid: parts[0]!.pid,
 			pids: parts.map(part => part.pid),
 			redisPid: redis.process.pid,
+			redisUrl: redis.url,
 			rss: () => parts.reduce((sum, part) => sum + part.rss(), 0),
 			cpu: () => parts.reduce((sum, part) => sum + part.cpu(), 0),
+			memory: () => memorySample(parts[0]!.pid),
 			async stop() {
 				await Promise.all(parts.map(part => part.stop()));
 				await redis.process.stop();
@@ -197,10 +260,11 @@ async function startCluster(kind: ServerKind, nodes: number, options: ServerOpti
 async function startRedis(): Promise<{url: string; process: RunningServer}> {
 	const port = await freePort();
 	const dir = mkdtempSync(join(tmpdir(), 'natter-bench-redis-'));
-	const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'], {
+	scratch.add(dir);
+	const child = track(spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'], {
 		cwd: dir,
 		stdio: ['ignore', 'pipe', 'pipe'],
-	});
+	}));
 	try {
 		await waitForLine(child, 'redis-server', line => (line.includes('Ready to accept connections') ? 'ok' : undefined));
 	} catch (error) {
@@ -215,6 +279,7 @@ async function startRedis(): Promise<{url: string; process: RunningServer}> {
 			async stop() {
 				await server.stop();
 				rmSync(dir, {recursive: true, force: true});
+				scratch.delete(dir);
 			},
 		},
 	};
@@ -234,6 +299,7 @@ function running(kind: ServerKind, child: ChildProcess, url: string): RunningSer
 		pids: [pid],
 		rss: () => rssBytes(pid),
 		cpu: () => cpuMs(pid),
+		memory: () => memorySample(pid),
 		async stop() {
 			child.kill('SIGINT');
 			const timer = setTimeout(() => {

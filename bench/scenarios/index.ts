@@ -4,6 +4,7 @@
  */
 import type {Sides} from '../report.js';
 import {capacity} from './capacity.js';
+import {capacity100k} from './capacity-100k.js';
 import {cluster} from './cluster.js';
 import {filteredRoom} from './filters.js';
 import {fixedRateRoom} from './fixed-rate.js';
@@ -33,6 +34,7 @@ export const SCENARIOS: BenchScenario[] = [
 	subscribeStorm(1000, 300),
 	slowConsumer(),
 	capacity(),
+	capacity100k(),
 	filteredRoom(1000, 200),
 	tuiFlood(),
 	tuiStartup(),

@@ -200,6 +200,9 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
 		// Compression stays off unless asked for: it costs CPU per frame and invites decompression
 		// bombs; when on, ws applies maxPayload to the inflated message.
 		perMessageDeflate: options.compress ? {threshold: 1024, concurrencyLimit: 4} : false,
+		// The hub tracks its connections (and closes them on close()); ws's own tracking would keep
+		// a second set of every socket and a 'close' listener per socket (issue 21: memory per idle connection).
+		clientTracking: false,
 	});
 	// Every upgrade passes the gate (origin, per-address limit, token) before a WebSocket exists.
 	// The gate's slot belongs to the socket, not to the WebSocket: it is given back when the

@@ -1,3 +1,5 @@
+import {readFileSync} from 'node:fs';
+import {performance} from 'node:perf_hooks';
 import {Counter, Gauge, Histogram, Registry} from 'prom-client';
 import type {Engine} from './engines/engine.js';
 
@@ -56,6 +58,8 @@ export function createBrokerMetrics(stats: () => {connections: number; rooms: nu
 		registers: [registry],
 	});
 
+	processGauges(registry);
+
 	return {
 		contentType: registry.contentType,
 		render: () => registry.metrics(),
@@ -70,4 +74,85 @@ export function createBrokerMetrics(stats: () => {connections: number; rooms: nu
 			});
 		},
 	};
+}
+
+/**
+ * What runs out first on a busy node (docs/scaling.md), as gauges read when scraped: how late
+ * the event loop runs (every delivery and heartbeat waits behind it), resident and heap memory,
+ * and the open-file limit that caps connections. prom-client's default process metrics are not
+ * used: their active-handles gauge lists every handle on each scrape (100,000 sockets: 100,000
+ * entries), and the open-fds gauge reads /proc/self/fd, one entry per connection.
+ */
+function processGauges(registry: Registry): void {
+	// A timer that should fire every 50 ms: how much later it fires is how long anything else
+	// queued at that moment (a delivery, a heartbeat) waited. Its max since the last scrape is
+	// reported, with the share of the time the loop was busy (event-loop utilization). Unref'd.
+	const tickMs = 50;
+	let expected = performance.now() + tickMs;
+	let maxDelayMs = 0;
+	setInterval(() => {
+		const now = performance.now();
+		maxDelayMs = Math.max(maxDelayMs, now - expected);
+		expected = now + tickMs;
+	}, tickMs).unref();
+	let utilization = performance.eventLoopUtilization();
+	new Gauge({
+		name: 'natter_event_loop_delay_max_seconds',
+		help: 'The longest the event loop kept a due timer waiting since the last scrape: every delivery and heartbeat waits behind the same loop.',
+		registers: [registry],
+		collect() {
+			// A scrape that comes while the loop is blocked still counts the block it ends.
+			const now = performance.now();
+			this.set(Math.max(maxDelayMs, now - expected, 0) / 1000);
+			maxDelayMs = 0;
+		},
+	});
+	new Gauge({
+		name: 'natter_event_loop_utilization',
+		help: 'Share of the time since the last scrape the event loop was busy (0 to 1): a node near 1 has no headroom left.',
+		registers: [registry],
+		collect() {
+			const now = performance.eventLoopUtilization();
+			this.set(performance.eventLoopUtilization(now, utilization).utilization);
+			utilization = now;
+		},
+	});
+	new Gauge({
+		name: 'natter_resident_memory_bytes',
+		help: 'Resident memory of the node process.',
+		registers: [registry],
+		collect() {
+			this.set(process.memoryUsage.rss());
+		},
+	});
+	new Gauge({
+		name: 'natter_heap_used_bytes',
+		help: "V8 heap in use (live objects and garbage not yet collected): what grows per connection and per queued frame.",
+		registers: [registry],
+		collect() {
+			this.set(process.memoryUsage().heapUsed);
+		},
+	});
+	const limit = openFilesLimit();
+	if (limit !== undefined) {
+		new Gauge({
+			name: 'natter_open_files_limit',
+			help: "The process's open-file limit (soft RLIMIT_NOFILE): each connection is one; compare natter_connections.",
+			registers: [registry],
+			collect() {
+				this.set(openFilesLimit() ?? limit);
+			},
+		});
+	}
+}
+
+/** The soft open-file limit from /proc/self/limits (Linux); undefined where there is none to read. */
+function openFilesLimit(): number | undefined {
+	try {
+		const match = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+		if (!match) return undefined;
+		return match[1] === 'unlimited' ? Number.POSITIVE_INFINITY : Number(match[1]);
+	} catch {
+		return undefined;
+	}
 }
