@@ -32,7 +32,8 @@ export type BenchOptions = {
 
 export const USAGE = `Usage: npm run bench -- [options]
 
-  Without options: every scenario, natter and the seed side by side (the cluster: 3 natter
+  Without options: every scenario but capacity-100k (named only: --scenario capacity-100k,
+  10-45 minutes), natter and the seed side by side (the cluster: 3 natter
   nodes vs one), 3 repetitions (fewer where costly; room-5000 and capacity at 10,000
   connections: 1): ~20 minutes on a quiet machine (the seed alone needs 4-8 minutes to
   subscribe 5,000), far longer on a busy one.

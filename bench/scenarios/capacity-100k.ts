@@ -79,6 +79,8 @@ export function capacity100k(): Scenario {
 	const total = (options: {quick: boolean; connections: number | undefined}): number => options.connections ?? (options.quick ? TOTAL.quick : TOTAL.full);
 	return {
 		name: 'capacity-100k',
+		// 100,000 handshakes and a multi-node phase take 10-45 minutes: only when asked for by name.
+		optIn: true,
 		title: `${TOTAL.full.toLocaleString('en')} idle connections over ${(TOTAL.full / PER_ROOM).toLocaleString('en')} rooms (--quick ${TOTAL.quick.toLocaleString('en')}; --connections N): one node as many as \`ulimit -Hn\` allows, and natter's nodes on one Redis for the rest`,
 		metrics: METRICS,
 		// The idle clients are in child processes; this one holds the live room only.

@@ -46,12 +46,13 @@ export const SCENARIOS: BenchScenario[] = [
 /** True when `name` selects `scenario`: its exact name, or else a prefix of it ("room" selects every room-N). */
 export function selects(name: string, scenario: BenchScenario): boolean {
 	if (SCENARIOS.some(s => s.name === name)) return scenario.name === name;
-	return scenario.name.startsWith(name);
+	// An opt-in scenario is chosen by its whole name only.
+	return scenario.optIn !== true && scenario.name.startsWith(name);
 }
 
-/** The scenarios `names` select, in registry order (all when empty). */
+/** The scenarios `names` select, in registry order (when empty: all but the opt-in ones). */
 export function selectScenarios(names: string[]): BenchScenario[] {
-	if (names.length === 0) return SCENARIOS;
+	if (names.length === 0) return SCENARIOS.filter(s => s.optIn !== true);
 	const unknown = names.filter(n => !SCENARIOS.some(s => selects(n, s)));
 	if (unknown.length > 0) throw new TypeError(`unknown scenario ${unknown.join(', ')}; --list shows them`);
 	return SCENARIOS.filter(s => names.some(n => selects(n, s)));

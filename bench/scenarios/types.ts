@@ -46,6 +46,8 @@ export type Scenario = {
 	/** One line: what it measures. */
 	title: string;
 	metrics: Metric[];
+	/** Runs only when named with --scenario (it takes too long for the default run). */
+	optIn?: boolean;
 	/** Why it does not run (not built yet, or behind a flag); undefined = it runs. */
 	skip?: (options: BenchOptions) => string | undefined;
 	/** A scenario whose medians this one reads (via `earlier`): it must run first, in the same bench run. */
