@@ -280,12 +280,13 @@ class TuiSession {
 	}
 
 	/**
-	 * The TUI's node process: a descendant of the pane's shell. natter sets process.title, which
-	 * replaces both its comm and its /proc cmdline with `natter`.
+	 * The TUI's node process: a descendant of the pane's shell. natter sets process.title (`natter
+	 * chat NAME@HOST`, see run-client.ts), which replaces both its comm (cut to 15 bytes) and its
+	 * /proc cmdline.
 	 */
 	async pid(): Promise<number> {
 		const panePid = Number((await tmux(this.socket, ['display-message', '-p', '-t', 'tui:', '#{pane_pid}'])).trim());
-		const found = descendants(panePid).find(p => p.comm === 'natter' || p.comm.startsWith('node'));
+		const found = descendants(panePid).find(p => p.comm === 'natter' || p.comm.startsWith('natter ') || p.comm.startsWith('node'));
 		if (found === undefined) throw new Error('the TUI process was not found under the tmux pane');
 		return found.pid;
 	}
