@@ -150,12 +150,7 @@ export class Subscriptions {
 		const epochBefore = sub.epoch;
 		const state = await engine.room(key);
 		let start: number;
-		if (since !== undefined && epoch !== undefined && epoch === state.epoch && since > state.sequence) {
-			// Sequences never go back within an epoch, so this room restarted without a new one (a
-			// Redis room whose keys were lost reads in its unseen epoch again): its messages are all
-			// new to this client. Clamping to `sequence` would skip them without a gap.
-			start = 0;
-		} else if (since !== undefined && (epoch === undefined || epoch === state.epoch)) {
+		if (since !== undefined && (epoch === undefined || epoch === state.epoch)) {
 			start = Math.min(since, state.sequence);
 		} else if (since !== undefined) {
 			start = 0; // A new epoch: everything in it is new to this client.

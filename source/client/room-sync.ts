@@ -68,17 +68,11 @@ export class RoomSync {
 		const outputs: ReorderOutput<ChatMessage>[] = [];
 		if (natter) {
 			const newEpoch = frame.epoch !== this.epoch;
-			// The room is behind what we delivered in the same epoch: it restarted without a new one
-			// (see docs/protocol.md, Ordering). Its sequences are new: keeping our position would drop
-			// them as duplicates. A broker that replays from 0 then fills it; what one that clamped
-			// `since` did not replay is a gap, never a silent skip.
-			const restarted = this.started && !newEpoch && frame.sequence < this.buffer.delivered;
-			if (restarted) {
-				this.buffer.reset(1);
-				outputs.push(...this.buffer.skipTo(frame.since + 1));
-			} else if (!this.started || newEpoch) {
-				this.buffer.reset(frame.since + 1);
-			}
+			// The room is behind what we delivered in the same epoch: its sequence went back without a
+			// new epoch (see docs/protocol.md, Ordering). What follows `since` is new: keeping our
+			// position would drop it as duplicates, silently.
+			const behind = this.started && !newEpoch && frame.sequence < this.buffer.delivered;
+			if (!this.started || newEpoch || behind) this.buffer.reset(frame.since + 1);
 			this.epoch = frame.epoch;
 			if (frame.lost > 0) outputs.push(...this.buffer.skipTo(frame.first));
 		} else if (!this.started || frame.sequence < this.buffer.delivered) {
