@@ -7,6 +7,7 @@ import {startJsonProcess, type JsonProcess} from './helpers/json-process.js';
 import {startBroker} from './helpers/start-broker.js';
 import {startTcpProxy, type TcpProxy} from './helpers/tcp-proxy.js';
 import {sleep} from './helpers/frame-client.js';
+import {until} from './helpers/retrying-publisher.js';
 
 const cleanup: Array<() => Promise<unknown> | void> = [];
 after(async () => {
@@ -14,7 +15,12 @@ after(async () => {
 });
 
 test('through connections cut about every second, the subscriber gets every published line exactly once, in order', async () => {
-	const broker: Broker = await startBroker({graceMs: 500});
+	const total = 300;
+	// History must hold every line: what a subscriber misses beyond it is a `gap` by design, not a
+	// line it could be replayed. Lines written before the publisher is online (it starts slowly on
+	// a loaded machine) go out in one burst, and the subscriber may be cut off meanwhile; with the
+	// default 100 such a burst of more than 100 lines was reported as a gap (issue: "lost" lines 1-120).
+	const broker: Broker = await startBroker({graceMs: 500, historySize: total});
 	cleanup.push(() => broker.close());
 	const pubProxy: TcpProxy = await startTcpProxy(broker.port);
 	const subProxy: TcpProxy = await startTcpProxy(broker.port);
@@ -43,9 +49,10 @@ test('through connections cut about every second, the subscriber gets every publ
 		}
 	})();
 
-	const total = 300;
 	const sent = Array.from({length: total}, (_, i) => `line ${i + 1} of ${total}`);
 	for (const [i, text] of sent.entries()) {
+		// A quick run may see a single cut: the last lines wait until each side has been cut at least once.
+		if (i === total - 20) await until(() => cuts.pub > 0 && cuts.sub > 0, 30_000, `a cut of each side (cut ${JSON.stringify(cuts)})`);
 		publisher.write(text);
 		if (i % 20 === 19) await sleep(250);
 	}
@@ -55,11 +62,11 @@ test('through connections cut about every second, the subscriber gets every publ
 	cutting = false;
 	await cutter;
 
+	// Gaps first: a gap explains missing lines (history lost them), which a content diff would not say.
+	assert.deepEqual(subscriber.lines.filter(line => line.type === 'gap'), [], 'no gap: history holds every line');
 	const received = subscriber.lines.filter(line => line.type === 'message' && line.room === 'e2e');
 	assert.deepEqual(received.map(line => line.content), sent, 'every line once, in the publisher order');
 	assert.deepEqual(received.map(line => line.sequence), sent.map((_, i) => i + 1), 'contiguous room sequences');
-	assert.equal(subscriber.lines.some(line => line.type === 'gap'), false);
-	assert.ok(cuts.pub + cuts.sub >= 2, `the proxies should have cut connections (cut ${JSON.stringify(cuts)})`);
 	subscriber.end();
 	assert.equal(await subscriber.exited, 0);
 });

@@ -68,7 +68,11 @@ export class RoomSync {
 		const outputs: ReorderOutput<ChatMessage>[] = [];
 		if (natter) {
 			const newEpoch = frame.epoch !== this.epoch;
-			if (!this.started || newEpoch) this.buffer.reset(frame.since + 1);
+			// The room is behind what we delivered in the same epoch: its sequence went back without a
+			// new epoch (see docs/protocol.md, Ordering). What follows `since` is new: keeping our
+			// position would drop it as duplicates, silently.
+			const behind = this.started && !newEpoch && frame.sequence < this.buffer.delivered;
+			if (!this.started || newEpoch || behind) this.buffer.reset(frame.since + 1);
 			this.epoch = frame.epoch;
 			if (frame.lost > 0) outputs.push(...this.buffer.skipTo(frame.first));
 		} else if (!this.started || frame.sequence < this.buffer.delivered) {

@@ -322,9 +322,11 @@ function nonceFactory(nodeId: string): () => string {
  * nowhere, so reading an unknown room writes nothing (issue 16.6). The first publish stores this
  * same epoch, so a subscriber that joined the empty room stays in the room's epoch (a random one
  * there made every early subscriber see the room start over). The price: a room whose keys were
- * all lost (a Redis restart without persistence) starts again in the epoch it had, so a client
- * resuming from sequence N gets the new room's messages after N only; clearing history still
- * starts a new random epoch.
+ * all lost (a Redis restart without persistence) starts again in the epoch it had: a client that
+ * resumes from sequence N gets what the room numbers after its sequence at the resume (RoomSync
+ * continues from `subscribed.since` when the room is behind it), but what it numbered up to N
+ * before the resume is not replayed, and one connected through the loss has the new 1..N dropped as
+ * duplicates by its hub. Clearing history still starts a new random epoch.
  */
 function unseenEpoch(room: string): string {
 	return `u${createHash('sha256').update(room).digest('hex').slice(0, 12)}`;
