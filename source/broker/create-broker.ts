@@ -15,6 +15,7 @@ import {importNeeding, MissingPackageError} from './optional-package.js';
 import {VERSION} from '../version.js';
 import {SocketWriter} from './socket-writer.js';
 import {wsUrl} from './ws-url.js';
+import {defined} from '../defined.js';
 
 /** Everything a broker can be told; every field has a default. */
 export type BrokerOptions = {
@@ -167,7 +168,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
 	});
 	const maxConnectionsPerIp = options.maxConnectionsPerIp ?? BROKER_DEFAULTS.maxConnectionsPerIp;
 	const gate = new HandshakeGate({
-		...(options.secret === undefined ? {} : {secret: options.secret}),
+		...defined({secret: options.secret}),
 		allowOrigins: options.allowOrigins ?? [],
 		maxConnectionsPerIp,
 		maxHalfOpenPerIp: options.maxHalfOpenPerIp ?? Math.max(64, Math.ceil(maxConnectionsPerIp / 4)),

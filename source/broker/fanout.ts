@@ -5,6 +5,7 @@ import {serialiseMessage, type DeliveryContext} from './subscription.js';
 import {textFrame} from './text-frame.js';
 import type {Engine, EngineEvent, PresenceEvent} from './engines/engine.js';
 import type {IdentityRegistry} from './identity-registry.js';
+import {defined} from '../defined.js';
 
 /** Counter hooks for /metrics (see metrics.ts). */
 export type FanoutCounters = {delivered(): void};
@@ -128,7 +129,7 @@ export class Fanout {
 			action: event.action,
 			timestamp: event.timestamp,
 			status: event.status,
-			...(event.reason === undefined ? {} : {reason: event.reason}),
+			...defined({reason: event.reason}),
 		};
 		const data = textFrame(JSON.stringify(frame));
 		// Lazily: a burst of joins reaches each member in a few writes (see PRESENCE_HOLD_MS).

@@ -4,6 +4,7 @@ import {verifyToken} from '../auth/tokens.js';
 import type {TrustedProxies} from './client-address.js';
 import {normalizeAddress} from './client-address.js';
 import type {TrustedIdentity} from './hub-options.js';
+import {defined} from '../defined.js';
 
 /** Who may open a WebSocket at all, decided before the upgrade completes. */
 export type GateOptions = {
@@ -140,7 +141,7 @@ export class HandshakeGate {
 			if (!verified.ok) return {ok: false, status: 401, reason: verified.reason};
 			identity = verified.identity;
 		}
-		return {ok: true, ip, ...(identity === undefined ? {} : {identity})};
+		return {ok: true, ip, ...defined({identity})};
 	}
 
 	/** The socket became a WebSocket: it is no longer half-open (its slot stays until it closes). */

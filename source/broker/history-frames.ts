@@ -1,4 +1,5 @@
 import type {ChatMessage} from '../protocol/messages.js';
+import {defined} from '../defined.js';
 
 /** The fields of a `history` reply besides its messages (they repeat on every page). */
 export type HistoryFields = {
@@ -29,7 +30,7 @@ export function* historyFrames(room: string, id: string | undefined, messages: r
 		const json = Buffer.from((bytes === 0 ? '' : ',') + JSON.stringify(messages[i]));
 		if (bytes > 0 && bytes + json.length > pageBytes) {
 			const through = filtered ? messages[i - 1]!.sequence : undefined;
-			yield close(parts, {...fields, ...(through === undefined ? {} : {through})}, true);
+			yield close(parts, {...fields, ...defined({through})}, true);
 			parts = [open, json.subarray(1)];
 			bytes = json.length - 1;
 			continue;

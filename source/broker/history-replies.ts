@@ -4,6 +4,7 @@ import type {Connection} from './connection.js';
 import type {Engine} from './engines/engine.js';
 import {filterTimeLeft} from './filter-admission.js';
 import {historyFrames} from './history-frames.js';
+import {defined} from '../defined.js';
 
 type HistoryRequest = Extract<ClientFrame, {type: 'get_history'}>;
 
@@ -15,7 +16,7 @@ type HistoryRequest = Extract<ClientFrame, {type: 'get_history'}>;
 export async function answerHistory(connection: Connection, frame: HistoryRequest, engine: Engine, filterWork: FilterScheduler): Promise<void> {
 	const key = connection.engineKey(frame.room);
 	const filter = (frame.sub === undefined ? connection.subs.get(key) : connection.named.get(key)?.get(frame.sub))?.filter;
-	if (filter && !filterTimeLeft(filterWork, connection, {room: frame.room, ...(frame.id === undefined ? {} : {id: frame.id})})) return;
+	if (filter && !filterTimeLeft(filterWork, connection, {room: frame.room, ...defined({id: frame.id})})) return;
 	const query: {since?: number; before?: number; limit?: number} = {};
 	if (frame.since !== undefined) query.since = frame.since;
 	if (frame.before !== undefined) query.before = frame.before;
@@ -38,8 +39,7 @@ export async function answerHistory(connection: Connection, frame: HistoryReques
 		epoch: page.epoch,
 		sequence: page.sequence,
 		first: page.first,
-		...(frame.since === undefined ? {} : {since: frame.since}),
-		...(reply.through === undefined ? {} : {through: reply.through}),
+		...defined({since: frame.since, through: reply.through}),
 	};
 	// Page by page, each only once the connection has room: a reply never piles up unsent.
 	for (const payload of historyFrames(wire, frame.id, reply.messages, fields, connection.page)) {
@@ -63,5 +63,5 @@ function filterPage(messages: ChatMessage[], verdicts: readonly boolean[], since
 		prev = message.sequence;
 	}
 	const through = messages.at(-1)?.sequence;
-	return {messages: admitted, ...(through === undefined ? {} : {through})};
+	return {messages: admitted, ...defined({through})};
 }

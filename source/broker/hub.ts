@@ -13,6 +13,7 @@ import {Naming} from './naming.js';
 import {RateGuard} from './rate-guard.js';
 import {Subscriptions} from './subscriptions.js';
 import {setTopic} from './set-topic.js';
+import {defined} from '../defined.js';
 
 /**
  * How often the heartbeat pings a slice of the connections. Pinging every connection in one turn
@@ -154,9 +155,7 @@ export class Hub {
 			const clientId = parsed.frame.type === 'publish' || parsed.frame.type === 'topic' ? parsed.frame.clientId : undefined;
 			const id = parsed.frame.type === 'get_history' ? parsed.frame.id : undefined;
 			connection.error('unavailable', `the broker could not complete ${parsed.frame.type}: ${(error as Error).message}`, {
-				...(room === undefined ? {} : {room}),
-				...(clientId === undefined ? {} : {clientId}),
-				...(id === undefined ? {} : {id}),
+				...defined({room, clientId, id}),
 			});
 		}
 	}
@@ -226,8 +225,8 @@ export class Hub {
 			admin: connection.admin,
 			heartbeat: this.options.heartbeatMs,
 			server: this.options.serverName,
-			...(bound.issued === undefined ? {} : {key: bound.issued}),
-			...(this.options.limits ? {limits: {rate: this.options.limits.rate, burst: this.options.limits.burst, ...(this.options.maxPayload === undefined ? {} : {maxPayload: this.options.maxPayload}), maxContent: this.options.frameLimits.maxContent, ...this.subscriptions.filters.caps}} : {}),
+			...defined({key: bound.issued}),
+			...(this.options.limits ? {limits: {rate: this.options.limits.rate, burst: this.options.limits.burst, ...defined({maxPayload: this.options.maxPayload}), maxContent: this.options.frameLimits.maxContent, ...this.subscriptions.filters.caps}} : {}),
 			...(unread.length === 0 ? {} : {unread}),
 		});
 	}
@@ -239,7 +238,7 @@ export class Hub {
 	private mayUse(connection: Connection, room: string, action: string, clientId?: string, id?: string): boolean {
 		if (!this.options.requireMembership || connection.admin || isDirectRoom(room)) return true;
 		if (connection.listens(connection.engineKey(room))) return true;
-		connection.error('forbidden', `join ${room} before you ${action} it`, {room, ...(clientId === undefined ? {} : {clientId}), ...(id === undefined ? {} : {id})});
+		connection.error('forbidden', `join ${room} before you ${action} it`, {room, ...defined({clientId, id})});
 		return false;
 	}
 
@@ -248,8 +247,7 @@ export class Hub {
 			room: connection.engineKey(frame.room),
 			sender,
 			content: frame.content,
-			...(frame.data === undefined ? {} : {data: frame.data}),
-			...(frame.clientId === undefined ? {} : {clientId: frame.clientId}),
+			...defined({data: frame.data, clientId: frame.clientId}),
 			timestamp: Date.now(),
 		});
 		if (!result.duplicate) this.options.counters?.published();
@@ -263,7 +261,7 @@ export class Hub {
 				sequence: result.message.sequence,
 				timestamp: result.message.timestamp,
 				duplicate: result.duplicate,
-				...(recipient === undefined ? {} : {recipient}),
+				...defined({recipient}),
 			});
 		}
 	}

@@ -4,6 +4,7 @@ import type {Connection} from './connection.js';
 import type {Engine} from './engines/engine.js';
 import {IdentityRegistry} from './identity-registry.js';
 import {NameKeys, type NameClaim, type NameKeepOptions} from './name-keys.js';
+import {defined} from '../defined.js';
 
 /**
  * Names on this node: binding a connection to a name (a token's, a `hello`'s, or the one a seed
@@ -50,7 +51,7 @@ export class Naming {
 	async ensure(connection: Connection, name: string | undefined, room: string, clientId?: string, id?: string): Promise<string | undefined> {
 		if (connection.userId !== undefined) return connection.userId;
 		// Built only here, off the path of a named connection's every publish.
-		const extra = {room, ...(clientId === undefined ? {} : {clientId}), ...(id === undefined ? {} : {id})};
+		const extra = {room, ...defined({clientId, id})};
 		if (name === undefined) {
 			connection.error('name_required', 'say who you are first: send hello, or subscribe with a userId', extra);
 			return undefined;

@@ -5,6 +5,7 @@ import type {Engine, PresenceEvent} from './engines/engine.js';
 import type {Fanout} from './fanout.js';
 import {FilterAdmission, MAX_NAMED_VIEWS} from './filter-admission.js';
 import {Subscription} from './subscription.js';
+import {defined} from '../defined.js';
 
 /** What joining and leaving need besides the engine and the fan-out. */
 export type SubscriptionsOptions = {
@@ -187,8 +188,7 @@ export class Subscriptions {
 			lost,
 			members,
 			...(sub.filter ? {filter: sub.filter.source} : {}),
-			...(sub.name === undefined ? {} : {sub: sub.name}),
-			...(page.topic === undefined ? {} : {topic: page.topic}),
+			...defined({sub: sub.name, topic: page.topic}),
 		});
 		await this.replayInPages(connection, sub, page.messages, verdicts);
 	}
@@ -296,6 +296,6 @@ export function presenceEvent(room: string, userId: string, action: PresenceEven
 		action,
 		status: connection.presence.status,
 		timestamp: Date.now(),
-		...(connection.presence.reason === undefined ? {} : {reason: connection.presence.reason}),
+		...defined({reason: connection.presence.reason}),
 	};
 }

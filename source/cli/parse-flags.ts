@@ -17,6 +17,7 @@ export type {RawFlags} from './settings.js';
 // Broker settings have their own module (serve-settings.ts); importers keep finding the type here.
 export type {ServeSettings} from './serve-settings.js';
 import {NOTIFY_MODES, type Config, type LoadedConfig, type NotifyMode} from './config-file.js';
+import {defined} from '../defined.js';
 
 /** What the command line asks natter to do. */
 export type CliPlan =
@@ -115,7 +116,7 @@ function plan(flags: RawFlags, env: NodeJS.ProcessEnv, loaded?: LoadedConfig): C
 	if (token !== undefined && !/^[\w-]+\.[\w-]+\.[\w-]+$/.test(token)) throw new FlagError('--token is not a JWT (three base64url parts separated by dots)');
 	if (flags.flushTimeout !== undefined && !flags.json) throw new FlagError('--flush-timeout is how long --json waits for pending messages at its end; it needs --json');
 	const flushMs = integerSetting('flushTimeout', flags, env) * 1000;
-	return {mode: flags.json ? 'json' : 'tui', ...(serve ? {serve} : {}), urls, name, rooms, ...(token === undefined ? {} : {token}), flushMs, ...clientSettings(flags, config, loaded?.path)};
+	return {mode: flags.json ? 'json' : 'tui', ...(serve ? {serve} : {}), urls, name, rooms, ...defined({token}), flushMs, ...clientSettings(flags, config, loaded?.path)};
 }
 
 /** --notify and --log-dir over the config file's notify, logDir, ignore, colours and timestamp. */
@@ -127,11 +128,10 @@ function clientSettings(flags: RawFlags, config: Config, configPath: string | un
 	const logDir = flags.logDir ?? config.logDir;
 	return {
 		notify: (flags.notify as NotifyMode | undefined) ?? config.notify ?? 'bell',
-		...(logDir === undefined ? {} : {logDir}),
+		...defined({logDir}),
 		ignore: config.ignore ?? [],
 		colours: config.colours ?? {},
-		...(config.timestamp === undefined ? {} : {timestamp: config.timestamp}),
-		...(configPath === undefined ? {} : {configPath}),
+		...defined({timestamp: config.timestamp, configPath}),
 	};
 }
 

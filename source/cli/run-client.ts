@@ -8,6 +8,7 @@ import {runJson} from './run-json.js';
 import {tuneRuntime} from './runtime-tuning.js';
 import {recordEarlyEvents} from '../ui/state/early-events.js';
 import {withoutFetch} from './without-fetch.js';
+import {defined} from '../defined.js';
 
 /**
  * The chat modes (TUI and --json): start the in-process broker when --serve asks for one,
@@ -50,8 +51,7 @@ export async function runClient(plan: Extract<CliPlan, {mode: 'tui' | 'json'}>):
 		urls,
 		name: plan.name,
 		rooms: plan.rooms,
-		...(adminKey === undefined ? {} : {adminKey}),
-		...(plan.token === undefined ? {} : {token: plan.token}),
+		...defined({adminKey, token: plan.token}),
 		// The window owns the terminal: a key that cannot be saved is said on stderr in --json only.
 		nameKeys: fileKeyring(undefined, plan.mode === 'json' ? message => process.stderr.write(`natter: ${message}\n`) : undefined),
 	});
@@ -90,11 +90,11 @@ export async function runClient(plan: Extract<CliPlan, {mode: 'tui' | 'json'}>):
 				client,
 				early,
 				serverUrl: urls[0]!,
-				...(serveAddresses === undefined ? {} : {serveAddresses}),
+				...defined({serveAddresses}),
 				colours: plan.colours,
 				ignores,
 				notify: plan.notify,
-				...(plan.timestamp === undefined ? {} : {timestamp: plan.timestamp}),
+				...defined({timestamp: plan.timestamp}),
 			});
 		}
 	} finally {

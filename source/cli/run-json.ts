@@ -7,6 +7,7 @@ import {planCommand} from '../commands/plan-command.js';
 import type {MessageData} from '../protocol/messages.js';
 import {isDirectRoom} from '../protocol/names.js';
 import type {ClientEvent, NatterClient} from '../client/types.js';
+import {defined} from '../defined.js';
 
 /** Streams --json mode reads and writes; the CLI passes the process's own. */
 export type JsonStreams = {
@@ -170,7 +171,7 @@ function readStructured(line: string): {content: string; data?: MessageData; roo
 	if (typeof v.content !== 'string' || v.content.length === 0) return 'a JSON line needs a non-empty "content" string';
 	if (v.data !== undefined && (typeof v.data !== 'object' || v.data === null || Array.isArray(v.data))) return '"data" must be a JSON object';
 	if (v.room !== undefined && typeof v.room !== 'string') return '"room" must be a string';
-	return {content: v.content, ...(v.data === undefined ? {} : {data: v.data as MessageData}), ...(v.room === undefined ? {} : {room: v.room})};
+	return {content: v.content, ...(v.data === undefined ? {} : {data: v.data as MessageData}), ...defined({room: v.room})};
 }
 
 /** The JSON line for an event, or undefined for events scripts do not need (round-trip pings). */
@@ -191,7 +192,7 @@ function jsonLine(event: ClientEvent): (Record<string, unknown> & {type: string}
 				content: m.content,
 				timestamp: m.timestamp,
 				id: m.id,
-				...(m.data === undefined ? {} : {data: m.data}),
+				...defined({data: m.data}),
 				...(event.replayed ? {replayed: true} : {}),
 			};
 		}

@@ -6,6 +6,7 @@ import {App} from '../ui/app.js';
 import type {EarlyEvents} from '../ui/state/early-events.js';
 import {setNameColours} from '../ui/layout/name-colour.js';
 import {setClockFormat} from '../ui/layout/time.js';
+import {defined} from '../defined.js';
 
 /** What the chat window needs: a client (started, with what it emitted so far), where it connects, and when hosting, the join address. */
 export type RunTuiOptions = {
@@ -70,7 +71,7 @@ export async function runTui(options: RunTuiOptions): Promise<number> {
 	process.once('SIGHUP', onSignal);
 	process.on('exit', restore);
 	const instance = render(
-		<App client={client} serverUrl={options.serverUrl} {...(options.early === undefined ? {} : {early: options.early})} {...(options.serveAddresses === undefined ? {} : {serveAddresses: options.serveAddresses})} {...(options.idleMs === undefined ? {} : {idleMs: options.idleMs})} {...(options.ignores === undefined ? {} : {ignores: options.ignores})} {...(options.notify === undefined ? {} : {notify: options.notify})} hint={FIRST_RUN_HINT} />,
+		<App client={client} serverUrl={options.serverUrl} {...defined({early: options.early})} {...defined({serveAddresses: options.serveAddresses})} {...defined({idleMs: options.idleMs})} {...defined({ignores: options.ignores})} {...defined({notify: options.notify})} hint={FIRST_RUN_HINT} />,
 		{exitOnCtrlC: false, patchConsole: true, maxFps: 30},
 	);
 	try {

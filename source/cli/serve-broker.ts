@@ -2,6 +2,7 @@ import {BrokerStartError, createBroker, type Broker} from '../broker/create-brok
 import type {Engine} from '../broker/engines/engine.js';
 import {importNeeding, MissingPackageError} from '../broker/optional-package.js';
 import type {ServeSettings} from './parse-flags.js';
+import {defined} from '../defined.js';
 
 /**
  * The outcome of starting the broker for `--serve`: the broker, or one sentence for the user and
@@ -28,14 +29,14 @@ export async function serveBroker(settings: ServeSettings, log: (line: string) =
 				? {historySize: settings.historySize, historyTtl: settings.historyTtl, maxHistoryBytes: settings.maxHistoryBytes}
 				: {engine}),
 			port: settings.port,
-			...(settings.host === undefined ? {} : {host: settings.host}),
+			...defined({host: settings.host}),
 			maxPayload: settings.maxPayload,
 			heartbeatMs: settings.heartbeatMs,
 			graceMs: settings.graceMs,
 			keepNamesDays: settings.keepNamesDays,
 			maxKeptNames: settings.maxKeptNames,
 			maxBufferedBytes: settings.maxBufferedBytes,
-			...(settings.secret === undefined ? {} : {secret: settings.secret}),
+			...defined({secret: settings.secret}),
 			rate: settings.rate,
 			burst: settings.burst,
 			identifyTimeoutMs: settings.identifyTimeoutMs,
@@ -74,7 +75,7 @@ async function engineFor(settings: ServeSettings, log: (line: string) => void): 
 	}
 	if (settings.redisUrl !== undefined) {
 		const {createRedisEngine} = await importNeeding('--redis', 'ioredis', () => import('../broker/engines/redis/redis-engine.js'));
-		return createRedisEngine(settings.redisUrl, {...limits, log, ...(settings.presenceTtlMs === undefined ? {} : {presenceTtlMs: settings.presenceTtlMs}), ...(settings.redisWait === undefined ? {} : {waitReplicas: settings.redisWait})});
+		return createRedisEngine(settings.redisUrl, {...limits, log, ...defined({presenceTtlMs: settings.presenceTtlMs, waitReplicas: settings.redisWait})});
 	}
 	return undefined;
 }

@@ -9,6 +9,7 @@ import {parseRedisAddress, RedisAddressError} from '../broker/engines/redis/redi
 import {FlagError} from './flag-error.js';
 import {fromFlagOrEnv, integerSetting} from './integer-setting.js';
 import type {RawFlags} from './settings.js';
+import {defined} from '../defined.js';
 
 /** Broker settings taken from flags and environment. */
 export type ServeSettings = {
@@ -58,7 +59,7 @@ export function serveSettings(flags: RawFlags, env: NodeJS.ProcessEnv): ServeSet
 	const dataPath = flags.data ?? (env.NATTER_DATA || undefined);
 	if (dataPath !== undefined && dataPath.trim() === '') throw new FlagError('--data needs the path of a file, like --data /var/lib/natter/rooms.db');
 	return {
-		...(host === undefined ? {} : {host}),
+		...defined({host}),
 		port,
 		historySize: integerSetting('historySize', flags, env),
 		historyTtl: integerSetting('historyTtl', flags, env),
@@ -69,7 +70,7 @@ export function serveSettings(flags: RawFlags, env: NodeJS.ProcessEnv): ServeSet
 		maxKeptNames: integerSetting('maxKeptNames', flags, env),
 		maxBufferedBytes: integerSetting('maxBuffered', flags, env),
 		maxHistoryBytes: integerSetting('maxHistoryBytes', flags, env),
-		...(dataPath === undefined ? {} : {dataPath}),
+		...defined({dataPath}),
 		...redisSettings(flags, env, dataPath),
 		...withSecret(checkSecret(flags.secret ?? env.NATTER_SECRET)),
 		rate: integerSetting('rate', flags, env),

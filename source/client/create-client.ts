@@ -13,6 +13,7 @@ import type {ReorderOutput} from './reorder-buffer.js';
 import {RoomSync} from './room-sync.js';
 import {createFrameRouter} from './create-frame-router.js';
 import type {ClientEvent, ClientListener, ClientOptions, ConnectionStatus, NatterClient} from './types.js';
+import {defined} from '../defined.js';
 
 /**
  * Create natter's client core: one connection to a broker (a BrokerLink: moving through `urls`
@@ -73,7 +74,7 @@ export function createClient(options: ClientOptions): NatterClient {
 	const link = new BrokerLink(
 		{
 			urls: options.urls,
-			...(options.token === undefined ? {} : {token: options.token}),
+			...defined({token: options.token}),
 			minBackoffMs: options.minBackoffMs ?? 250,
 			maxBackoffMs: options.maxBackoffMs ?? 30_000,
 			activeBackoffMs: options.activeBackoffMs ?? 5000,
@@ -124,7 +125,7 @@ export function createClient(options: ClientOptions): NatterClient {
 			}
 		},
 		requestFill(room: string, since: number, limit: number, epoch: string | undefined): void {
-			history.request(room, {since, limit, ...(epoch === undefined ? {} : {epoch})}, 'fill');
+			history.request(room, {since, limit, ...defined({epoch})}, 'fill');
 		},
 		delivered(room: string): void {
 			if (dialect.acks) acks.schedule(room);
@@ -145,7 +146,7 @@ export function createClient(options: ClientOptions): NatterClient {
 	function onOpen(): void {
 		dialect = UNKNOWN_DIALECT;
 		send({type: 'hello', userId: name, ...(resumeToken ? {resume: resumeToken} : {}), ...nameKey.hello(), ...(options.adminKey ? {adminKey: options.adminKey} : {})});
-		if (away) send({type: 'status', status: 'away', ...(away.reason === undefined ? {} : {reason: away.reason})});
+		if (away) send({type: 'status', status: 'away', ...defined({reason: away.reason})});
 		for (const sync of rooms.values()) send(sync.subscribeFrame(name));
 		// A seed broker says nothing to hello; the first `subscribed` tells us which kind we met.
 		if (rooms.size === 0) goOnline();
@@ -290,7 +291,7 @@ export function createClient(options: ClientOptions): NatterClient {
 		},
 		setAway(reason) {
 			away = reason === undefined ? {} : {reason};
-			send({type: 'status', status: 'away', ...(reason === undefined ? {} : {reason})});
+			send({type: 'status', status: 'away', ...defined({reason})});
 		},
 		setBack() {
 			if (!away) return;

@@ -13,6 +13,7 @@ import type {Publisher} from './publisher.js';
 import type {ReadAcks} from './read-acks.js';
 import type {RoomSync} from './room-sync.js';
 import type {ClientEvent} from './types.js';
+import {defined} from '../defined.js';
 
 /** The parts of createClient's core a frame can reach. */
 export type FrameRouterCore = {
@@ -139,7 +140,7 @@ export function createFrameRouter(core: FrameRouterCore): (frame: ServerFrame) =
 		if (refused && frame.id !== undefined) learnHistoryIds();
 		if (refused?.purpose === 'fill') rooms.get(refused.room)?.onFillFailed();
 		const query = refused?.query === undefined ? {} : {query: refused.query};
-		emit({type: 'error', code: frame.code ?? 'internal', message: frame.error, ...(frame.room === undefined ? {} : {room: frame.room}), ...query});
+		emit({type: 'error', code: frame.code ?? 'internal', message: frame.error, ...defined({room: frame.room}), ...query});
 	}
 
 	/** The broker echoed a history id: from now on an error without one answers no history request. */

@@ -1,5 +1,6 @@
 import type {ChatMessage, MessageFrame, PresenceFrame, SubscribedFrame} from '../protocol/messages.js';
 import type {ClientEvent} from './types.js';
+import {defined} from '../defined.js';
 
 /** A `presence` frame as the client's event; `rooms` are the rooms held. */
 export function presenceEvent(frame: PresenceFrame, rooms: ReadonlyMap<string, unknown>): Extract<ClientEvent, {type: 'presence'}> {
@@ -11,7 +12,7 @@ export function presenceEvent(frame: PresenceFrame, rooms: ReadonlyMap<string, u
 		action: frame.action,
 		status: frame.status ?? (frame.action === 'away' ? 'away' : 'online'),
 		timestamp: frame.timestamp,
-		...(frame.reason === undefined ? {} : {reason: frame.reason}),
+		...defined({reason: frame.reason}),
 	};
 }
 
@@ -26,7 +27,7 @@ export function joinedEvent(frame: SubscribedFrame, natter: boolean, resumed: bo
 		since: natter && typeof frame.since === 'number' ? frame.since : frame.sequence,
 		members: frame.members,
 		resumed,
-		...(frame.filter === undefined ? {} : {filter: frame.filter}),
+		...defined({filter: frame.filter}),
 		...(natter && typeof frame.topic === 'string' ? {topic: frame.topic} : {}),
 	};
 }

@@ -1,6 +1,7 @@
 import type {ChatMessage, ErrorFrame, GetHistoryFrame, HistoryFrame} from '../protocol/messages.js';
 import type {Dialect} from './dialect.js';
 import type {ClientEvent, HistoryPurpose, HistoryQuery} from './types.js';
+import {defined} from '../defined.js';
 
 /** One outstanding `get_history`: a gap fill for a room's ordered stream, or a page a caller asked for (`query`). */
 export type HistoryRequest = {
@@ -50,7 +51,7 @@ export class HistoryRequests {
 			limit: query.limit,
 			...(purpose === 'fill' ? {} : {query: {id, room, before: query.before ?? Number.MAX_SAFE_INTEGER, limit: query.limit, purpose}}),
 		};
-		const frame: GetHistoryFrame = {type: 'get_history', room, ...(query.since === undefined ? {} : {since: query.since}), ...(query.before === undefined ? {} : {before: query.before}), limit: query.limit};
+		const frame: GetHistoryFrame = {type: 'get_history', room, ...defined({since: query.since, before: query.before}), limit: query.limit};
 		if (query.epoch !== undefined) frame.epoch = query.epoch;
 		frame.id = request.id;
 		if (!this.send(frame)) return undefined;
@@ -83,8 +84,7 @@ export class HistoryRequests {
 		const page: HistoryFrame = {
 			...frame,
 			messages: pending.messages,
-			...(first.first === undefined ? {} : {first: first.first}),
-			...(first.since === undefined ? {} : {since: first.since}),
+			...defined({first: first.first, since: first.since}),
 		};
 		delete page.more;
 		const {purpose, query} = pending.request;

@@ -1,6 +1,7 @@
 import {randomBytes} from 'node:crypto';
 import type {MessageData} from '../protocol/messages.js';
 import type {PendingMessage} from './types.js';
+import {defined} from '../defined.js';
 
 /**
  * Messages the user has sent that the broker has not yet acknowledged, oldest first. Each
@@ -14,7 +15,7 @@ export class Outbox {
 
 	/** Queue a message and return its entry. */
 	add(room: string, content: string, data: MessageData | undefined, now: number): PendingMessage {
-		const entry: PendingMessage = {room, clientId: `${this.prefix}-${++this.counter}`, content, queuedAt: now, ...(data === undefined ? {} : {data})};
+		const entry: PendingMessage = {room, clientId: `${this.prefix}-${++this.counter}`, content, queuedAt: now, ...defined({data})};
 		this.entries.push(entry);
 		return entry;
 	}

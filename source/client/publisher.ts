@@ -3,6 +3,7 @@ import {TokenBucket} from '../rate/token-bucket.js';
 import type {Dialect} from './dialect.js';
 import {Outbox} from './outbox.js';
 import type {ClientEvent, PendingMessage} from './types.js';
+import {defined} from '../defined.js';
 
 /** Retry delay for a publish the broker refused as temporarily unavailable. */
 const RETRY_MS = 1000;
@@ -200,7 +201,7 @@ export class Publisher {
 			content: entry.content,
 			sender: this.host.name,
 			clientId: entry.clientId,
-			...(entry.data === undefined ? {} : {data: entry.data}),
+			...defined({data: entry.data}),
 		};
 	}
 

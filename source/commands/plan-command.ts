@@ -8,6 +8,7 @@ import type {Command} from './parse-command.js';
 import {planHabit} from './plan-habit.js';
 import {isDirectRoom} from '../protocol/names.js';
 import type {ClientCall, PlanContext, Step} from './step.js';
+import {defined} from '../defined.js';
 
 // The types live in step.ts (both planners make them); importers keep finding them here.
 export type {ClientCall, PlanContext, RoomFacts, Step} from './step.js';
@@ -16,8 +17,8 @@ export type {ClientCall, PlanContext, RoomFacts, Step} from './step.js';
 const THAT_IS_YOU = 'that is you: a direct message needs someone else';
 
 const call = (c: ClientCall): Step => ({type: 'call', call: c});
-const refuse = (text: string, room?: string): Step => ({type: 'notice', kind: 'refusal', tone: 'error', text, ...(room === undefined ? {} : {room})});
-const answer = (text: string, room?: string): Step => ({type: 'notice', kind: 'answer', tone: 'info', text, ...(room === undefined ? {} : {room})});
+const refuse = (text: string, room?: string): Step => ({type: 'notice', kind: 'refusal', tone: 'error', text, ...defined({room})});
+const answer = (text: string, room?: string): Step => ({type: 'notice', kind: 'answer', tone: 'info', text, ...defined({room})});
 
 /** Decide what one command does. Pure: the same command and context give the same steps. */
 export function planCommand(command: Command, context: PlanContext): Step[] {
@@ -54,7 +55,7 @@ export function planCommand(command: Command, context: PlanContext): Step[] {
 			return [{type: 'open', room}, call({call: 'publish', room, text: command.text})];
 		}
 		case 'away':
-			return [call({call: 'setAway', ...(command.reason === undefined ? {} : {reason: command.reason})}), {type: 'notice', kind: 'feedback', tone: 'away', text: `you are away${command.reason ? `: ${command.reason}` : ''} — /back when you return`}];
+			return [call({call: 'setAway', ...defined({reason: command.reason})}), {type: 'notice', kind: 'feedback', tone: 'away', text: `you are away${command.reason ? `: ${command.reason}` : ''} — /back when you return`}];
 		case 'back':
 			return [call({call: 'setBack'}), {type: 'notice', kind: 'feedback', tone: 'back', text: 'you are back'}];
 		case 'who': {
@@ -80,7 +81,7 @@ export function planCommand(command: Command, context: PlanContext): Step[] {
 		case 'topic':
 			return planTopic(command, context);
 		case 'help':
-			return [{type: 'help', ...(command.command === undefined ? {} : {topic: command.command})}];
+			return [{type: 'help', ...defined({topic: command.command})}];
 		case 'reconnect':
 			if (online) return [refuse('you are connected already')];
 			return [call({call: 'reconnect'}), {type: 'notice', kind: 'feedback', tone: 'info', text: 'reconnecting now…'}];

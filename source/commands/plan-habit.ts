@@ -6,6 +6,7 @@
 import {ACTION_DATA} from '../protocol/action.js';
 import type {Command} from './parse-command.js';
 import type {PlanContext, Step} from './step.js';
+import {defined} from '../defined.js';
 
 /** The habit commands' part of Command. */
 export type HabitCommand = Extract<Command, {type: 'me' | 'query' | 'close' | 'search' | 'clear' | 'set'}>;
@@ -28,7 +29,7 @@ export function planHabit(command: HabitCommand, context: PlanContext): Step[] {
 			return [facts.subscribed ? {type: 'call', call: {call: 'leave', room: command.room}} : {type: 'close', room: command.room}];
 		}
 		case 'search':
-			return [{type: 'view', change: {change: 'search', room: command.room, ...(command.text === undefined ? {} : {text: command.text})}}];
+			return [{type: 'view', change: {change: 'search', room: command.room, ...defined({text: command.text})}}];
 		case 'clear':
 			return [{type: 'view', change: {change: 'clear', room: command.room}}];
 		case 'set':

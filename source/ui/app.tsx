@@ -25,6 +25,7 @@ import {activeRoom, scrollbackBefore} from './state/room.js';
 import {completionSources, peerOf} from './state/selectors.js';
 import type {RoomView} from './state/types.js';
 import {SCROLLBACK_PAGE} from './state/types.js';
+import {defined} from '../defined.js';
 
 type Props = {
 	client: NatterClient;
@@ -73,10 +74,10 @@ const QUIT_FLUSH_MS = 5000;
  */
 export function App({client, serverUrl, serveAddresses, idleMs = 5 * 60_000, columns, rows, frameMs, onExit, early, hint, ignores: givenIgnores, notify = 'bell', alert}: Props) {
 	const {exit} = useApp();
-	const size = useTerminalSize({...(columns === undefined ? {} : {columns}), ...(rows === undefined ? {} : {rows})});
+	const size = useTerminalSize({...defined({columns, rows})});
 	const ownIgnores = useRef<IgnoreList | undefined>(undefined);
 	const ignores = givenIgnores ?? (ownIgnores.current ??= createIgnoreList([]));
-	const {state, dispatch, latest} = useChat(client, {...(frameMs === undefined ? {} : {frameMs}), ...(early === undefined ? {} : {early}), shown: event => hideIgnored(event, ignores)});
+	const {state, dispatch, latest} = useChat(client, {...defined({frameMs, early}), shown: event => hideIgnored(event, ignores)});
 	const [editor, setEditor] = useState(emptyEditor);
 	// One input chunk can hold several keys ("hello" + Enter): each must see the one before it.
 	const editorNow = useRef(editor);
@@ -252,7 +253,7 @@ export function App({client, serverUrl, serveAddresses, idleMs = 5 * 60_000, col
 				away={state.away}
 				rtt={state.rtt}
 				serverUrl={serverUrl}
-				{...(serveAddresses === undefined ? {} : {serveAddresses})}
+				{...defined({serveAddresses})}
 				flavour={state.dialect.name}
 				pending={pending}
 				closing={closing}

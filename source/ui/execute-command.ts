@@ -11,6 +11,7 @@ import {findRoom} from './state/room.js';
 import type {ChatState} from './state/types.js';
 import type {UiAction} from './state/ui-actions.js';
 import {helpLines} from './help.js';
+import {defined} from '../defined.js';
 
 /** What a command may touch. */
 export type CommandContext = {
@@ -32,7 +33,7 @@ export function executeCommand(command: Command, context: CommandContext): boole
 		online: client.status.state === 'online',
 		room: name => roomFacts(state, client, name),
 		refusal: (room, text) => client.refusal(room, text),
-		...(context.ignores === undefined ? {} : {ignores: context.ignores}),
+		...defined({ignores: context.ignores}),
 	});
 	for (const step of steps) present(step, context);
 	return steps.some(step => step.type === 'keep-input');
@@ -54,7 +55,7 @@ function present(step: Step, {client, state, dispatch, quit, now, ignores}: Comm
 			if (step.call.call === 'setBack') dispatch({type: 'set-away', away: false, reason: undefined});
 			return;
 		case 'notice':
-			dispatch({type: 'notice', lines: [{tone: step.tone, text: step.text}], at: now, ...(step.room === undefined ? {} : {room: step.room})});
+			dispatch({type: 'notice', lines: [{tone: step.tone, text: step.text}], at: now, ...defined({room: step.room})});
 			return;
 		case 'focus':
 		case 'open':

@@ -1,7 +1,7 @@
 import {memo} from 'react';
 import {Box, Text} from 'ink';
 import {fitSegments, type Row} from '../layout/rows.js';
-import {definedProps} from './defined-props.js';
+import {defined} from '../../defined.js';
 
 type Props = {row: Row; width: number};
 
@@ -23,7 +23,7 @@ export const RowText = memo(function RowText({row, width}: Props) {
 				<Text
 					key={i}
 					wrap="truncate-end"
-					{...definedProps({color: segment.color, backgroundColor: segment.backgroundColor, dimColor: segment.dim, bold: segment.bold, inverse: segment.inverse, italic: segment.italic})}
+					{...defined({color: segment.color, backgroundColor: segment.backgroundColor, dimColor: segment.dim, bold: segment.bold, inverse: segment.inverse, italic: segment.italic})}
 				>
 					{segment.text}
 				</Text>

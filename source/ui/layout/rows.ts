@@ -8,6 +8,7 @@ import type {Entry, PendingEntry, SystemTone} from '../state/types.js';
 import {nameColour} from './name-colour.js';
 import {clock, clockWidth, dayLabel} from './time.js';
 import {cellWidth, pad, truncate, wrap} from './wrap.js';
+import {defined} from '../../defined.js';
 
 /** A run of text in one style. Colours are Ink colour names. */
 export type Segment = {text: string; color?: string; backgroundColor?: string; dim?: boolean; bold?: boolean; inverse?: boolean; italic?: boolean};
@@ -135,7 +136,7 @@ function layout(entry: Entry, options: RowOptions, highlight?: Highlight): Row[]
 				// An action (/me) reads as a sentence: `* bo waves`.
 				sender: entry.action ? '*' : entry.sender,
 				text: entry.action ? `${sanitizeLine(entry.sender)} ${entry.text}` : entry.text,
-				...(highlight === undefined ? {} : {highlight}),
+				...defined({highlight}),
 				senderStyle: entry.mention ? {color, inverse: true, bold: true} : {color, bold: entry.mine},
 				textStyle: entry.mention ? {bold: true} : {},
 				gutter: `#${entry.sequence}`,
@@ -148,7 +149,7 @@ function layout(entry: Entry, options: RowOptions, highlight?: Highlight): Row[]
 				time: clock(entry.timestamp, options.seconds),
 				sender: entry.sender,
 				text: entry.text,
-				...(highlight === undefined ? {} : {highlight}),
+				...defined({highlight}),
 				senderStyle: {color: nameColour(entry.sender), dim: true},
 				textStyle: {dim: true},
 				gutter: `#${entry.sequence}`,

@@ -8,6 +8,7 @@ import type {Member} from '../../protocol/messages.js';
 import {append, findRoom, setMember, updateRoom, withRecentlyLeft} from './room.js';
 import {system} from './timeline-entries.js';
 import type {ChatState, MemberView} from './types.js';
+import {defined} from '../../defined.js';
 
 /** A join, leave, away or back in a room: its member list, and a line when it is news. */
 export function reducePresence(state: ChatState, incoming: Extract<ClientEvent, {type: 'presence'}>, now: number): ChatState {
@@ -27,7 +28,7 @@ export function reducePresence(state: ChatState, incoming: Extract<ClientEvent, 
 	return updateRoom(next, event.room, room => {
 		const status: MemberView['status'] = action === 'leave' ? 'offline' : action === 'away' ? 'away' : 'online';
 		const before = room.members.find(m => m.userId === userId);
-		const member: MemberView = {userId, status, ...(event.reason === undefined ? {} : {reason: event.reason}), ...(status === 'offline' ? {leftAt: now} : {})};
+		const member: MemberView = {userId, status, ...defined({reason: event.reason}), ...(status === 'offline' ? {leftAt: now} : {})};
 		const updated = {...room, members: setMember(room.members, member, now)};
 		// My own join and leave are told by `joined`/`left`; a repeated state is no news.
 		if (known || (me && (action === 'join' || action === 'leave'))) return updated;
@@ -56,5 +57,5 @@ export function reduceMembers(state: ChatState, name: string, list: Member[], no
 
 /** A member as the presence panel holds it. */
 export function memberView(member: Member): MemberView {
-	return {userId: member.userId, status: member.status, ...(member.reason === undefined ? {} : {reason: member.reason})};
+	return {userId: member.userId, status: member.status, ...defined({reason: member.reason})};
 }

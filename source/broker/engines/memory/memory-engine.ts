@@ -15,6 +15,7 @@ import {newEpoch, newMessageIdFactory} from '../../ids.js';
 import {singleNode} from '../single-node/single-node.js';
 import {memoryDirectRooms} from '../direct-rooms.js';
 import {memoryNameKeyStore} from '../name-key-store.js';
+import {defined} from '../../../defined.js';
 
 /** A remembered clientId: what a retry's answer needs, and when it may be forgotten. */
 type DedupeRecord = PublishedRef & {expires: number};
@@ -139,7 +140,7 @@ export function createMemoryEngine(options: Partial<EngineOptions> = {}): Engine
 
 	function state(r: RoomRecord): RoomState {
 		trim(r);
-		return {sequence: r.sequence, epoch: r.epoch, first: r.messages[0]?.sequence ?? r.sequence + 1, ...(r.topic === undefined ? {} : {topic: r.topic})};
+		return {sequence: r.sequence, epoch: r.epoch, first: r.messages[0]?.sequence ?? r.sequence + 1, ...defined({topic: r.topic})};
 	}
 
 	/** Replace a room's topic (undefined or '' removes it), keeping `totalBytes` true. */
@@ -184,7 +185,7 @@ export function createMemoryEngine(options: Partial<EngineOptions> = {}): Engine
 				content: input.content,
 				sequence: r.sequence + 1,
 				timestamp: input.timestamp,
-				...(input.data === undefined ? {} : {data: input.data}),
+				...defined({data: input.data}),
 			};
 			r.sequence = message.sequence;
 			r.cleared = false;

@@ -3,6 +3,7 @@ import {EngineUnavailableError} from '../engine-unavailable-error.js';
 import {parseRedisAddress, type RedisAddress} from './redis-address.js';
 import {defineScripts, scriptLua, type ScriptName} from './redis-scripts.js';
 import {runReplicated, type ReplicaWait} from './replicated-script.js';
+import {defined} from '../../../defined.js';
 
 export {EngineUnavailableError};
 
@@ -65,7 +66,7 @@ export class RedisConnection {
 			enableReadyCheck: false,
 		};
 		if (address.kind === 'cluster') {
-			const auth = {...(address.username === undefined ? {} : {username: address.username}), ...(address.password === undefined ? {} : {password: address.password}), ...(address.tls ? {tls: {}} : {})};
+			const auth = {...defined({username: address.username, password: address.password}), ...(address.tls ? {tls: {}} : {})};
 			const cluster = (redisOptions: RedisOptions, sharded: boolean): Cluster =>
 				new Cluster(address.nodes, {
 					redisOptions: {...redisOptions, ...auth},
@@ -173,8 +174,7 @@ function sentinelOptions(address: Extract<RedisAddress, {kind: 'sentinel'}>, opt
 		sentinels: address.sentinels,
 		name: address.name,
 		db: address.db,
-		...(address.username === undefined ? {} : {username: address.username}),
-		...(address.password === undefined ? {} : {password: address.password}),
+		...defined({username: address.username, password: address.password}),
 		...(address.tls ? {tls: {}, enableTLSForSentinelMode: true, sentinelTLS: {}} : {}),
 		sentinelRetryStrategy: attempt => Math.min(attempt * 100, 2000),
 		reconnectOnError: error => error.message.startsWith('READONLY'),

@@ -22,6 +22,7 @@ import {RedisEventLink} from './redis-event-link.js';
 import {roomKeys, userChannel, type RoomKeys} from './redis-keys.js';
 import {RedisPresence} from './redis-presence.js';
 import {BROKER_DEFAULTS} from '../../broker-defaults.js';
+import {defined} from '../../../defined.js';
 
 export {EngineUnavailableError} from './redis-connection.js';
 
@@ -231,7 +232,7 @@ export function createRedisEngine(url: string, options: RedisEngineOptions = {})
 				content: input.content,
 				sequence: Number(value),
 				timestamp: input.timestamp,
-				...(input.data === undefined ? {} : {data: input.data}),
+				...defined({data: input.data}),
 			};
 			return {message, epoch, duplicate: false};
 		},

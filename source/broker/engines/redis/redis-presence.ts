@@ -2,6 +2,7 @@ import type {Member, PresenceStatus} from '../../../protocol/messages.js';
 import {directParties} from '../../../protocol/names.js';
 import type {RedisConnection} from './redis-connection.js';
 import {roomKeys, type RoomKeys} from './redis-keys.js';
+import {defined} from '../../../defined.js';
 
 /** What this node knows of one of its own holders, to refresh it and to put it back after an outage. */
 type LocalHolder = {userId: string; status: PresenceStatus; reason?: string};
@@ -67,7 +68,7 @@ export class RedisPresence {
 			local = new Map();
 			this.holders.set(room, local);
 		}
-		local.set(holder, {userId, status, ...(reason === undefined ? {} : {reason})});
+		local.set(holder, {userId, status, ...defined({reason})});
 		const reply = await this.options.redis.script(`joining ${room}`, 'natterPresenceAdd', [keys.presence, keys.members], [
 			holder,
 			userId,

@@ -1,4 +1,5 @@
 import type {Member, PresenceStatus} from '../../../protocol/messages.js';
+import {defined} from '../../../defined.js';
 
 /** One connection's say about its user's status. */
 type Holder = {readonly status: PresenceStatus; readonly reason?: string};
@@ -76,7 +77,7 @@ export function combine(userId: string, holders: Holders): Member {
 		if (holder.status === 'online') return {userId, status: 'online'};
 		reason = holder.reason ?? reason;
 	}
-	return {userId, status: 'away', ...(reason === undefined ? {} : {reason})};
+	return {userId, status: 'away', ...defined({reason})};
 }
 
 /** Every plain online holder shares this record: most holders say exactly that. */
@@ -84,5 +85,5 @@ const ONLINE: Holder = Object.freeze({status: 'online'});
 
 function toHolder(status: PresenceStatus, reason: string | undefined): Holder {
 	if (status === 'online' && reason === undefined) return ONLINE;
-	return {status, ...(reason === undefined ? {} : {reason})};
+	return {status, ...defined({reason})};
 }

@@ -17,6 +17,7 @@ import {singleNode} from '../single-node/single-node.js';
 import {openSqliteFile} from './sqlite-file.js';
 import {sqliteDirectRooms} from './direct-rooms-sqlite.js';
 import {sqliteNameKeyStore} from './name-key-store-sqlite.js';
+import {defined} from '../../../defined.js';
 
 type RoomRow = {epoch: string; sequence: number};
 type MessageRow = {id: string; room: string; sender: string; content: string; sequence: number; timestamp: number; data: string | null};
@@ -99,7 +100,7 @@ export function createSqliteEngine(path: string, options: Partial<EngineOptions>
 		const oldest = settings.historyTtl > 0 ? sql.oldestLive.get(room, now() - settings.historyTtl * 1000) : sql.oldest.get(room);
 		const first = oldest === undefined ? sequence + 1 : Math.max(oldest.sequence, sequence - settings.historySize + 1);
 		const topic = sql.topic.get(room)?.topic;
-		return {sequence, epoch, first, ...(topic === undefined ? {} : {topic})};
+		return {sequence, epoch, first, ...defined({topic})};
 	}
 
 	/** One publish, inside the batch transaction: dedupe check, next sequence, insert, trim. */
@@ -123,7 +124,7 @@ export function createSqliteEngine(path: string, options: Partial<EngineOptions>
 			content: input.content,
 			sequence: (stored?.sequence ?? 0) + 1,
 			timestamp: input.timestamp,
-			...(input.data === undefined ? {} : {data: input.data}),
+			...defined({data: input.data}),
 		};
 		if (stored) sql.advanceRoom.run(message.sequence, room);
 		else sql.insertRoom.run(room, epoch, message.sequence);
@@ -187,7 +188,7 @@ export function createSqliteEngine(path: string, options: Partial<EngineOptions>
 				// The topic stays: it is the room's, not its history's.
 				const topic = sql.topic.get(room)?.topic;
 				return {
-					value: {sequence: 0, epoch, first: 1, ...(topic === undefined ? {} : {topic})},
+					value: {sequence: 0, epoch, first: 1, ...defined({topic})},
 					after() {
 						emit({type: 'cleared', room, epoch, by});
 					},
