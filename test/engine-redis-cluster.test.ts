@@ -13,6 +13,7 @@ import {createRedisEngine, type RedisEngineOptions} from '../source/broker/engin
 import {roomKeys, userChannel} from '../source/broker/engines/redis/redis-keys.js';
 import {directKey} from '../source/protocol/names.js';
 import {engineContractSuite} from './engine-contract.js';
+import {redisContractEngines} from './helpers/redis-contract.js';
 import {CLUSTER_SKIP, clusterAvailable, startRedisCluster, type RedisCluster} from './helpers/redis-cluster.js';
 
 if (!clusterAvailable()) {
@@ -37,27 +38,10 @@ function suites(): void {
 	/** A fresh prefix per engine group: the cluster is this file's alone, and stopped with everything in it. */
 	const prefixOf = (): string => `natter-test:${randomBytes(6).toString('hex')}:`;
 
-	const slots = new Map<Engine, {prefix: string; options: RedisEngineOptions}>();
+	const engines = redisContractEngines(() => cluster.url);
 	engineContractSuite('redis cluster', {
-		async create(options) {
-			const prefix = prefixOf();
-			const engine = createRedisEngine(cluster.url, {...options, prefix});
-			slots.set(engine, {prefix, options});
-			return {
-				engine,
-				async cleanup() {
-					for (const [candidate, slot] of slots) if (slot.prefix === prefix) await candidate.close();
-				},
-			};
-		},
-		async reopen(engine) {
-			const slot = slots.get(engine)!;
-			await engine.close();
-			slots.delete(engine);
-			const next = createRedisEngine(cluster.url, {...slot.options, prefix: slot.prefix});
-			slots.set(next, slot);
-			return next;
-		},
+		create: engines.create,
+		reopen: engines.reopen,
 	});
 
 	function nodes(count: number, options: RedisEngineOptions = {}): {prefix: string; engines: Engine[]} {

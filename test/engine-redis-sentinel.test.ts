@@ -7,9 +7,9 @@
 import {after, before, test} from 'node:test';
 import assert from 'node:assert/strict';
 import {randomBytes} from 'node:crypto';
-import type {Engine} from '../source/broker/engines/engine.js';
-import {createRedisEngine, EngineUnavailableError, type RedisEngineOptions} from '../source/broker/engines/redis/redis-engine.js';
+import {createRedisEngine, EngineUnavailableError} from '../source/broker/engines/redis/redis-engine.js';
 import {engineContractSuite} from './engine-contract.js';
+import {redisContractEngines} from './helpers/redis-contract.js';
 import {SENTINEL_SKIP, sentinelAvailable, startRedisSentinel, type RedisSentinel} from './helpers/redis-sentinel.js';
 
 if (!sentinelAvailable()) {
@@ -28,27 +28,10 @@ function suites(): void {
 		await sentinel?.stop();
 	});
 
-	const slots = new Map<Engine, {prefix: string; options: RedisEngineOptions}>();
+	const engines = redisContractEngines(() => sentinel.url);
 	engineContractSuite('redis sentinel', {
-		async create(options) {
-			const prefix = `natter-test:${randomBytes(6).toString('hex')}:`;
-			const engine = createRedisEngine(sentinel.url, {...options, prefix});
-			slots.set(engine, {prefix, options});
-			return {
-				engine,
-				async cleanup() {
-					for (const [candidate, slot] of slots) if (slot.prefix === prefix) await candidate.close();
-				},
-			};
-		},
-		async reopen(engine) {
-			const slot = slots.get(engine)!;
-			await engine.close();
-			slots.delete(engine);
-			const next = createRedisEngine(sentinel.url, {...slot.options, prefix: slot.prefix});
-			slots.set(next, slot);
-			return next;
-		},
+		create: engines.create,
+		reopen: engines.reopen,
 	});
 
 	test('waitReplicas 1 on a master with one replica: acknowledged once the replica has it; with the replica paused, unavailable after the wait, and the retry is a duplicate', async () => {

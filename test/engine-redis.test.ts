@@ -6,10 +6,11 @@ import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {Redis} from 'ioredis';
-import type {Engine, EngineEvent, EngineOptions} from '../source/broker/engines/engine.js';
+import type {Engine, EngineEvent} from '../source/broker/engines/engine.js';
 import {createRedisEngine, EngineUnavailableError, type RedisEngineOptions} from '../source/broker/engines/redis/redis-engine.js';
 import {directKey} from '../source/protocol/names.js';
 import {engineContractSuite, stored} from './engine-contract.js';
+import {redisContractEngines} from './helpers/redis-contract.js';
 import {REDIS_SKIP, deleteKeys, findRedis, killClients, startOwnRedis, uniquePrefix} from './helpers/redis.js';
 
 const url = await findRedis();
@@ -22,36 +23,12 @@ if (!url) {
 }
 
 function suites(url: string): void {
-	const prefixes = new Set<string>();
-	/** Where each engine (and each reopened successor) keeps its keys, so reopen finds them. */
-	const slots = new Map<Engine, {prefix: string; options: Partial<EngineOptions>}>();
-
+	const engines = redisContractEngines(url, prefix => deleteKeys(url, prefix));
 	engineContractSuite('redis', {
-		async create(options) {
-			const prefix = uniquePrefix();
-			prefixes.add(prefix);
-			let engine = createRedisEngine(url, {...options, prefix});
-			slots.set(engine, {prefix, options});
-			return {
-				engine,
-				async cleanup() {
-					// The engine a test ends with may be a reopened one.
-					for (const [candidate, slot] of slots) if (slot.prefix === prefix) engine = candidate;
-					await engine.close();
-					await deleteKeys(url, prefix);
-				},
-			};
-		},
-		async reopen(engine) {
-			const slot = slots.get(engine)!;
-			await engine.close();
-			slots.delete(engine);
-			const next = createRedisEngine(url, {...slot.options, prefix: slot.prefix});
-			slots.set(next, slot);
-			return next;
-		},
+		create: engines.create,
+		reopen: engines.reopen,
 		async storage(engine) {
-			return listKeys(url, slots.get(engine)!.prefix);
+			return listKeys(url, engines.prefixOf(engine));
 		},
 	});
 

@@ -13,6 +13,7 @@ import {Naming} from './naming.js';
 import {RateGuard} from './rate-guard.js';
 import {Subscriptions} from './subscriptions.js';
 import {setTopic} from './set-topic.js';
+import {publishedFrame} from './published-frame.js';
 import {defined} from '../defined.js';
 
 /**
@@ -253,16 +254,7 @@ export class Hub {
 		if (!result.duplicate) this.options.counters?.published();
 		const recipient = isDirectRoom(frame.room) && !result.duplicate ? await this.directDelivered(sender, frame.room.slice(1), connection.engineKey(frame.room)) : undefined;
 		if (frame.clientId !== undefined) {
-			connection.send({
-				type: 'published',
-				room: frame.room,
-				clientId: frame.clientId,
-				id: result.message.id,
-				sequence: result.message.sequence,
-				timestamp: result.message.timestamp,
-				duplicate: result.duplicate,
-				...defined({recipient}),
-			});
+			connection.send(publishedFrame(frame.room, frame.clientId, result, recipient));
 		}
 	}
 

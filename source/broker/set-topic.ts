@@ -2,6 +2,7 @@ import type {ClientFrame} from '../protocol/messages.js';
 import {TOPIC_DATA_KEY, topicContent} from '../protocol/topic.js';
 import type {Connection} from './connection.js';
 import type {Engine} from './engines/engine.js';
+import {publishedFrame} from './published-frame.js';
 
 /**
  * A `topic` frame (already validated: a room, not a direct conversation, a topic within
@@ -34,15 +35,7 @@ export async function setTopic(engine: Engine, connection: Connection, frame: Ex
 		timestamp: Date.now(),
 	});
 	if (frame.clientId !== undefined) {
-		connection.send({
-			type: 'published',
-			room: frame.room,
-			clientId: frame.clientId,
-			id: result.message.id,
-			sequence: result.message.sequence,
-			timestamp: result.message.timestamp,
-			duplicate: result.duplicate,
-		});
+		connection.send(publishedFrame(frame.room, frame.clientId, result));
 	}
 	return !result.duplicate;
 }
