@@ -62,7 +62,8 @@ export function clusterAvailable(): boolean {
 /**
  * Start 6 `redis-server --cluster-enabled yes` processes (own temp dirs, no persistence,
  * 127.0.0.1 only), join them with `redis-cli --cluster create --cluster-replicas 1`, and wait
- * until every node says `cluster_state:ok`. Call `stop()` in an `after`; the processes are
+ * until every node says `cluster_state:ok` and every replica's link to its master is up (see
+ * replicasLinked: before that, a killed master is never replaced). Call `stop()` in an `after`; the processes are
  * also killed if this process exits. Never touches the shared Redis on 6379.
  */
 export async function startRedisCluster(): Promise<RedisCluster> {
@@ -107,6 +108,7 @@ export async function startRedisCluster(): Promise<RedisCluster> {
 			stop,
 		};
 		await cluster.healthy(20_000);
+		await replicasLinked(nodes, 20_000);
 		return cluster;
 	} catch (error) {
 		await stop();
@@ -115,7 +117,9 @@ export async function startRedisCluster(): Promise<RedisCluster> {
 }
 
 function makeNode(root: string, port: number): ClusterNode & {child: ChildProcess | undefined} {
-	const args = ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(NODE_TIMEOUT_MS), '--save', '', '--appendonly', 'no'];
+	// Redis 7 holds a diskless full sync back 5 s for more replicas to join it; the replicas here
+	// all attach within a second, so start at once (startRedisCluster waits for the links).
+	const args = ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(NODE_TIMEOUT_MS), '--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0'];
 	return redisProcess(join(root, String(port)), port, () => args);
 }
 
@@ -214,6 +218,30 @@ function byPort(nodes: readonly ClusterNode[], port: number): ClusterNode {
 	const node = nodes.find(candidate => candidate.port === port);
 	if (!node) throw new Error(`port ${port} is not one of this cluster's nodes`);
 	return node;
+}
+
+/**
+ * Resolves once every live replica reports `master_link_status:up`. cluster_state:ok comes first,
+ * seconds before the replicas' first sync ends; a replica whose link to its master has never been
+ * up counts its data as infinitely old and refuses to fail over ("Disconnected from master for
+ * longer than allowed"), so a master killed in that window stayed the failed owner of its slots
+ * for good: every command to them was MOVED to the dead node and failed as unavailable.
+ */
+async function replicasLinked(nodes: readonly ClusterNode[], ms: number): Promise<void> {
+	const deadline = Date.now() + ms;
+	let why = '';
+	for (;;) {
+		try {
+			const infos = await Promise.all(nodes.filter(node => node.alive()).map(async node => ({node, info: String(await call(node.port, ['INFO', 'replication']))})));
+			const down = infos.filter(({info}) => /role:slave/.test(info) && !/master_link_status:up/.test(info)).map(({node}) => node.address);
+			if (down.length === 0) return;
+			why = `link to master down on ${down.join(', ')}`;
+		} catch (error) {
+			why = String(error);
+		}
+		if (Date.now() > deadline) throw new Error(`the cluster's replicas did not sync within ${ms} ms (${why})`);
+		await new Promise(resolve => setTimeout(resolve, 100));
+	}
 }
 
 async function healthy(nodes: readonly ClusterNode[], ms = 15_000): Promise<void> {
