@@ -10,6 +10,14 @@ after(async () => {
 	for (const step of cleanup.reverse()) await step();
 });
 
+async function until(check: () => boolean, ms: number, what: string): Promise<void> {
+	const deadline = Date.now() + ms;
+	while (!check()) {
+		if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+		await new Promise(resolve => setTimeout(resolve, 20));
+	}
+}
+
 test('--json: /topic sets it, members get a message line with data.topic, a later joiner reads it in joined, /topic alone answers on stderr', async () => {
 	const broker = await startBroker();
 	cleanup.push(() => broker.close());
@@ -35,6 +43,8 @@ test('--json: /topic sets it, members get a message line with data.topic, a late
 	assert.equal(joined.topic, 'deploy at 5');
 	cy.write('/topic');
 	cy.write(`/topic ${'x'.repeat(301)}`);
+	// cy's answers first: a delete sent meanwhile could reach cy before it reads its own /topic.
+	await until(() => /a topic is at most 300 characters/.test(cy.stderr()), 10_000, "cy's answers on stderr");
 	ana.write('/topic -delete');
 	const cleared = await cy.waitFor(line => line.type === 'message' && line.content === 'ana cleared the topic');
 	assert.deepEqual(cleared.data, {topic: ''});

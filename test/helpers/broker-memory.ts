@@ -1,7 +1,9 @@
 // Helpers of the hostile-memory tests: a broker process's resident memory from /proc, clients
 // that name themselves, publish round trips, and sockets that stop reading.
 import assert from 'node:assert/strict';
-import {readFileSync} from 'node:fs';
+import {existsSync, readFileSync, rmSync} from 'node:fs';
+import {join} from 'node:path';
+import {fileURLToPath} from 'node:url';
 import WebSocket from 'ws';
 import type {BrokerProcess} from './broker-process.js';
 import {FrameClient} from './frame-client.js';
@@ -76,3 +78,30 @@ export async function metric(broker: BrokerProcess, name: string): Promise<numbe
 
 export const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms));
 
+
+const PROBE = fileURLToPath(new URL('../../bench/probe/mem-probe.mjs', import.meta.url));
+
+/**
+ * The environment for a broker process whose retained memory a test reads with heapAfterGc: the
+ * bench's probe preloaded (`--expose-gc`), writing into `dir`.
+ */
+export function gcProbeEnv(dir: string): NodeJS.ProcessEnv {
+	return {...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --expose-gc --import ${PROBE}`.trim(), NATTER_BENCH_MEM_DIR: dir};
+}
+
+/**
+ * What the broker process retains (V8 heap used + external) after two full collections: unlike
+ * RSS, no garbage the collector has not got to yet. The process must run with gcProbeEnv(dir).
+ */
+export async function heapAfterGc(broker: BrokerProcess, dir: string): Promise<number> {
+	const file = join(dir, `mem-${broker.child.pid}.json`);
+	rmSync(file, {force: true});
+	broker.child.kill('SIGUSR2');
+	const deadline = Date.now() + 10_000;
+	while (!existsSync(file)) {
+		assert.ok(Date.now() < deadline, 'the broker wrote its memory after GC within 10 s');
+		await sleep(20);
+	}
+	const usage = JSON.parse(readFileSync(file, 'utf8')) as {heapUsed: number; external: number};
+	return usage.heapUsed + usage.external;
+}
