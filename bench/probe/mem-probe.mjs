@@ -1,7 +1,8 @@
 // Bench-only preload for a server under test (`node --expose-gc --import mem-probe.mjs …`,
 // or the same in NODE_OPTIONS): on SIGUSR2 it collects garbage twice and writes
 // process.memoryUsage() to $NATTER_BENCH_MEM_DIR/mem-<pid>.json, so the bench reads memory
-// after GC rather than whatever garbage V8 happened to keep. Never loaded outside the bench.
+// after GC rather than whatever garbage V8 happened to keep. Preloaded by the bench and by the memory
+// tests (test/helpers/broker-memory.ts heapAfterGc), never by natter itself.
 import {renameSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 
