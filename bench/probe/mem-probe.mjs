@@ -1,4 +1,4 @@
-// Bench-only preload for a server under test (`node --expose-gc --import mem-probe.mjs …`,
+// A preload for a server under test (bench and memory tests) (`node --expose-gc --import mem-probe.mjs …`,
 // or the same in NODE_OPTIONS): on SIGUSR2 it collects garbage twice and writes
 // process.memoryUsage() to $NATTER_BENCH_MEM_DIR/mem-<pid>.json, so the bench reads memory
 // after GC rather than whatever garbage V8 happened to keep. Preloaded by the bench and by the memory
