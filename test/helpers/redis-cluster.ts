@@ -3,6 +3,7 @@ import {mkdirSync, mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {Redis} from 'ioredis';
+import {createServer} from 'node:net';
 import {freePort} from './free-port.js';
 
 /** One redis-server process of a test cluster. */
@@ -83,7 +84,7 @@ export async function startRedisCluster(): Promise<RedisCluster> {
 	};
 
 	try {
-		const ports = await distinctFreePorts(6);
+		const ports = await distinctFreePorts(6, true);
 		for (const port of ports) nodes.push(makeNode(root, port));
 		await Promise.all(nodes.map(node => node.start()));
 		const create = spawnSync(CLI, ['--cluster', 'create', ...nodes.map(node => node.address), '--cluster-replicas', '1', '--cluster-yes'], {
@@ -167,11 +168,29 @@ export function redisProcess(dir: string, port: number, args: () => string[]): C
 	return node;
 }
 
-/** `count` different free ports (freePort may hand out one twice in a row). */
-export async function distinctFreePorts(count: number): Promise<number[]> {
+/**
+ * `count` different free ports (freePort may hand out one twice in a row). With `bus`, each one's
+ * cluster bus port (port + 10000, which a cluster node also listens on) must be a port, and free:
+ * free ports come from the ephemeral range, so the bus port of one can be over 65535 or in use,
+ * and the node would exit at start.
+ */
+export async function distinctFreePorts(count: number, bus = false): Promise<number[]> {
 	const ports = new Set<number>();
-	while (ports.size < count) ports.add(await freePort());
+	while (ports.size < count) {
+		const port = await freePort();
+		if (bus && (port + 10000 > 65535 || ports.has(port + 10000) || ports.has(port - 10000) || !(await isFree(port + 10000)))) continue;
+		ports.add(port);
+	}
 	return [...ports];
+}
+
+/** Whether nothing listens on `port` at 127.0.0.1 right now. */
+function isFree(port: number): Promise<boolean> {
+	return new Promise(resolve => {
+		const server = createServer();
+		server.once('error', () => resolve(false));
+		server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+	});
 }
 
 async function pong(port: number): Promise<boolean> {
