@@ -11,6 +11,7 @@ import {startBrokerProcess, type BrokerProcess} from './helpers/broker-process.j
 import {connectAs, messagesIn, range, request, subscribe, sync} from './helpers/broker-session.js';
 import type {FrameClient} from './helpers/frame-client.js';
 import {CLUSTER_SKIP, clusterAvailable, startRedisCluster, type RedisCluster} from './helpers/redis-cluster.js';
+import {until} from './helpers/until.js';
 
 if (!clusterAvailable()) {
 	test('Redis Cluster broker suites', {skip: CLUSTER_SKIP}, () => {});
@@ -131,10 +132,3 @@ function suites(): void {
 	});
 }
 
-async function until(check: () => boolean | Promise<boolean>, ms: number, what = 'condition'): Promise<void> {
-	const deadline = Date.now() + ms;
-	while (!(await check())) {
-		if (Date.now() > deadline) throw new Error(`waited ${ms} ms for ${what}`);
-		await sleep(10);
-	}
-}

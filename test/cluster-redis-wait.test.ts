@@ -10,7 +10,8 @@ import {startBrokerProcess, type BrokerProcess} from './helpers/broker-process.j
 import {connectAs, messagesIn, request, subscribe, sync} from './helpers/broker-session.js';
 import type {FrameClient} from './helpers/frame-client.js';
 import {CLUSTER_SKIP, clusterAvailable, startRedisCluster, type RedisCluster} from './helpers/redis-cluster.js';
-import {startPublishing, until} from './helpers/retrying-publisher.js';
+import {startPublishing} from './helpers/retrying-publisher.js';
+import {until} from './helpers/until.js';
 
 if (!clusterAvailable()) {
 	test('Redis Cluster --redis-wait suites', {skip: CLUSTER_SKIP}, () => {});

@@ -13,6 +13,7 @@ import {connectAs, messagesIn, request, subscribe, sync} from './helpers/broker-
 import type {Frame, FrameClient} from './helpers/frame-client.js';
 import {REDIS_SKIP, deleteKeys, findRedis, startOwnRedis, uniquePrefix} from './helpers/redis.js';
 import {startBroker} from './helpers/start-broker.js';
+import {until} from './helpers/until.js';
 
 const url = await findRedis();
 /** Tests publish far faster than a person types; the rate limit has tests of its own. */
@@ -295,10 +296,3 @@ function presence(client: FrameClient, userId: string, action: string): Frame[] 
 	return client.frames.filter(f => f.type === 'presence' && f.userId === userId && f.action === action);
 }
 
-async function until(check: () => boolean | Promise<boolean>, ms: number): Promise<void> {
-	const deadline = Date.now() + ms;
-	while (!(await check())) {
-		if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
-		await sleep(10);
-	}
-}

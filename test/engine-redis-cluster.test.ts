@@ -8,13 +8,15 @@ import assert from 'node:assert/strict';
 import {randomBytes} from 'node:crypto';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {Redis} from 'ioredis';
-import type {Engine, EngineEvent} from '../source/broker/engines/engine.js';
+import type {Engine} from '../source/broker/engines/engine.js';
 import {createRedisEngine, type RedisEngineOptions} from '../source/broker/engines/redis/redis-engine.js';
 import {roomKeys, userChannel} from '../source/broker/engines/redis/redis-keys.js';
 import {directKey} from '../source/protocol/names.js';
 import {engineContractSuite} from './engine-contract.js';
 import {redisContractEngines} from './helpers/redis-contract.js';
 import {CLUSTER_SKIP, clusterAvailable, startRedisCluster, type RedisCluster} from './helpers/redis-cluster.js';
+import {until} from './helpers/until.js';
+import {collect, messages, range} from './helpers/engine-events.js';
 
 if (!clusterAvailable()) {
 	test('Redis Cluster engine suites', {skip: CLUSTER_SKIP}, () => {});
@@ -161,24 +163,3 @@ function suites(): void {
 	}
 }
 
-function range(from: number, to: number): number[] {
-	return Array.from({length: to - from + 1}, (_, i) => from + i);
-}
-
-function collect(engine: Engine): EngineEvent[] {
-	const events: EngineEvent[] = [];
-	engine.on(event => events.push(event));
-	return events;
-}
-
-function messages(events: EngineEvent[], room: string): number[] {
-	return events.flatMap(e => (e.type === 'message' && e.room === room ? [e.message.sequence] : []));
-}
-
-async function until(check: () => boolean | Promise<boolean>, ms: number): Promise<void> {
-	const deadline = Date.now() + ms;
-	while (!(await check())) {
-		if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
-		await sleep(10);
-	}
-}

@@ -6,12 +6,14 @@ import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {Redis} from 'ioredis';
-import type {Engine, EngineEvent} from '../source/broker/engines/engine.js';
+import type {Engine} from '../source/broker/engines/engine.js';
 import {createRedisEngine, EngineUnavailableError, type RedisEngineOptions} from '../source/broker/engines/redis/redis-engine.js';
 import {directKey} from '../source/protocol/names.js';
 import {engineContractSuite, stored} from './engine-contract.js';
 import {redisContractEngines} from './helpers/redis-contract.js';
 import {REDIS_SKIP, deleteKeys, findRedis, killClients, startOwnRedis, uniquePrefix} from './helpers/redis.js';
+import {until} from './helpers/until.js';
+import {collect, messages, range} from './helpers/engine-events.js';
 
 const url = await findRedis();
 
@@ -267,28 +269,6 @@ function suites(url: string): void {
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
-
-function range(from: number, to: number): number[] {
-	return Array.from({length: to - from + 1}, (_, i) => from + i);
-}
-
-function collect(engine: Engine): EngineEvent[] {
-	const events: EngineEvent[] = [];
-	engine.on(event => events.push(event));
-	return events;
-}
-
-function messages(events: EngineEvent[], room: string): number[] {
-	return events.flatMap(e => (e.type === 'message' && e.room === room ? [e.message.sequence] : []));
-}
-
-async function until(check: () => boolean | Promise<boolean>, ms: number): Promise<void> {
-	const deadline = Date.now() + ms;
-	while (!(await check())) {
-		if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
-		await sleep(10);
-	}
-}
 
 /** Every key under `prefix`, sorted. */
 async function listKeys(url: string, prefix: string): Promise<string[]> {

@@ -7,7 +7,7 @@ import {startJsonProcess, type JsonProcess} from './helpers/json-process.js';
 import {startBroker} from './helpers/start-broker.js';
 import {startTcpProxy, type TcpProxy} from './helpers/tcp-proxy.js';
 import {sleep} from './helpers/frame-client.js';
-import {until} from './helpers/retrying-publisher.js';
+import {until} from './helpers/until.js';
 
 const cleanup: Array<() => Promise<unknown> | void> = [];
 after(async () => {

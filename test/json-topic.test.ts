@@ -4,19 +4,13 @@ import {after, test} from 'node:test';
 import assert from 'node:assert/strict';
 import {startJsonProcess} from './helpers/json-process.js';
 import {startBroker} from './helpers/start-broker.js';
+import {until} from './helpers/until.js';
 
 const cleanup: Array<() => Promise<unknown> | void> = [];
 after(async () => {
 	for (const step of cleanup.reverse()) await step();
 });
 
-async function until(check: () => boolean, ms: number, what: string): Promise<void> {
-	const deadline = Date.now() + ms;
-	while (!check()) {
-		if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-		await new Promise(resolve => setTimeout(resolve, 20));
-	}
-}
 
 test('--json: /topic sets it, members get a message line with data.topic, a later joiner reads it in joined, /topic alone answers on stderr', async () => {
 	const broker = await startBroker();

@@ -10,7 +10,7 @@ import {createRedisEngine} from '../source/broker/engines/redis/redis-engine.js'
 import {recordClient} from './helpers/client-events.js';
 import {FrameClient} from './helpers/frame-client.js';
 import {REDIS_SKIP, deleteKeys, findRedis, uniquePrefix} from './helpers/redis.js';
-import {until} from './helpers/retrying-publisher.js';
+import {until} from './helpers/until.js';
 import {startBroker} from './helpers/start-broker.js';
 import {startTcpProxy} from './helpers/tcp-proxy.js';
 

@@ -9,7 +9,8 @@ import {startBrokerProcess, type BrokerProcess} from './helpers/broker-process.j
 import {connectAs, messagesIn, request, subscribe, sync} from './helpers/broker-session.js';
 import type {FrameClient} from './helpers/frame-client.js';
 import {SENTINEL_SKIP, sentinelAvailable, startRedisSentinel, type RedisSentinel} from './helpers/redis-sentinel.js';
-import {startPublishing, until} from './helpers/retrying-publisher.js';
+import {startPublishing} from './helpers/retrying-publisher.js';
+import {until} from './helpers/until.js';
 
 if (!sentinelAvailable()) {
 	test('Redis Sentinel broker suites', {skip: SENTINEL_SKIP}, () => {});

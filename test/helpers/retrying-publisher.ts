@@ -47,12 +47,3 @@ export function startPublishing(writer: FrameClient, room: string, tag: string):
 		},
 	};
 }
-
-/** Poll `check` every 10 ms until it holds; throws after `ms`. */
-export async function until(check: () => boolean | Promise<boolean>, ms: number, what = 'condition'): Promise<void> {
-	const deadline = Date.now() + ms;
-	while (!(await check())) {
-		if (Date.now() > deadline) throw new Error(`${what} not met within ${ms} ms`);
-		await sleep(10);
-	}
-}
