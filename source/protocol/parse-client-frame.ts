@@ -1,6 +1,7 @@
 import type {ClientFrame, ErrorCode, MessageData} from './messages.js';
 import {checkRoomName, checkUserName, isDirectRoom} from './names.js';
 import {MAX_TOPIC_LENGTH, TOPIC_DATA_KEY} from './topic.js';
+import {defined} from '../defined.js';
 
 /** Limits the parser enforces; the broker passes its configured values. */
 export type FrameLimits = {
@@ -68,7 +69,7 @@ function parseTyped(type: string, raw: Record<string, unknown>, limits: FrameLim
 			if (!adminKey.ok) return adminKey;
 			const key = optionalString(raw.key, 'key', 128);
 			if (!key.ok) return key;
-			return ok({type, userId: userId.value, ...defined('resume', resume.value), ...defined('adminKey', adminKey.value), ...defined('key', key.value)});
+			return ok({type, userId: userId.value, ...defined({resume: resume.value}), ...defined({adminKey: adminKey.value}), ...defined({key: key.value})});
 		}
 		case 'subscribe': {
 			const room = roomName(raw.room);
@@ -87,11 +88,11 @@ function parseTyped(type: string, raw: Record<string, unknown>, limits: FrameLim
 			return ok({
 				type,
 				room: r,
-				...defined('userId', userId.value),
-				...defined('since', since.value),
-				...defined('epoch', epoch.value),
-				...defined('filter', filter.value),
-				...defined('sub', sub.value),
+				...defined({userId: userId.value}),
+				...defined({since: since.value}),
+				...defined({epoch: epoch.value}),
+				...defined({filter: filter.value}),
+				...defined({sub: sub.value}),
 			});
 		}
 		case 'unsubscribe': {
@@ -99,7 +100,7 @@ function parseTyped(type: string, raw: Record<string, unknown>, limits: FrameLim
 			if (!room.ok) return room;
 			const sub = subscriptionName(raw.sub, room.value);
 			if (!sub.ok) return sub;
-			return ok({type, room: room.value, ...defined('sub', sub.value)});
+			return ok({type, room: room.value, ...defined({sub: sub.value})});
 		}
 		case 'clear_history':
 		case 'who': {
@@ -108,20 +109,16 @@ function parseTyped(type: string, raw: Record<string, unknown>, limits: FrameLim
 			return ok({type, room: room.value});
 		}
 		case 'publish': {
-			const room = roomName(raw.room);
-			const clientId = optionalString(raw.clientId, 'clientId', MAX_ID_LENGTH, room.ok ? room.value : undefined);
-			if (!clientId.ok) return clientId;
-			const cid = clientId.value;
-			// Every refusal of a publish echoes its clientId, so the sender's outbox can settle that publish.
-			if (!room.ok) return {...room, ...defined('clientId', cid)};
-			const r = room.value;
+			const target = roomAndClientId(raw);
+			if (!target.ok) return target;
+			const {room: r, clientId: cid} = target.value;
 			if (typeof raw.content !== 'string') return fail('invalid_field', 'publish needs a "content" string', r, cid);
 			if (raw.content.length === 0) return fail('invalid_field', 'content is empty', r, cid);
 			if (raw.content.length > limits.maxContent) {
 				return fail('invalid_field', `content is longer than ${limits.maxContent} characters`, r, cid);
 			}
 			const sender = raw.sender === undefined ? {ok: true as const, value: undefined} : userName(raw.sender, 'sender', r);
-			if (!sender.ok) return {...sender, ...defined('clientId', cid)};
+			if (!sender.ok) return {...sender, ...defined({clientId: cid})};
 			let data: MessageData | undefined;
 			if (raw.data !== undefined) {
 				if (typeof raw.data !== 'object' || raw.data === null || Array.isArray(raw.data)) {
@@ -141,9 +138,9 @@ function parseTyped(type: string, raw: Record<string, unknown>, limits: FrameLim
 				type,
 				room: r,
 				content: raw.content,
-				...defined('sender', sender.value),
-				...defined('clientId', cid),
-				...defined('data', data),
+				...defined({sender: sender.value}),
+				...defined({clientId: cid}),
+				...defined({data}),
 			});
 		}
 		case 'get_history': {
@@ -151,7 +148,7 @@ function parseTyped(type: string, raw: Record<string, unknown>, limits: FrameLim
 			const id = optionalString(raw.id, 'id', MAX_ID_LENGTH, room.ok ? room.value : undefined);
 			if (!id.ok) return id;
 			// Every refusal of a get_history echoes its id, so the client can settle that request.
-			const withId = (failure: {ok: false; code: ErrorCode; error: string; room?: string}): ParseResult => ({...failure, ...defined('id', id.value)});
+			const withId = (failure: {ok: false; code: ErrorCode; error: string; room?: string}): ParseResult => ({...failure, ...defined({id: id.value})});
 			if (!room.ok) return withId(room);
 			const r = room.value;
 			const since = optionalSequence(raw.since, 'since', r);
@@ -170,12 +167,12 @@ function parseTyped(type: string, raw: Record<string, unknown>, limits: FrameLim
 			return ok({
 				type,
 				room: r,
-				...defined('id', id.value),
-				...defined('since', since.value),
-				...defined('before', before.value),
-				...defined('limit', limit.value),
-				...defined('epoch', epoch.value),
-				...defined('sub', sub.value),
+				...defined({id: id.value}),
+				...defined({since: since.value}),
+				...defined({before: before.value}),
+				...defined({limit: limit.value}),
+				...defined({epoch: epoch.value}),
+				...defined({sub: sub.value}),
 			});
 		}
 		case 'ack': {
@@ -190,19 +187,16 @@ function parseTyped(type: string, raw: Record<string, unknown>, limits: FrameLim
 			if (raw.status !== 'online' && raw.status !== 'away') return fail('invalid_field', '"status" must be "online" or "away"');
 			const reason = optionalString(raw.reason, 'reason', 200);
 			if (!reason.ok) return reason;
-			return ok({type, status: raw.status, ...defined('reason', reason.value)});
+			return ok({type, status: raw.status, ...defined({reason: reason.value})});
 		}
 		case 'topic': {
-			const room = roomName(raw.room);
-			const clientId = optionalString(raw.clientId, 'clientId', MAX_ID_LENGTH, room.ok ? room.value : undefined);
-			if (!clientId.ok) return clientId;
-			const cid = clientId.value;
-			if (!room.ok) return {...room, ...defined('clientId', cid)};
-			const r = room.value;
+			const target = roomAndClientId(raw);
+			if (!target.ok) return target;
+			const {room: r, clientId: cid} = target.value;
 			if (isDirectRoom(r)) return fail('invalid_field', 'a direct conversation has no topic: only rooms do', r, cid);
 			if (typeof raw.topic !== 'string') return fail('invalid_field', 'topic needs a "topic" string ("" clears it)', r, cid);
 			if (raw.topic.length > MAX_TOPIC_LENGTH) return fail('invalid_field', `topic is longer than ${MAX_TOPIC_LENGTH} characters`, r, cid);
-			return ok({type, room: r, topic: raw.topic, ...defined('clientId', cid)});
+			return ok({type, room: r, topic: raw.topic, ...defined({clientId: cid})});
 		}
 		case 'bye':
 			return ok({type});
@@ -211,21 +205,29 @@ function parseTyped(type: string, raw: Record<string, unknown>, limits: FrameLim
 	}
 }
 
-type Field<T> = {ok: true; value: T} | {ok: false; code: ErrorCode; error: string; room?: string};
+type Field<T> = {ok: true; value: T} | {ok: false; code: ErrorCode; error: string; room?: string; clientId?: string};
+
+/**
+ * The room and optional clientId of a frame that publishes (publish, topic). Every refusal of
+ * such a frame echoes its clientId, so the sender's outbox can settle it.
+ */
+function roomAndClientId(raw: Record<string, unknown>): Field<{room: string; clientId: string | undefined}> {
+	const room = roomName(raw.room);
+	const clientId = optionalString(raw.clientId, 'clientId', MAX_ID_LENGTH, room.ok ? room.value : undefined);
+	if (!clientId.ok) return clientId;
+	if (!room.ok) return {...room, ...defined({clientId: clientId.value})};
+	return {ok: true, value: {room: room.value, clientId: clientId.value}};
+}
 
 function ok(frame: ClientFrame): ParseResult {
 	return {ok: true, frame};
 }
 
 function fail(code: ErrorCode, error: string, room?: string, clientId?: string): {ok: false; code: ErrorCode; error: string; room?: string; clientId?: string} {
-	return {ok: false, code, error, ...defined('room', room), ...defined('clientId', clientId)};
+	return {ok: false, code, error, ...defined({room}), ...defined({clientId})};
 }
 
 /** Spread helper: `{key: value}` when value is defined, `{}` otherwise (keeps frames free of undefined fields). */
-function defined<K extends string, V>(key: K, value: V | undefined): {[P in K]?: V} {
-	return value === undefined ? {} : ({[key]: value} as {[P in K]?: V});
-}
-
 function roomName(value: unknown): Field<string> {
 	if (typeof value !== 'string') return fail('invalid_field', 'a "room" string is required');
 	const why = checkRoomName(value);
