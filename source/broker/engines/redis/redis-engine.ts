@@ -107,7 +107,7 @@ export function createRedisEngine(url: string, options: RedisEngineOptions = {})
 		history: (room, since) => read(room, 'range', {since}),
 		log,
 	});
-	const presence = new RedisPresence({redis, prefix, ttlMs: options.presenceTtlMs ?? BROKER_DEFAULTS.presenceTtlMs, settled: room => link.settled(room), log});
+	const presence = new RedisPresence({redis, prefix, nodeId, ttlMs: options.presenceTtlMs ?? BROKER_DEFAULTS.presenceTtlMs, settled: room => link.settled(room), log});
 
 	/** Messages stored before this (engine clock, ms) are out of history; 0 without a TTL. */
 	function cutoff(): number {

@@ -12,7 +12,7 @@ export type RoomKeys = {
 	history: string;
 	/** Hash: userId -> `epoch:sequence`, the user's acknowledged position. */
 	cursors: string;
-	/** Sorted set: member = `holder userId`, score = when the holder expires (Redis clock, ms). */
+	/** Sorted set: member = `lease|holder userId`, score = +inf (held while its node's lease lives; see RedisPresence). */
 	presence: string;
 	/** Hash: userId -> JSON `{o: join order, l: [{h: holder, s: status, r?: reason}]}`. */
 	members: string;
@@ -40,6 +40,24 @@ export function roomKeys(prefix: string, room: string): RoomKeys {
 		topic: `${base}topic`,
 		dedupe: sender => `${base}dedupe:${escapeKeyPart(sender)}`,
 		dedupeOrder: sender => `${base}dedupe-order:${escapeKeyPart(sender)}`,
+	};
+}
+
+/** The nodes' presence leases, both under one hash tag (one slot): see RedisPresence. */
+export type LeaseKeys = {
+	/** Sorted set: lease -> when it expires (Redis clock, ms). */
+	live: string;
+	/** Sorted set: expired lease -> when a node claimed it to evict its holders. */
+	claimed: string;
+	/** Set: the rooms in which `lease` has holders (under the lease's own hash tag). */
+	rooms(lease: string): string;
+};
+
+export function leaseKeys(prefix: string): LeaseKeys {
+	return {
+		live: `${prefix}{presence-leases}:live`,
+		claimed: `${prefix}{presence-leases}:claimed`,
+		rooms: lease => `${prefix}lease:{${escapeKeyPart(lease)}}:rooms`,
 	};
 }
 

@@ -1,4 +1,5 @@
 import type {Cluster, Redis} from 'ioredis';
+import {PRESENCE_SCRIPTS} from './presence-scripts.js';
 
 /**
  * The Redis engine's Lua scripts. Each runs atomically inside Redis, and each touches the keys
@@ -142,154 +143,7 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ':' .. ARGV[3])
 return 1
 `;
 
-/**
- * Presence helpers. KEYS[1] = presence (sorted set `holder userId` -> expiry), KEYS[2] = members
- * (hash userId -> {o, l}). The sweep removes expired holders (of nodes that died or lost Redis)
- * and, inside the same atomic step, announces `leave` for each user left without a live
- * holder: whichever node's script removes a user's last holder is the one node that announces.
- */
-const PRESENCE_HELPERS = `
-local function now_ms()
-	local t = redis.call('TIME')
-	return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
-
-local function presence_event(channel, room_json, user, action, status, reason, now)
-	local event = '{"type":"presence","room":' .. room_json .. ',"userId":' .. cjson.encode(user)
-		.. ',"action":"' .. action .. '","status":' .. cjson.encode(status)
-	if reason then event = event .. ',"reason":' .. cjson.encode(reason) end
-	redis.call('PUBLISH', channel, event .. ',"timestamp":' .. string.format('%.0f', now) .. '}')
-end
-
--- Remove one holder from its user's entry; true when the user has no holder left.
-local function drop(holder, user)
-	local raw = redis.call('HGET', KEYS[2], user)
-	if not raw then return false end
-	local entry = cjson.decode(raw)
-	local kept = {}
-	for _, e in ipairs(entry.l) do
-		if e.h ~= holder then kept[#kept + 1] = e end
-	end
-	if #kept == 0 then
-		redis.call('HDEL', KEYS[2], user)
-		return true
-	end
-	entry.l = kept
-	redis.call('HSET', KEYS[2], user, cjson.encode(entry))
-	return false
-end
-
--- Put one holder in its user's entry; true when the user had no entry (was not present).
-local function put(holder, user, status, reason)
-	local raw = redis.call('HGET', KEYS[2], user)
-	local item = {h = holder, s = status, r = reason}
-	if not raw then
-		local order = redis.call('HINCRBY', KEYS[2], '', 1)
-		redis.call('HSET', KEYS[2], user, cjson.encode({o = order, l = {item}}))
-		return true
-	end
-	local entry = cjson.decode(raw)
-	local found = false
-	for i, e in ipairs(entry.l) do
-		if e.h == holder then entry.l[i] = item; found = true end
-	end
-	if not found then entry.l[#entry.l + 1] = item end
-	redis.call('HSET', KEYS[2], user, cjson.encode(entry))
-	return false
-end
-
-local function sweep(now, announce, channel, room_json)
-	local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 1000)
-	for _, member in ipairs(expired) do
-		redis.call('ZREM', KEYS[1], member)
-		local holder, user = string.match(member, '^(.*) ([^ ]+)$')
-		if holder and drop(holder, user) and announce == '1' then
-			presence_event(channel, room_json, user, 'leave', 'online', nil, now)
-		end
-	end
-end
-
-local function reason_arg(flag, text)
-	if flag == '1' then return text end
-	return nil
-end
-`;
-
-/** presence_add. ARGV: holder, userId, status, has reason, reason, holder TTL ms, announce (1/0), channel, room JSON. Returns 1 when the user was absent. */
-const PRESENCE_ADD = `${PRESENCE_HELPERS}
-local now = now_ms()
-sweep(now, ARGV[7], ARGV[8], ARGV[9])
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[6]), ARGV[1] .. ' ' .. ARGV[2])
-if put(ARGV[1], ARGV[2], ARGV[3], reason_arg(ARGV[4], ARGV[5])) then return 1 end
-return 0
-`;
-
-/** presence_remove. ARGV: holder, userId, announce, channel, room JSON. Returns 1 when it was the user's last holder. */
-const PRESENCE_REMOVE = `${PRESENCE_HELPERS}
-local now = now_ms()
-sweep(now, ARGV[3], ARGV[4], ARGV[5])
--- Already swept (it had expired): the sweep announced the leave, so report nothing here.
-if redis.call('ZREM', KEYS[1], ARGV[1] .. ' ' .. ARGV[2]) == 0 then return 0 end
-if drop(ARGV[1], ARGV[2]) then return 1 end
-return 0
-`;
-
-/**
- * presence_status. ARGV: holder, userId, status, has reason, reason. Returns JSON {before, after},
- * the user's holder lists before and after the change (the node combines each into one status, as
- * for a listing), or nil for an unknown holder.
- */
-const PRESENCE_STATUS = `${PRESENCE_HELPERS}
-local raw = redis.call('HGET', KEYS[2], ARGV[2])
-if not raw then return false end
-local entry = cjson.decode(raw)
-local index = nil
-for i, e in ipairs(entry.l) do
-	if e.h == ARGV[1] then index = i end
-end
-if not index then return false end
-local before = cjson.encode(entry.l)
-entry.l[index] = {h = ARGV[1], s = ARGV[3], r = reason_arg(ARGV[4], ARGV[5])}
-local after = cjson.encode(entry.l)
-redis.call('HSET', KEYS[2], ARGV[2], cjson.encode(entry))
-return '{"before":' .. before .. ',"after":' .. after .. '}'
-`;
-
-/**
- * presence_members: sweep, then the raw members hash (userId -> {o, l}, and the '' counter).
- * Combining holders into one status happens on the node: a listing runs once per join, so
- * decoding every member here made each join cost the shared Redis O(room) in Lua.
- * ARGV: announce, channel, room JSON.
- */
-const PRESENCE_MEMBERS = `${PRESENCE_HELPERS}
-sweep(now_ms(), ARGV[1], ARGV[2], ARGV[3])
-return redis.call('HGETALL', KEYS[2])
-`;
-
-/**
- * presence_refresh: extend this node's holders, re-add any that vanished (swept during a
- * partition from Redis, or lost with a Redis that restarted without persistence) announcing
- * `join` for users that come back, then sweep everyone else's expired holders.
- * ARGV: holder TTL ms, announce, channel, room JSON, then per holder: holder, userId, status, has reason, reason.
- */
-const PRESENCE_REFRESH = `${PRESENCE_HELPERS}
-local now = now_ms()
-local expires = now + tonumber(ARGV[1])
-for i = 5, #ARGV - 4, 5 do
-	local holder, user, status = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-	local reason = reason_arg(ARGV[i + 3], ARGV[i + 4])
-	local member = holder .. ' ' .. user
-	if redis.call('ZADD', KEYS[1], expires, member) == 1 then
-		if put(holder, user, status, reason) and ARGV[2] == '1' then
-			presence_event(ARGV[3], ARGV[4], user, 'join', status, reason, now)
-		end
-	end
-end
-sweep(now, ARGV[2], ARGV[3], ARGV[4])
-return 1
-`;
-
-type ScriptSpec = {keys: number; lua: string};
+export type ScriptSpec = {keys: number; lua: string};
 
 /** Every script with its key count; the names become ioredis commands (EVALSHA, falling back to EVAL). */
 export const SCRIPTS = {
@@ -297,11 +151,7 @@ export const SCRIPTS = {
 	natterRead: {keys: 4, lua: READ},
 	natterClear: {keys: 3, lua: CLEAR},
 	natterCursor: {keys: 1, lua: CURSOR},
-	natterPresenceAdd: {keys: 2, lua: PRESENCE_ADD},
-	natterPresenceRemove: {keys: 2, lua: PRESENCE_REMOVE},
-	natterPresenceStatus: {keys: 2, lua: PRESENCE_STATUS},
-	natterPresenceMembers: {keys: 2, lua: PRESENCE_MEMBERS},
-	natterPresenceRefresh: {keys: 2, lua: PRESENCE_REFRESH},
+	...PRESENCE_SCRIPTS,
 } satisfies Record<string, ScriptSpec>;
 
 export type ScriptName = keyof typeof SCRIPTS;
