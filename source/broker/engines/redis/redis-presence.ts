@@ -79,6 +79,7 @@ export class RedisPresence {
 	/** Rooms in the current lease's room set (or on their way there). */
 	private readonly leaseRooms = new Map<string, Promise<unknown>>();
 	private beating = false;
+	private auditing = false;
 	private readonly evicting = new Set<string>();
 	/** The rooms the audit still has to visit in this pass. */
 	private auditQueue: string[] = [];
@@ -96,8 +97,14 @@ export class RedisPresence {
 	async add(room: string, userId: string, holder: string, status: PresenceStatus, reason?: string): Promise<boolean> {
 		const keys = roomKeys(this.options.prefix, room);
 		await this.options.settled(room);
-		await this.registered();
-		// Recorded as the call is issued: a reassert issued after it sees this holder.
+		// The lease is in Redis, and the room in its set, before its holder: whoever evicts the lease finds it.
+		for (let lease = ''; lease !== this.lease; ) {
+			lease = this.lease;
+			await this.registered();
+			await this.inLeaseRooms(room);
+		}
+		// Recorded as the call is issued (nothing awaited in between): a reassert issued after it
+		// sees this holder and replaces it if the lease changes.
 		let local = this.holders.get(room);
 		if (!local) {
 			local = new Map();
@@ -105,7 +112,6 @@ export class RedisPresence {
 		}
 		const stored = `${this.lease}|${holder}`;
 		local.set(holder, {userId, status, stored, ...defined({reason})});
-		await this.inLeaseRooms(room);
 		const reply = await this.options.redis.script(`joining ${room}`, 'natterPresenceAdd', [keys.presence, keys.members], [
 			stored,
 			userId,
@@ -260,13 +266,15 @@ export class RedisPresence {
 			} catch (error) {
 				if (!(error instanceof LeaseLostError)) throw error;
 				await this.renewLease();
+				// Putting thousands of rooms back takes longer than a beat: the beats go on meanwhile.
+				void this.reassertAll();
 				return;
 			}
 			const roomsKey = this.keys.rooms(this.lease);
 			// A lease's room set outlives the lease long enough to be evicted, and not forever.
 			await this.options.redis.request('renewing the presence lease', () => this.options.redis.command.pexpire(roomsKey, this.leaseTtlMs * 6));
 			for (const lease of claimed) void this.evict(lease);
-			await this.audit();
+			void this.audit();
 		} catch (error) {
 			this.options.log(`redis: ${(error as Error).message}`);
 		} finally {
@@ -274,7 +282,7 @@ export class RedisPresence {
 		}
 	}
 
-	/** The lease was lost: take the next one and put every holder back under it. */
+	/** The lease was lost: take the next one (its holders are put back by reassertAll). */
 	private async renewLease(): Promise<void> {
 		this.incarnation += 1;
 		this.lease = this.leaseName();
@@ -282,13 +290,22 @@ export class RedisPresence {
 		this.registration = undefined;
 		this.options.log(`redis: this node's presence lease expired (cut off from Redis, or Redis lost it); its users are put back under ${this.lease}`);
 		await this.registered();
-		await this.reassert([...this.holders.keys()]);
+	}
+
+	/** Every holder of this node back under the current lease; a newer lease's pass takes over from an older one. */
+	private async reassertAll(): Promise<void> {
+		try {
+			await this.reassert([...this.holders.keys()]);
+		} catch (error) {
+			// What is left is put back by the audit.
+			this.options.log(`redis: ${(error as Error).message}`);
+		}
 	}
 
 	/** Put missing holders of `rooms` back (with a join), under the current lease. */
 	private async reassert(rooms: string[]): Promise<void> {
 		const lease = this.lease;
-		for (let i = 0; i < rooms.length; i += ROOMS_AT_ONCE) {
+		for (let i = 0; i < rooms.length && this.lease === lease; i += ROOMS_AT_ONCE) {
 			const batch = rooms.slice(i, i + ROOMS_AT_ONCE).filter(room => this.holders.has(room));
 			await Promise.all(batch.map(room => this.inLeaseRooms(room)));
 			await Promise.all(
@@ -310,9 +327,17 @@ export class RedisPresence {
 
 	/** A few rooms each beat: one pass over all of this node's rooms in at most AUDIT_BEATS beats. */
 	private async audit(): Promise<void> {
-		if (this.auditQueue.length === 0) this.auditQueue = [...this.holders.keys()];
-		const count = Math.max(AUDIT_ROOMS, Math.ceil(this.holders.size / AUDIT_BEATS));
-		await this.reassert(this.auditQueue.splice(0, count));
+		if (this.auditing) return;
+		this.auditing = true;
+		try {
+			if (this.auditQueue.length === 0) this.auditQueue = [...this.holders.keys()];
+			const count = Math.max(AUDIT_ROOMS, Math.ceil(this.holders.size / AUDIT_BEATS));
+			await this.reassert(this.auditQueue.splice(0, count));
+		} catch (error) {
+			this.options.log(`redis: ${(error as Error).message}`);
+		} finally {
+			this.auditing = false;
+		}
 	}
 
 	/** Remove every holder of a lease this node claimed, room by room, then the lease itself. */
