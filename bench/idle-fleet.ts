@@ -24,12 +24,27 @@ export function clientsPerProcess(): number {
 	return Math.max(1000, Math.min(PER_ADDRESS, hardOpenFileLimit() - FD_HEADROOM));
 }
 
+/**
+ * Source addresses go round 127.0.0.2 … 127.0.255.254, a fresh one for each generator process in
+ * this run: a socket bound to an address before connect() needs a port no socket on that address
+ * holds, TIME_WAIT ones included, so a fleet on the previous fleet's address (the server before,
+ * closed within the last 60 s) ran out of ports (EADDRINUSE).
+ */
+let sourceAddresses = 0;
+function nextSourceAddress(): string {
+	for (;;) {
+		const n = 2 + (sourceAddresses++ % 65_000);
+		const low = n & 255;
+		if (low !== 0 && low !== 255) return `127.0.${n >> 8}.${low}`;
+	}
+}
+
 type Member = {child: ChildProcess; address: string; waiting: ((message: FromIdle) => void)[]; failed: Promise<never>};
 
 export class IdleFleet {
 	private readonly members: Member[] = [];
 
-	/** Source addresses in use (127.0.0.2 …), one per process. */
+	/** Source addresses in use, one per process (see nextSourceAddress). */
 	get addresses(): string[] {
 		return this.members.map(m => m.address);
 	}
@@ -112,7 +127,7 @@ export class IdleFleet {
 	}
 
 	private start(lifetimeMs: number): Member {
-		const address = `127.0.0.${2 + this.members.length}`;
+		const address = nextSourceAddress();
 		const child = fork(join(BENCH_DIR, 'idle-process.ts'), [], {
 			execArgv: ['--import', 'tsx'],
 			env: {...process.env, NATTER_BENCH_IDLE_LIFETIME_MS: String(lifetimeMs)},

@@ -2,7 +2,7 @@
  * A generator child process holding idle clients for the capacity scenarios (forked by
  * idle-fleet.ts). One process can hold only as many sockets as its open-file limit allows
  * (node raises its soft limit to the hard one at start), so a fleet of these holds 100,000;
- * each binds its clients to its own loopback source address (127.0.0.2, 127.0.0.3, …), since
+ * each binds its clients to its own loopback source address (127.0.0.2, 127.0.0.3, …, a fresh one per process in a run), since
  * one source address has only ~28,000 ephemeral ports per destination.
  *
  * Each client connects, sends the seed's subscribe and waits for `subscribed`; afterwards it

@@ -224,6 +224,28 @@ test('the heartbeat pings every connection once per interval, spread over the in
 	});
 });
 
+test('a slice larger than one turn of pings still reaches every connection in it', async () => {
+	// 200 ms: one slice holding all 150 connections, pinged in runs of 64 with I/O between.
+	await withBroker({heartbeatMs: 200}, async broker => {
+		const clients: FrameClient[] = [];
+		const pings: number[] = [];
+		try {
+			for (let i = 0; i < 150; i++) {
+				const client = await FrameClient.connect(broker.url);
+				pings.push(0);
+				client.ws.on('ping', () => (pings[i] = pings[i]! + 1));
+				clients.push(client);
+			}
+			await sleep(1000);
+			const missed = pings.flatMap((count, i) => (count < 2 ? [i] : []));
+			assert.deepEqual(missed, [], `connections pinged fewer than twice in five intervals`);
+			for (const client of clients) assert.equal(client.ws.readyState, client.ws.OPEN);
+		} finally {
+			closeAll(...clients);
+		}
+	});
+});
+
 test('status frames announce away and back once per user, and members show each status', async () => {
 	await withBroker({}, async broker => {
 		const {client: bo} = await connectAs(broker.url, 'bo');

@@ -47,6 +47,7 @@ const METRICS: Metric[] = [
 	{key: 'connections', label: 'one node: idle connections', unit: '', digits: 0},
 	{key: 'perConnection', label: 'one node: RSS per connection (after GC)', unit: 'KiB', digits: 2, target: {kind: 'max', value: 8}},
 	{key: 'heapPerConnection', label: 'one node: heap + external per connection (after GC)', unit: 'KiB', digits: 2},
+	{key: 'heapFree', label: "one node: V8 heap committed but free after GC (young generation, free pages; in RSS, not per connection)", unit: 'MiB', digits: 1},
 	{key: 'rate', label: 'one node: connect + subscribe rate', unit: '/s', digits: 0},
 	{key: 'rss', label: 'one node: RSS with all connected', unit: 'MiB', digits: 1},
 	{key: 'liveP99', label: 'one node: live room beside them, p99', unit: 'ms', digits: 2, target: {kind: 'max', value: 20}},
@@ -105,6 +106,7 @@ export function capacity100k(): Scenario {
 				connections: one.connected,
 				perConnection: one.rssDelta / one.connected / KIB,
 				heapPerConnection: one.heapDelta / one.connected / KIB,
+				heapFree: one.heapFree / (KIB * KIB),
 				rate: one.rate,
 				rss: one.rss / (KIB * KIB),
 				liveP99: one.live.latency.p99,
@@ -159,6 +161,8 @@ type IdleResult = {
 	rss: number;
 	rssDelta: number;
 	heapDelta: number;
+	/** heapTotal − heapUsed with all connected, after GC: memory V8 keeps committed for the heap. */
+	heapFree: number;
 	live: PhaseResult;
 	dropped: number;
 	checks: ReturnType<Load['checks']>;
@@ -229,6 +233,7 @@ async function idlePhase(server: RunningServer, count: number, liveMs: number, b
 			rss,
 			rssDelta: before !== undefined && after !== undefined ? after.rss - before.rss : Number.NaN,
 			heapDelta: before !== undefined && after !== undefined ? after.heapUsed + after.external - (before.heapUsed + before.external) : Number.NaN,
+			heapFree: after === undefined ? Number.NaN : after.heapTotal - after.heapUsed,
 			live,
 			// Every close an idle client saw came from the server: they never close themselves before stop().
 			dropped: report.closed,
