@@ -33,6 +33,8 @@ function suites(url: string): void {
 		async storage(engine) {
 			return listKeys(url, engines.prefixOf(engine));
 		},
+		// One generation per Cluster slot (redis-keys.ts): `{tag}:generation`, tags of 3 characters.
+		shared: {matches: name => /\{[0-9A-Za-z_-]{3}\}:generation$/.test(name), most: 16_384},
 	});
 
 	const nodeIds = new Map<Engine, string>();
@@ -202,6 +204,26 @@ function suites(url: string): void {
 		assert.equal(await cut.presenceRemove(room, 'gus', 'cut/1'), true);
 		assert.equal(await cut.presenceRemove(room, 'hal', 'cut/2'), false);
 		assert.deepEqual(await watcher.members(room), [{userId: 'hal', status: 'online'}]);
+	});
+
+	test('redis: a room whose keys were all lost (Redis restarted empty) comes back in a new epoch, the same on every node, not numbered again in the old one', async t => {
+		const prefix = uniquePrefix();
+		const [a, b] = [0, 1].map(() => createRedisEngine(url, {prefix}));
+		t.after(async () => {
+			await Promise.all([a!.close(), b!.close()]);
+			await deleteKeys(url, prefix);
+		});
+		const unseen = (await a!.room('lost')).epoch;
+		const first = await a!.publish({room: 'lost', sender: 'ana', content: 'one', timestamp: Date.now()});
+		assert.equal(first.epoch, unseen, 'the first publish keeps the epoch readers were told');
+		await a!.publish({room: 'lost', sender: 'ana', content: 'two', timestamp: Date.now()});
+
+		await deleteKeys(url, prefix); // everything of this broker's: what a restart without persistence does
+		const reread = [(await a!.room('lost')).epoch, (await b!.room('lost')).epoch];
+		assert.equal(reread[0], reread[1], 'both nodes read the lost room in one epoch');
+		assert.notEqual(reread[0], first.epoch, 'and it is not the epoch the room had');
+		const again = await b!.publish({room: 'lost', sender: 'bo', content: 'three', timestamp: Date.now()});
+		assert.deepEqual([again.epoch, again.message.sequence], [reread[0], 1]);
 	});
 
 	test('redis: presence comes back by itself after Redis restarts empty (no persistence)', async t => {

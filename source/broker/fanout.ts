@@ -24,6 +24,8 @@ export class Fanout {
 	readonly delivery: DeliveryContext;
 	/** Numbers each live message's fan-out, so a filter shared by many subscribers runs once per message. */
 	private pass = 0;
+	/** Engine key (of `rooms`) -> the epoch of its last message or clear, to notice a room that started over without a clear. */
+	private readonly epochs = new Map<string, string>();
 
 	constructor(
 		private readonly engine: Engine,
@@ -56,6 +58,7 @@ export class Fanout {
 		members.delete(connection);
 		if (members.size === 0) {
 			this.rooms.delete(key);
+			this.epochs.delete(key);
 			this.background(`unwatch ${key}`, this.engine.unwatch(key));
 		}
 	}
@@ -63,6 +66,7 @@ export class Fanout {
 	private onEngineEvent(event: EngineEvent): void {
 		switch (event.type) {
 			case 'message':
+				if (this.epochs.get(event.room) !== event.epoch) this.newEpoch(event.room, event.epoch);
 				this.fanMessage(event.room, event.message);
 				return;
 			case 'presence':
@@ -139,14 +143,36 @@ export class Fanout {
 	private fanCleared(key: string, epoch: string, by: string): void {
 		const members = this.rooms.get(key);
 		if (!members) return;
+		this.epochs.set(key, epoch);
+		for (const connection of members) this.clearFor(connection, key, epoch, by);
+	}
+
+	/**
+	 * The first message heard in `key`, or one in an epoch no `cleared` announced: the room started
+	 * over because the engine lost it (a Redis shard restarted empty, see unseenEpoch there). A
+	 * subscription still in an older epoch is told as for a clear, with no one who cleared, and its
+	 * old sequences are forgotten, so the room's new 1, 2, 3 … are not dropped as already sent.
+	 */
+	private newEpoch(key: string, epoch: string): void {
+		const members = this.rooms.get(key);
+		if (!members) return;
+		this.epochs.set(key, epoch);
+		const behind = (sub: {epoch: string}): boolean => sub.epoch !== '' && sub.epoch !== epoch;
 		for (const connection of members) {
 			const sub = connection.subs.get(key);
-			sub?.reset(epoch);
 			const views = connection.named.get(key);
-			if (views) for (const view of views.values()) view.reset(epoch);
-			const told = sub ?? views?.values().next().value;
-			if (told) connection.send({type: 'history_cleared', room: told.wire, epoch, by});
+			if ((sub && behind(sub)) || (views && [...views.values()].some(behind))) this.clearFor(connection, key, epoch, undefined);
 		}
+	}
+
+	/** `connection`'s subscription and views of `key` start `epoch` from nothing; it is told once. */
+	private clearFor(connection: Connection, key: string, epoch: string, by: string | undefined): void {
+		const sub = connection.subs.get(key);
+		sub?.reset(epoch);
+		const views = connection.named.get(key);
+		if (views) for (const view of views.values()) view.reset(epoch);
+		const told = sub ?? views?.values().next().value;
+		if (told) connection.send({type: 'history_cleared', room: told.wire, epoch, ...defined({by})});
 	}
 
 	/** Run an engine call nobody awaits; a failure is logged instead of escaping as an unhandled rejection. */

@@ -114,7 +114,7 @@ export function createFrameRouter(core: FrameRouterCore): (frame: ServerFrame) =
 			case 'history_cleared': {
 				rooms.get(frame.room)?.onCleared(frame.epoch);
 				acks.reset(frame.room);
-				emit({type: 'cleared', room: frame.room, epoch: frame.epoch, by: frame.by});
+				emit({type: 'cleared', room: frame.room, epoch: frame.epoch, ...defined({by: frame.by})});
 				return;
 			}
 			case 'members':

@@ -41,7 +41,7 @@ export function parseServerFrame(text: string): ServerFrame | undefined {
 		case 'published':
 			return str(f.clientId) && seq(f.sequence) ? (f as ServerFrame) : undefined;
 		case 'history_cleared':
-			return str(f.room) && str(f.epoch) ? (f as ServerFrame) : undefined;
+			return str(f.room) && str(f.epoch) ? {type: 'history_cleared', room: f.room, epoch: f.epoch, ...(str(f.by) ? {by: f.by} : {})} : undefined;
 		case 'members':
 			return str(f.room) ? {type: 'members', room: f.room, members: members(f.members)} : undefined;
 		case 'error': {

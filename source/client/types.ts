@@ -56,7 +56,8 @@ export type ClientEvent =
 	| {type: 'failed'; room: string; clientId: string; content: string; code: string; message: string}
 	/** The answer to fetchHistory: a page of the room's history, oldest first; not part of the live order. */
 	| {type: 'history'; room: string; messages: ChatMessage[]; first: number | undefined; query: HistoryQuery}
-	| {type: 'cleared'; room: string; epoch: string; by: string}
+	/** `by`: who cleared the history; absent when the room started over because the broker's storage lost it. */
+	| {type: 'cleared'; room: string; epoch: string; by?: string}
 	| {type: 'rtt'; ms: number}
 	/** `query`: the history request this refuses (it will get no `history`). */
 	| {type: 'error'; code: ErrorCode | 'client'; message: string; room?: string; query?: HistoryQuery};

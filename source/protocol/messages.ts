@@ -240,7 +240,8 @@ export type PublishedFrame = {
 	recipient?: 'offline' | 'unknown';
 };
 
-export type HistoryClearedFrame = {type: 'history_cleared'; room: string; epoch: string; by: string};
+/** `by`: who cleared it; absent when the room started over because its storage lost it (see docs/protocol.md, Ordering). */
+export type HistoryClearedFrame = {type: 'history_cleared'; room: string; epoch: string; by?: string};
 
 export type MembersFrame = {type: 'members'; room: string; members: Member[]};
 

@@ -107,7 +107,7 @@ export function reduce(state: ChatState, event: ClientEvent, now: number = Date.
 		case 'cleared':
 			return updateRoom(state, event.room, room => append(
 				{...emptyRoom(room.name), joined: room.joined, members: room.members, nickWidth: room.nickWidth, pending: room.pending, epoch: event.epoch, filter: room.filter, topic: room.topic},
-				[system(now, 'info', `${event.by} cleared the history of ${room.name}`)],
+				[system(now, 'info', event.by === undefined ? `${room.name} started over: the broker lost its history` : `${event.by} cleared the history of ${room.name}`)],
 			));
 		case 'topic':
 			return updateRoom(state, event.room, room => (room.topic === event.topic ? room : {...room, topic: event.topic}));

@@ -119,7 +119,7 @@ export function createRedisEngine(url: string, options: RedisEngineOptions = {})
 		await link.settled(room);
 		const keys = roomKeys(prefix, room);
 		const newestFirst = query.before !== undefined && query.since === undefined && query.limit !== undefined;
-		const reply = (await redis.script(`reading ${room}`, 'natterRead', [keys.seq, keys.epoch, keys.history, keys.topic], [
+		const reply = (await redis.script(`reading ${room}`, 'natterRead', [keys.seq, keys.epoch, keys.history, keys.topic, keys.generation], [
 			unseenEpoch(room),
 			cutoff(),
 			mode,
@@ -197,7 +197,7 @@ export function createRedisEngine(url: string, options: RedisEngineOptions = {})
 			// other slots, so the node publishes those itself, after the script (see fanOutDirect).
 			const outside = redis.sharded && directParties(input.room) !== undefined;
 			const reply = await echoed<[number, string, number | string]>(input.room, tag, async () => {
-				const scriptKeys = [keys.seq, keys.epoch, keys.history, keys.dedupe(input.sender), keys.dedupeOrder(input.sender), keys.topic];
+				const scriptKeys = [keys.seq, keys.epoch, keys.history, keys.dedupe(input.sender), keys.dedupeOrder(input.sender), keys.topic, keys.generation];
 				const scriptArgs = [
 					// The room's first publish keeps the epoch its readers were told (see unseenEpoch).
 					unseenEpoch(input.room),
@@ -319,16 +319,18 @@ function nonceFactory(nodeId: string): () => string {
 }
 
 /**
- * The epoch a room reads in while nobody has published to it: the same on every node and stored
- * nowhere, so reading an unknown room writes nothing (issue 16.6). The first publish stores this
+ * What the scripts derive the epoch of a room with nothing stored from (`unseen_epoch` in
+ * redis-scripts.ts): a hash of the room's name, and a random generation for its slot should the
+ * slot have none yet. The result is the same on every node and stored nowhere per room, so
+ * reading an unknown room writes nothing for it (issue 16.6), and the first publish stores this
  * same epoch, so a subscriber that joined the empty room stays in the room's epoch (a random one
- * there made every early subscriber see the room start over). The price: a room whose keys were
- * all lost (a Redis restart without persistence) starts again in the epoch it had: a client that
- * resumes from sequence N gets what the room numbers after its sequence at the resume (RoomSync
- * continues from `subscribed.since` when the room is behind it), but what it numbered up to N
- * before the resume is not replayed, and one connected through the loss has the new 1..N dropped as
- * duplicates by its hub. Clearing history still starts a new random epoch.
+ * there made every early subscriber see the room start over). A shard that loses its data (a
+ * restart without persistence) loses its slots' generations with the rooms: their next epochs
+ * are new ones, and every subscriber sees the room start over instead of its messages numbered
+ * from 1 again in the epoch it holds (and dropped as already seen). Clearing history still
+ * starts a new random epoch. Keys evicted one by one (a `maxmemory` policy other than
+ * `noeviction`) can lose a room but keep its slot's generation: README asks for `noeviction`.
  */
 function unseenEpoch(room: string): string {
-	return `u${createHash('sha256').update(room).digest('hex').slice(0, 12)}`;
+	return `${createHash('sha256').update(room).digest('hex').slice(0, 12)} ${newEpoch()}`;
 }

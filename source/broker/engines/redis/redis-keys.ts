@@ -1,3 +1,5 @@
+import {slotOfTag, slotTag} from './slot-tags.js';
+
 /**
  * Where the Redis engine keeps a room: every key of one room carries the room in a hash tag
  * (`natter:{general}:seq`), so all of a room's keys share one Redis Cluster slot and a Lua
@@ -20,6 +22,13 @@ export type RoomKeys = {
 	channel: string;
 	/** The room's topic (a string; absent when it has none). */
 	topic: string;
+	/**
+	 * The generation of the room's slot: a random value set on first use, shared by every room of
+	 * the slot, on the shard that holds them. A room with no stored epoch reads in one derived from
+	 * its name and this, so a shard that lost its data (restarted without persistence) gives its
+	 * rooms new epochs rather than numbering them from 1 again in the epoch their subscribers hold.
+	 */
+	generation: string;
 	/** Hash: clientId -> `epoch\nexpires\n{id, timestamp, sequence}`, one sender's remembered publishes in the room. */
 	dedupe(sender: string): string;
 	/** Sorted set: clientId -> expiry (engine clock): the order in which `dedupe(sender)` forgets them. */
@@ -28,7 +37,8 @@ export type RoomKeys = {
 
 /** The keys and channel of one room (an engine key: a DM's `#dm:a:b` included). */
 export function roomKeys(prefix: string, room: string): RoomKeys {
-	const base = `${prefix}{${escapeKeyPart(room)}}:`;
+	const tag = escapeKeyPart(room);
+	const base = `${prefix}{${tag}}:`;
 	return {
 		seq: `${base}seq`,
 		epoch: `${base}epoch`,
@@ -38,6 +48,7 @@ export function roomKeys(prefix: string, room: string): RoomKeys {
 		members: `${base}members`,
 		channel: `${base}events`,
 		topic: `${base}topic`,
+		generation: `${prefix}{${slotTag(slotOfTag(tag))}}:generation`,
 		dedupe: sender => `${base}dedupe:${escapeKeyPart(sender)}`,
 		dedupeOrder: sender => `${base}dedupe-order:${escapeKeyPart(sender)}`,
 	};

@@ -20,6 +20,19 @@ local function ensure_epoch(key, candidate)
 	return epoch
 end
 
+-- The epoch of a room with nothing stored: derived from the room (ARGV's "base candidate": a hash
+-- of its name, and a random generation to set if its slot has none) and its slot's generation,
+-- so every node derives the same one, and a shard that lost its data derives new ones.
+local function unseen_epoch(generation_key, arg)
+	local base, candidate = string.match(arg, '^(%S+) (%S+)$')
+	local generation = redis.call('GET', generation_key)
+	if not generation then
+		redis.call('SET', generation_key, candidate)
+		generation = candidate
+	end
+	return 'u' .. string.sub(redis.sha1hex(base .. ':' .. generation), 1, 12)
+end
+
 -- Drop messages stored before cutoff from the front. Members are "<stored at>|<message JSON>":
 -- the age is the engine clock's at store time, read without decoding any JSON.
 local function trim_age(key, cutoff)
@@ -39,15 +52,16 @@ end
 
 /**
  * publish: dedupe check, INCR, append + trim, remember the clientId, set the topic, PUBLISH — one step.
- * KEYS: seq, epoch, history, dedupe (the sender's hash), dedupe order (the sender's sorted set), topic.
- * ARGV: epoch candidate, message JSON up to `"sequence":`, the rest of the message JSON,
+ * KEYS: seq, epoch, history, dedupe (the sender's hash), dedupe order (the sender's sorted set), topic, generation.
+ * ARGV: unseen epoch's "base candidate" (see unseen_epoch), message JSON up to `"sequence":`, the rest of the message JSON,
  * history size, dedupe window ms (0: no clientId), now on the engine clock (ms), age cutoff ms
  * (0: no TTL), clientId, the remembered record's JSON up to `"sequence":`, the most clientIds
  * kept per (room, sender), event JSON head, topic mode ('' no change, 'set', 'del'), topic text, channel...
  * Returns {duplicate, epoch, sequence | the original's `{id, timestamp, sequence}` JSON}.
  */
 const PUBLISH = `${HELPERS}
-local epoch = ensure_epoch(KEYS[2], ARGV[1])
+local epoch = redis.call('GET', KEYS[2])
+if not epoch then epoch = ensure_epoch(KEYS[2], unseen_epoch(KEYS[7], ARGV[1])) end
 local window = tonumber(ARGV[5])
 local now = tonumber(ARGV[6])
 local client_id = ARGV[8]
@@ -95,14 +109,15 @@ return {0, epoch, seq}
 
 /**
  * read: the room's state and, in `range` mode, one page of history, as one snapshot. Writes
- * nothing but age trimming: a room nobody published to reads as sequence 0 of its unseen epoch
- * (ARGV[1], the same on every node) and stays unstored (issue 16.6).
- * KEYS: seq, epoch, history, topic. ARGV: unseen epoch, age cutoff ms (0: none), mode (`state` or
+ * nothing but age trimming and its slot's generation (once per slot, 16,384 at most): a room
+ * nobody published to reads as sequence 0 of its unseen epoch (the same on every node) and stays
+ * unstored (issue 16.6).
+ * KEYS: seq, epoch, history, topic, generation. ARGV: unseen epoch's "base candidate", age cutoff ms (0: none), mode (`state` or
  * `range`), min score, max score, limit (-1: none), newest first (1/0).
  * Returns {sequence, epoch, first, members, topic or nil}; each member is `<stored at>|<message JSON>`.
  */
 const READ = `${HELPERS}
-local epoch = redis.call('GET', KEYS[2]) or ARGV[1]
+local epoch = redis.call('GET', KEYS[2]) or unseen_epoch(KEYS[5], ARGV[1])
 local seq = tonumber(redis.call('GET', KEYS[1]) or '0')
 local cutoff = tonumber(ARGV[2])
 if cutoff > 0 then trim_age(KEYS[3], cutoff) end
@@ -147,8 +162,8 @@ export type ScriptSpec = {keys: number; lua: string};
 
 /** Every script with its key count; the names become ioredis commands (EVALSHA, falling back to EVAL). */
 export const SCRIPTS = {
-	natterPublish: {keys: 6, lua: PUBLISH},
-	natterRead: {keys: 4, lua: READ},
+	natterPublish: {keys: 7, lua: PUBLISH},
+	natterRead: {keys: 5, lua: READ},
 	natterClear: {keys: 3, lua: CLEAR},
 	natterCursor: {keys: 1, lua: CURSOR},
 	...PRESENCE_SCRIPTS,
