@@ -119,7 +119,11 @@ export class RoomSync {
 	/** The answer to a fill request. */
 	onFill(frame: HistoryFrame): void {
 		this.filling = false;
-		if (frame.epoch !== undefined && this.epoch !== undefined && frame.epoch !== this.epoch) return;
+		if (frame.epoch !== undefined && this.epoch !== undefined && frame.epoch !== this.epoch) {
+			// A page of an epoch the room left meanwhile: no use, but a hole of the new one still needs its timer.
+			this.watchGap();
+			return;
+		}
 		const before = this.buffer.expected;
 		const outputs = this.offer(frame.messages);
 		// A filtered page vouches that nothing else up to `through` matched.
@@ -151,6 +155,8 @@ export class RoomSync {
 		this.epoch = epoch;
 		this.buffer.reset(1);
 		this.clearTimer();
+		// A fill in flight was for the old epoch (its answer is dropped above): a hole of the new one must not wait for it.
+		this.filling = false;
 	}
 
 	/** The connection dropped: stop repairing until we are subscribed again. */
