@@ -226,6 +226,31 @@ function suites(url: string): void {
 		assert.deepEqual([again.epoch, again.message.sequence], [reread[0], 1]);
 	});
 
+	test('redis: a leave that Redis could not take during a short outage is retried, and the user leaves once', async t => {
+		const ttl = 3000; // a lease of 2 s, renewed every second: the outage below is shorter
+		const proxy = await startTcpProxy(Number(new URL(url).port || 6379));
+		const prefix = uniquePrefix();
+		const node = createRedisEngine(`redis://127.0.0.1:${proxy.port}${new URL(url).pathname}`, {prefix, presenceTtlMs: ttl, log: () => {}});
+		const watcher = createRedisEngine(url, {prefix, presenceTtlMs: ttl});
+		t.after(async () => {
+			await Promise.all([node.close(), watcher.close()]);
+			await proxy.close();
+			await deleteKeys(url, prefix);
+		});
+		const room = 'outage';
+		await watcher.watch(room);
+		const seen = collect(watcher);
+		await node.presenceAdd(room, 'kim', 'n/1', 'online');
+		proxy.pause();
+		await assert.rejects(node.presenceRemove(room, 'kim', 'n/1'), EngineUnavailableError);
+		await sleep(300);
+		proxy.resume();
+		await until(() => seen.some(e => e.type === 'presence' && e.action === 'leave' && e.userId === 'kim'), 4 * ttl, 'the leave, on retry');
+		assert.deepEqual(await watcher.members(room), []);
+		await sleep(ttl);
+		assert.equal(seen.filter(e => e.type === 'presence' && e.action === 'leave').length, 1);
+	});
+
 	test('redis: presence comes back by itself after Redis restarts empty (no persistence)', async t => {
 		const own = await startOwnRedis([]);
 		if (!own) return t.skip('could not start a redis-server of its own');

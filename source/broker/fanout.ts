@@ -140,7 +140,7 @@ export class Fanout {
 		for (const connection of members) connection.sendFrame(data, true);
 	}
 
-	private fanCleared(key: string, epoch: string, by: string): void {
+	private fanCleared(key: string, epoch: string, by: string | undefined): void {
 		const members = this.rooms.get(key);
 		if (!members) return;
 		this.epochs.set(key, epoch);

@@ -324,8 +324,11 @@ export class Hub {
 		this.naming.release(connection, userId, ghost);
 		const subs = this.subscriptions.detach(connection);
 		const finish = async (): Promise<void> => {
-			for (const sub of subs) await this.subscriptions.removePresence(sub.key, userId, connection.holder, sub.wire);
+			// Every room is tried: one that fails (its engine is unavailable) must not keep the user in the others.
+			let failure: unknown;
+			for (const sub of subs) await this.subscriptions.removePresence(sub.key, userId, connection.holder, sub.wire).catch((error: unknown) => (failure ??= error));
 			if (this.naming.connections(userId).size === 0) await this.options.engine.unwatch(`@${userId}`);
+			if (failure !== undefined) throw failure;
 		};
 		if (!ghost) {
 			await finish();

@@ -58,7 +58,8 @@ export type PresenceEvent = {
 /** Everything an engine tells the hubs on every node, for the rooms and users they watch. */
 export type EngineEvent =
 	| {type: 'message'; room: string; epoch: string; message: ChatMessage}
-	| {type: 'cleared'; room: string; epoch: string; by: string}
+	/** `by`: who cleared it; absent when the room's sequence restarted without a known clear (its storage lost it). */
+	| {type: 'cleared'; room: string; epoch: string; by?: string}
 	| PresenceEvent;
 
 export type EngineListener = (event: EngineEvent) => void;

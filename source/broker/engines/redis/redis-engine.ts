@@ -91,6 +91,8 @@ export function createRedisEngine(url: string, options: RedisEngineOptions = {})
 	const settings: EngineOptions = {...DEFAULT_ENGINE_OPTIONS, ...pickEngineOptions(options)};
 	const now = settings.now ?? Date.now;
 	const prefix = options.prefix ?? 'natter:';
+	// A brace in the prefix would become the keys' hash tag on a Cluster: a room's keys would part from their slot's generation.
+	if (/[{}]/.test(prefix)) throw new TypeError(`the Redis key prefix must not contain { or }: ${JSON.stringify(prefix)}`);
 	const nodeId = options.nodeId ?? newEpoch();
 	const log = options.log ?? (() => {});
 	const nextId = newMessageIdFactory();

@@ -285,7 +285,8 @@ export class RedisEventLink {
 					}
 					// The sequence restarted while we were away (history cleared, or a Redis that lost its data).
 					const fresh = await this.options.history(room, 0);
-					this.hand({type: 'cleared', room, epoch: fresh.epoch, by: 'natter'}, true);
+					// Cleared or lost, it cannot tell which: told as a start-over, with no one who cleared.
+					this.hand({type: 'cleared', room, epoch: fresh.epoch}, true);
 					for (const message of fresh.messages) this.hand({type: 'message', room, epoch: fresh.epoch, message}, true);
 					return;
 				} catch (error) {

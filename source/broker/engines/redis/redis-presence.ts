@@ -40,6 +40,12 @@ export type RedisPresenceOptions = {
 const CLAIMS_PER_BEAT = 16;
 /** Rooms evicted or reasserted at once. */
 const ROOMS_AT_ONCE = 32;
+/**
+ * How long a lease's room set outlives its last renewal: long enough that the leases of a whole
+ * fleet that was down for days are still evicted when a node returns, and not forever (a set a
+ * late SADD recreated after its eviction goes by itself).
+ */
+const LEASE_ROOMS_TTL_MS = 7 * 24 * 3600 * 1000;
 /** Rooms the audit reasserts per beat at least; more when a node holds many (one pass in at most 120 beats). */
 const AUDIT_ROOMS = 16;
 const AUDIT_BEATS = 120;
@@ -80,6 +86,13 @@ export class RedisPresence {
 	private readonly leaseRooms = new Map<string, Promise<unknown>>();
 	private beating = false;
 	private auditing = false;
+	/** The holders need putting back under the current lease (it was lost); cleared by a full pass. */
+	private needsReassert = false;
+	private reasserting = false;
+	/** room -> joins on their way: the room stays in the lease's set while one is. */
+	private readonly adding = new Map<string, number>();
+	/** Removals Redis did not take (an outage), by `room\nstored holder`: retried every beat, so no holder outlives its connection. */
+	private readonly unremoved = new Map<string, {room: string; userId: string; stored: string}>();
 	private readonly evicting = new Set<string>();
 	/** The rooms the audit still has to visit in this pass. */
 	private auditQueue: string[] = [];
@@ -97,11 +110,18 @@ export class RedisPresence {
 	async add(room: string, userId: string, holder: string, status: PresenceStatus, reason?: string): Promise<boolean> {
 		const keys = roomKeys(this.options.prefix, room);
 		await this.options.settled(room);
-		// The lease is in Redis, and the room in its set, before its holder: whoever evicts the lease finds it.
-		for (let lease = ''; lease !== this.lease; ) {
-			lease = this.lease;
-			await this.registered();
-			await this.inLeaseRooms(room);
+		this.adding.set(room, (this.adding.get(room) ?? 0) + 1);
+		try {
+			// The lease is in Redis, and the room in its set, before its holder: whoever evicts the lease finds it.
+			for (let lease = ''; lease !== this.lease || !this.leaseRooms.has(room); ) {
+				lease = this.lease;
+				await this.registered();
+				await this.inLeaseRooms(room);
+			}
+		} finally {
+			const left = (this.adding.get(room) ?? 1) - 1;
+			if (left === 0) this.adding.delete(room);
+			else this.adding.set(room, left);
 		}
 		// Recorded as the call is issued (nothing awaited in between): a reassert issued after it
 		// sees this holder and replaces it if the lease changes.
@@ -130,17 +150,38 @@ export class RedisPresence {
 		const stored = local?.get(holder)?.stored ?? `${this.lease}|${holder}`;
 		local?.delete(holder);
 		if (local?.size === 0) this.holders.delete(room);
-		const reply = await this.options.redis.script(`leaving ${room}`, 'natterPresenceRemove', [keys.presence, keys.members], [
-			stored,
-			userId,
-			...this.announceArgs(room, keys),
-		]);
-		// The room leaves the lease's set only once no holder of this node is in it (none came back meanwhile).
-		if (!this.holders.has(room) && this.leaseRooms.delete(room)) {
-			const key = this.keys.rooms(this.lease);
-			await this.options.redis.request(`leaving ${room}`, () => this.options.redis.command.srem(key, room)).catch((error: Error) => this.options.log(`redis: ${error.message}`));
+		let reply: unknown;
+		try {
+			reply = await this.options.redis.script(`leaving ${room}`, 'natterPresenceRemove', [keys.presence, keys.members], [stored, userId, ...this.announceArgs(room, keys)]);
+		} catch (error) {
+			// Under a live lease nothing else would ever take the holder away: retried every beat (with its leave).
+			this.unremoved.set(`${room}\n${stored}`, {room, userId, stored});
+			throw error;
 		}
+		await this.leftRoom(room);
 		return reply === 1;
+	}
+
+	/** The room leaves the lease's set once no holder of this node is in it and none is joining. */
+	private async leftRoom(room: string): Promise<void> {
+		if (this.holders.has(room) || this.adding.has(room) || !this.leaseRooms.delete(room)) return;
+		const key = this.keys.rooms(this.lease);
+		await this.options.redis.request(`leaving ${room}`, () => this.options.redis.command.srem(key, room)).catch((error: Error) => this.options.log(`redis: ${error.message}`));
+	}
+
+	/** Removals that failed, again: each evicts exactly its holder, announcing the leave if it was the user's last. */
+	private async retryRemovals(): Promise<void> {
+		for (const [key, {room, userId, stored}] of [...this.unremoved]) {
+			if (this.holders.get(room)?.get(stored.slice(stored.indexOf('|') + 1))?.stored === stored) {
+				this.unremoved.delete(key); // the same holder joined again meanwhile: it is wanted
+				continue;
+			}
+			const keys = roomKeys(this.options.prefix, room);
+			await this.options.redis.script(`leaving ${room}`, 'natterPresenceEvict', [keys.presence, keys.members], [`${stored} `, ...this.announceArgs(room, keys)]);
+			this.unremoved.delete(key);
+			this.options.log(`redis: ${userId}'s presence in ${room} removed on retry`);
+			await this.leftRoom(room);
+		}
 	}
 
 	async status(room: string, userId: string, holder: string, status: PresenceStatus, reason?: string): Promise<{before: Member; after: Member} | undefined> {
@@ -226,7 +267,9 @@ export class RedisPresence {
 	/** The current lease, registered in Redis (once; again after a failed attempt). */
 	private registered(): Promise<void> {
 		this.registration ??= this.runBeat(true).then(
-			() => undefined,
+			claimed => {
+				for (const lease of claimed) void this.evict(lease);
+			},
 			(error: unknown) => {
 				this.registration = undefined;
 				throw error;
@@ -265,15 +308,16 @@ export class RedisPresence {
 				claimed = this.registration ? await this.runBeat(false) : (await this.registered(), []);
 			} catch (error) {
 				if (!(error instanceof LeaseLostError)) throw error;
+				this.needsReassert = true;
 				await this.renewLease();
-				// Putting thousands of rooms back takes longer than a beat: the beats go on meanwhile.
-				void this.reassertAll();
-				return;
+				claimed = [];
 			}
+			// Putting thousands of rooms back takes longer than a beat: the beats go on meanwhile.
+			if (this.needsReassert) void this.reassertAll();
 			const roomsKey = this.keys.rooms(this.lease);
-			// A lease's room set outlives the lease long enough to be evicted, and not forever.
-			await this.options.redis.request('renewing the presence lease', () => this.options.redis.command.pexpire(roomsKey, this.leaseTtlMs * 6));
+			await this.options.redis.request('renewing the presence lease', () => this.options.redis.command.pexpire(roomsKey, LEASE_ROOMS_TTL_MS));
 			for (const lease of claimed) void this.evict(lease);
+			if (this.unremoved.size > 0) void this.retryRemovals().catch((error: Error) => this.options.log(`redis: ${error.message}`));
 			void this.audit();
 		} catch (error) {
 			this.options.log(`redis: ${(error as Error).message}`);
@@ -292,13 +336,18 @@ export class RedisPresence {
 		await this.registered();
 	}
 
-	/** Every holder of this node back under the current lease; a newer lease's pass takes over from an older one. */
+	/** Every holder of this node back under the current lease; until one pass completes, every beat starts another. */
 	private async reassertAll(): Promise<void> {
+		if (this.reasserting) return;
+		this.reasserting = true;
+		const lease = this.lease;
 		try {
 			await this.reassert([...this.holders.keys()]);
+			if (this.lease === lease) this.needsReassert = false;
 		} catch (error) {
-			// What is left is put back by the audit.
 			this.options.log(`redis: ${(error as Error).message}`);
+		} finally {
+			this.reasserting = false;
 		}
 	}
 
@@ -307,7 +356,15 @@ export class RedisPresence {
 		const lease = this.lease;
 		for (let i = 0; i < rooms.length && this.lease === lease; i += ROOMS_AT_ONCE) {
 			const batch = rooms.slice(i, i + ROOMS_AT_ONCE).filter(room => this.holders.has(room));
-			await Promise.all(batch.map(room => this.inLeaseRooms(room)));
+			if (batch.length === 0) continue;
+			// Sent again even for rooms the set should hold: a failover may have lost the SADD.
+			const roomsKey = this.keys.rooms(lease);
+			const added = this.options.redis.request('putting presence back', () => this.options.redis.command.sadd(roomsKey, ...batch));
+			for (const room of batch) if (!this.leaseRooms.has(room)) this.leaseRooms.set(room, added);
+			added.catch(() => {
+				for (const room of batch) if (this.leaseRooms.get(room) === added) this.leaseRooms.delete(room);
+			});
+			await added;
 			await Promise.all(
 				batch.map(async room => {
 					const local = this.holders.get(room);
