@@ -122,7 +122,7 @@ export function createRedisEngine(url: string, options: RedisEngineOptions = {})
 		const keys = roomKeys(prefix, room);
 		const newestFirst = query.before !== undefined && query.since === undefined && query.limit !== undefined;
 		const reply = (await redis.script(`reading ${room}`, 'natterRead', [keys.seq, keys.epoch, keys.history, keys.topic, keys.generation], [
-			unseenEpoch(room),
+			unseenEpoch(room, nonce()),
 			cutoff(),
 			mode,
 			query.since === undefined ? '-inf' : `(${query.since}`,
@@ -202,7 +202,7 @@ export function createRedisEngine(url: string, options: RedisEngineOptions = {})
 				const scriptKeys = [keys.seq, keys.epoch, keys.history, keys.dedupe(input.sender), keys.dedupeOrder(input.sender), keys.topic, keys.generation];
 				const scriptArgs = [
 					// The room's first publish keeps the epoch its readers were told (see unseenEpoch).
-					unseenEpoch(input.room),
+					unseenEpoch(input.room, nonce()),
 					head,
 					tail,
 					settings.historySize,
@@ -313,7 +313,7 @@ function pickEngineOptions(options: RedisEngineOptions): Partial<EngineOptions> 
 	return picked;
 }
 
-/** Nonces that mark this node's own events, so it can tell when one came back. */
+/** Values no call on any node used before: they mark this node's own events (so it can tell when one came back), and are a slot's new generation when it has none (see unseenEpoch). */
 function nonceFactory(nodeId: string): () => string {
 	const base = `${nodeId}.${newToken().slice(0, 6)}.`;
 	let counter = 0;
@@ -322,8 +322,8 @@ function nonceFactory(nodeId: string): () => string {
 
 /**
  * What the scripts derive the epoch of a room with nothing stored from (`unseen_epoch` in
- * redis-scripts.ts): a hash of the room's name, and a random generation for its slot should the
- * slot have none yet. The result is the same on every node and stored nowhere per room, so
+ * redis-scripts.ts): a hash of the room's name, and `candidate` (a value no call used before: the
+ * engine's nonce) as the generation of its slot should the slot have none yet. The result is the same on every node and stored nowhere per room, so
  * reading an unknown room writes nothing for it (issue 16.6), and the first publish stores this
  * same epoch, so a subscriber that joined the empty room stays in the room's epoch (a random one
  * there made every early subscriber see the room start over). A shard that loses its data (a
@@ -333,6 +333,6 @@ function nonceFactory(nodeId: string): () => string {
  * starts a new random epoch. Keys evicted one by one (a `maxmemory` policy other than
  * `noeviction`) can lose a room but keep its slot's generation: README asks for `noeviction`.
  */
-function unseenEpoch(room: string): string {
-	return `${createHash('sha256').update(room).digest('hex').slice(0, 12)} ${newEpoch()}`;
+function unseenEpoch(room: string, candidate: string): string {
+	return `${createHash('sha256').update(room).digest('hex').slice(0, 12)} ${candidate}`;
 }

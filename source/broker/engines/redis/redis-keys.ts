@@ -23,7 +23,7 @@ export type RoomKeys = {
 	/** The room's topic (a string; absent when it has none). */
 	topic: string;
 	/**
-	 * The generation of the room's slot: a random value set on first use, shared by every room of
+	 * The generation of the room's slot: a value no node used before, set on first use, shared by every room of
 	 * the slot, on the shard that holds them. A room with no stored epoch reads in one derived from
 	 * its name and this, so a shard that lost its data (restarted without persistence) gives its
 	 * rooms new epochs rather than numbering them from 1 again in the epoch their subscribers hold.
@@ -48,7 +48,10 @@ export function roomKeys(prefix: string, room: string): RoomKeys {
 		members: `${base}members`,
 		channel: `${base}events`,
 		topic: `${base}topic`,
-		generation: `${prefix}{${slotTag(slotOfTag(tag))}}:generation`,
+		// Only publishes and reads need it: the slot's CRC is not worked out for every presence call.
+		get generation() {
+			return `${prefix}{${slotTag(slotOfTag(tag))}}:generation`;
+		},
 		dedupe: sender => `${base}dedupe:${escapeKeyPart(sender)}`,
 		dedupeOrder: sender => `${base}dedupe-order:${escapeKeyPart(sender)}`,
 	};

@@ -11,26 +11,19 @@ import {PRESENCE_SCRIPTS} from './presence-scripts.js';
 
 /** Shared Lua helpers, prepended to the scripts that need them. */
 const HELPERS = `
-local function ensure_epoch(key, candidate)
-	local epoch = redis.call('GET', key)
-	if not epoch then
-		redis.call('SET', key, candidate)
-		epoch = candidate
-	end
-	return epoch
+local function get_or_set(key, value)
+	local stored = redis.call('GET', key)
+	if stored then return stored end
+	redis.call('SET', key, value)
+	return value
 end
 
 -- The epoch of a room with nothing stored: derived from the room (ARGV's "base candidate": a hash
--- of its name, and a random generation to set if its slot has none) and its slot's generation,
+-- of its name, and a new generation to set if its slot has none) and its slot's generation,
 -- so every node derives the same one, and a shard that lost its data derives new ones.
 local function unseen_epoch(generation_key, arg)
-	local base, candidate = string.match(arg, '^(%S+) (%S+)$')
-	local generation = redis.call('GET', generation_key)
-	if not generation then
-		redis.call('SET', generation_key, candidate)
-		generation = candidate
-	end
-	return 'u' .. string.sub(redis.sha1hex(base .. ':' .. generation), 1, 12)
+	local base, candidate = string.match(arg, '^(%S+) (.+)$')
+	return 'u' .. string.sub(redis.sha1hex(base .. ':' .. get_or_set(generation_key, candidate)), 1, 12)
 end
 
 -- Drop messages stored before cutoff from the front. Members are "<stored at>|<message JSON>":
@@ -60,8 +53,12 @@ end
  * Returns {duplicate, epoch, sequence | the original's `{id, timestamp, sequence}` JSON}.
  */
 const PUBLISH = `${HELPERS}
+-- Read first: the room's unseen epoch is derived only for its first publish.
 local epoch = redis.call('GET', KEYS[2])
-if not epoch then epoch = ensure_epoch(KEYS[2], unseen_epoch(KEYS[7], ARGV[1])) end
+if not epoch then
+	epoch = unseen_epoch(KEYS[7], ARGV[1])
+	redis.call('SET', KEYS[2], epoch)
+end
 local window = tonumber(ARGV[5])
 local now = tonumber(ARGV[6])
 local client_id = ARGV[8]
