@@ -233,7 +233,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
 	const address = server.address() as AddressInfo;
 	const host = address.address;
 
-	const heartbeat = setInterval(() => hub.heartbeat(), hub.heartbeatTickMs);
+	const heartbeat = setInterval(() => hub.heartbeat.tick(), hub.heartbeat.tickMs);
 	heartbeat.unref();
 
 	let closed: Promise<void> | undefined;

@@ -6,6 +6,7 @@ import {parseClientFrame} from '../protocol/parse-client-frame.js';
 import {isDirectRoom} from '../protocol/names.js';
 import {Connection} from './connection.js';
 import {Fanout} from './fanout.js';
+import {Heartbeat} from './heartbeat.js';
 import {pick, refusedRef} from './frame-refs.js';
 import {answerHistory} from './history-replies.js';
 import type {HubOptions, TrustedIdentity} from './hub-options.js';
@@ -15,21 +16,6 @@ import {Subscriptions} from './subscriptions.js';
 import {setTopic} from './set-topic.js';
 import {publishedFrame} from './published-frame.js';
 import {defined} from '../defined.js';
-
-/**
- * How often the heartbeat pings a slice of the connections. Pinging every connection in one turn
- * is one write per socket, and as many pongs come back right after: beside 10,000 connections a
- * live room stalled for about a quarter of a second every interval (bench: capacity). So the
- * interval is cut into ticks of about this length, each pinging the connections whose id falls
- * in its slice; every connection is still pinged once per interval.
- */
-export const HEARTBEAT_TICK_MS = 250;
-/**
- * Pings sent in one turn of the event loop; a tick's slice goes out in runs of this many with
- * I/O between them. 19,500 connections make slices of 325, whose writes (and the pongs right
- * after) held a live room's messages for several milliseconds every tick (bench: capacity-100k).
- */
-export const PINGS_PER_TURN = 64;
 
 /**
  * The hub is the router of one node: it owns the set of connections and their heartbeat, reads
@@ -46,20 +32,13 @@ export class Hub {
 	private readonly subscriptions: Subscriptions;
 	private readonly graceTimers = new Set<NodeJS.Timeout>();
 	private closing = false;
-	/** Heartbeat slices per interval (one per tick), and the tick that comes next. */
-	private readonly slices: number;
-	/** The connections of each slice (by id), so a tick visits only its own. */
-	private readonly sliceMembers: Array<Set<Connection>>;
-	private tick = 0;
-	/** How often to call heartbeat(): the interval over the number of slices. */
-	readonly heartbeatTickMs: number;
+	/** Pings the connections; create-broker calls its tick() every heartbeat.tickMs. */
+	readonly heartbeat: Heartbeat;
 
 	constructor(private readonly options: HubOptions) {
 		this.naming = new Naming(options.engine, options.keepNames, (what, promise) => this.background(what, promise));
 		this.fanout = new Fanout(options.engine, this.naming.identities, options.log, options.counters);
-		this.slices = Math.max(1, Math.round(options.heartbeatMs / HEARTBEAT_TICK_MS));
-		this.heartbeatTickMs = options.heartbeatMs / this.slices;
-		this.sliceMembers = Array.from({length: this.slices}, () => new Set());
+		this.heartbeat = new Heartbeat(options.heartbeatMs, options.log, () => this.closing);
 		this.subscriptions = new Subscriptions(options.engine, this.fanout, {
 			maxFilter: options.frameLimits.maxFilter,
 			isClosing: () => this.closing,
@@ -75,7 +54,7 @@ export class Hub {
 			slow.close(4009, 'slow consumer: resume from your last sequence');
 		});
 		this.connections.add(connection);
-		this.sliceMembers[connection.id % this.slices]!.add(connection);
+		this.heartbeat.add(connection);
 		if (trusted) {
 			this.naming.bindTrusted(connection, trusted.userId);
 			if (trusted.admin) connection.grantAdmin();
@@ -113,30 +92,6 @@ export class Hub {
 			// 'close' follows every socket error; the close handler cleans up.
 		});
 		return connection;
-	}
-
-	/**
-	 * One heartbeat tick (call every heartbeatTickMs): ping this tick's slice of the connections,
-	 * and terminate those of them that did not answer their previous ping, one interval ago.
-	 */
-	heartbeat(): void {
-		const members = this.sliceMembers[this.tick++ % this.slices]!;
-		// A copy: terminating a connection removes it from the slice once its socket has closed.
-		this.pingRun([...members], 0);
-	}
-
-	/** Ping PINGS_PER_TURN of a slice from `start`, then let I/O in before the next run. */
-	private pingRun(slice: Connection[], start: number): void {
-		const end = Math.min(slice.length, start + PINGS_PER_TURN);
-		for (let i = start; i < end; i++) {
-			const connection = slice[i]!;
-			if (this.closing || connection.state.kind === 'closed') continue;
-			if (!connection.ping()) {
-				this.options.log(`heartbeat timeout: ${connection.userId ?? connection.id}`);
-				connection.terminate();
-			}
-		}
-		if (end < slice.length) setImmediate(() => this.pingRun(slice, end));
 	}
 
 	/** Numbers for /metrics and tests. */
@@ -316,7 +271,7 @@ export class Hub {
 	private async handleClose(connection: Connection, code: number): Promise<void> {
 		connection.socketClosed();
 		this.connections.delete(connection);
-		this.sliceMembers[connection.id % this.slices]!.delete(connection);
+		this.heartbeat.delete(connection);
 		const userId = connection.userId;
 		if (userId === undefined) return;
 		const said = connection.state;

@@ -1,3 +1,6 @@
+import {directParties} from '../../../protocol/names.js';
+import type {RoomKeys} from './redis-keys.js';
+
 /**
  * The Redis engine's presence scripts (see RedisPresence for the design). The room scripts touch
  * the two presence keys of one room; the lease script touches the two lease keys, which share
@@ -215,6 +218,11 @@ for _, lease in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now - ttl, '
 end
 return reply
 `;
+
+/** The room scripts' last three arguments: whether they announce (not in direct conversations), where, and the room as JSON. */
+export function announceArgs(room: string, keys: RoomKeys): [string, string, string] {
+	return [directParties(room) ? '0' : '1', keys.channel, JSON.stringify(room)];
+}
 
 /** The presence scripts with their key counts (merged into SCRIPTS, see redis-scripts.ts). */
 export const PRESENCE_SCRIPTS = {
