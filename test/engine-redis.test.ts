@@ -13,7 +13,7 @@ import {engineContractSuite, stored} from './engine-contract.js';
 import {redisContractEngines} from './helpers/redis-contract.js';
 import {REDIS_SKIP, deleteKeys, findRedis, killClients, startOwnRedis, uniquePrefix} from './helpers/redis.js';
 import {until} from './helpers/until.js';
-import {startTcpProxy} from './helpers/tcp-proxy.js';
+import {startTcpProxy, type TcpProxy} from './helpers/tcp-proxy.js';
 import {collect, messages, range} from './helpers/engine-events.js';
 
 const url = await findRedis();
@@ -36,6 +36,20 @@ function suites(url: string): void {
 		// One generation per Cluster slot (redis-keys.ts): `{tag}:generation`, tags of 3 characters.
 		shared: {matches: name => /\{[0-9A-Za-z_-]{3}\}:generation$/.test(name), most: 16_384},
 	});
+
+	/** Two nodes of one broker: `node` reaches Redis through a TCP proxy the test can cut, `watcher` directly. */
+	async function behindProxy(t: {after: (fn: () => Promise<void>) => void}, presenceTtlMs: number): Promise<{proxy: TcpProxy; node: Engine; watcher: Engine}> {
+		const proxy = await startTcpProxy(Number(new URL(url).port || 6379));
+		const prefix = uniquePrefix();
+		const node = createRedisEngine(`redis://127.0.0.1:${proxy.port}${new URL(url).pathname}`, {prefix, presenceTtlMs, log: () => {}});
+		const watcher = createRedisEngine(url, {prefix, presenceTtlMs});
+		t.after(async () => {
+			await Promise.all([node.close(), watcher.close()]);
+			await proxy.close();
+			await deleteKeys(url, prefix);
+		});
+		return {proxy, node, watcher};
+	}
 
 	const nodeIds = new Map<Engine, string>();
 	/** Engines that share one prefix (nodes of one broker), closed and cleaned after the test. */
@@ -168,16 +182,7 @@ function suites(url: string): void {
 
 	test('redis: a node cut off from Redis past its lease loses its users (one leave) and puts them back with a join when Redis is reachable again', async t => {
 		const ttl = 600;
-		const proxy = await startTcpProxy(Number(new URL(url).port || 6379));
-		const prefix = uniquePrefix();
-		const path = new URL(url).pathname;
-		const cut = createRedisEngine(`redis://127.0.0.1:${proxy.port}${path}`, {prefix, presenceTtlMs: ttl, log: () => {}});
-		const watcher = createRedisEngine(url, {prefix, presenceTtlMs: ttl});
-		t.after(async () => {
-			await Promise.all([cut.close(), watcher.close()]);
-			await proxy.close();
-			await deleteKeys(url, prefix);
-		});
+		const {proxy, node: cut, watcher} = await behindProxy(t, ttl);
 		const room = 'partition';
 		await watcher.watch(room);
 		const seen = collect(watcher);
@@ -228,15 +233,7 @@ function suites(url: string): void {
 
 	test('redis: a leave that Redis could not take during a short outage is retried, and the user leaves once', async t => {
 		const ttl = 3000; // a lease of 2 s, renewed every second: the outage below is shorter
-		const proxy = await startTcpProxy(Number(new URL(url).port || 6379));
-		const prefix = uniquePrefix();
-		const node = createRedisEngine(`redis://127.0.0.1:${proxy.port}${new URL(url).pathname}`, {prefix, presenceTtlMs: ttl, log: () => {}});
-		const watcher = createRedisEngine(url, {prefix, presenceTtlMs: ttl});
-		t.after(async () => {
-			await Promise.all([node.close(), watcher.close()]);
-			await proxy.close();
-			await deleteKeys(url, prefix);
-		});
+		const {proxy, node, watcher} = await behindProxy(t, ttl);
 		const room = 'outage';
 		await watcher.watch(room);
 		const seen = collect(watcher);
